@@ -1,0 +1,174 @@
+// Package azurebatch is the Azure Batch data-plane client used by the provider: the official
+// azbatch SDK, authenticated with Shared Key or Microsoft Entra ID, over the shared transport.
+// It knows nothing of Terraform.
+package azurebatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
+)
+
+// APIVersion is the data-plane version azbatch v0.1.0 speaks.
+const APIVersion = "2024-07-01.20.0"
+
+// Config describes how to reach one Batch account.
+type Config struct {
+	Endpoint    string // https://{account}.{region}.batch.azure.com
+	AccountName string
+	// AccountKey (base64) selects Shared Key; empty selects Credential.
+	AccountKey string
+	// Credential is the Microsoft Entra ID credential used when AccountKey is empty.
+	Credential azcore.TokenCredential
+
+	CACertificateFile  string
+	InsecureSkipVerify bool
+	UserAgent          string
+	Retry              transport.RetryPolicy
+}
+
+// Client performs the task operations the provider needs.
+type Client struct {
+	sdk *azbatch.Client
+}
+
+// New validates cfg and builds a client.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.Endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("endpoint %q is not an absolute http(s) URL such as https://myaccount.westeurope.batch.azure.com", cfg.Endpoint)
+	}
+	opts := transport.Options{
+		Service:            "azurebatch",
+		UserAgent:          cfg.UserAgent,
+		CACertificateFile:  cfg.CACertificateFile,
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
+		Retry:              cfg.Retry,
+	}
+	var credential azcore.TokenCredential
+	if cfg.AccountKey != "" {
+		if cfg.AccountName == "" {
+			return nil, errors.New("account_name is required with account_key")
+		}
+		signer, err := NewSharedKeySigner(cfg.AccountName, cfg.AccountKey)
+		if err != nil {
+			return nil, err
+		}
+		opts.Signer = signer
+		opts.Secrets = []string{cfg.AccountKey}
+	} else {
+		if cfg.Credential == nil {
+			return nil, errors.New("neither an account key nor a Microsoft Entra ID credential was given")
+		}
+		credential = cfg.Credential
+	}
+	httpClient, err := transport.NewClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	sdk, err := azbatch.NewClient(strings.TrimRight(cfg.Endpoint, "/"), credential, &azbatch.ClientOptions{
+		ClientOptions: azcore.ClientOptions{
+			Transport: httpClient,
+			// Retries happen in the transport, where each attempt is re-signed.
+			Retry: policy.RetryOptions{MaxRetries: -1},
+			// Lets tests run Entra ID against a plain-HTTP server; real endpoints are HTTPS.
+			InsecureAllowCredentialWithHTTP: u.Scheme == "http",
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Client{sdk: sdk}, nil
+}
+
+// AddTask adds a task to a job. A repeat after a lost response is safe: the service answers it
+// with 409 TaskExists, which the caller resolves by comparing the existing task.
+func (c *Client) AddTask(ctx context.Context, jobID string, task azbatch.CreateTaskContent) error {
+	_, err := c.sdk.CreateTask(transport.WithIdempotent(ctx), jobID, task, nil)
+	return asError(err)
+}
+
+// GetTask reads a task.
+func (c *Client) GetTask(ctx context.Context, jobID, taskID string) (*azbatch.Task, error) {
+	resp, err := c.sdk.GetTask(ctx, jobID, taskID, nil)
+	if err != nil {
+		return nil, asError(err)
+	}
+	return &resp.Task, nil
+}
+
+// UpdateConstraints replaces a task's constraints (the only updatable part of a task). The PUT
+// replaces the whole object, so every field must be given. An etag makes it conditional.
+func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, constraints azbatch.TaskConstraints, etag string) error {
+	var opts *azbatch.ReplaceTaskOptions
+	if etag != "" {
+		e := azcore.ETag(etag)
+		opts = &azbatch.ReplaceTaskOptions{IfMatch: &e}
+	}
+	_, err := c.sdk.ReplaceTask(ctx, jobID, taskID, azbatch.Task{Constraints: &constraints}, opts)
+	return asError(err)
+}
+
+// DeleteTask deletes a task. A task or job that is already gone counts as deleted.
+func (c *Client) DeleteTask(ctx context.Context, jobID, taskID string) error {
+	_, err := c.sdk.DeleteTask(ctx, jobID, taskID, nil)
+	if err = asError(err); IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// Error is a failed call, with the service's BatchError fields.
+type Error struct {
+	StatusCode int
+	Code       string
+	Message    string
+	RequestID  string
+	Values     map[string]string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Azure Batch returned HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	for _, k := range sortedKeys(e.Values) {
+		fmt.Fprintf(&b, "; %s=%s", k, e.Values[k])
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// IsNotFound reports a missing task or job.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusNotFound
+}
+
+// HasCode reports a service error with the given code.
+func HasCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && strings.EqualFold(e.Code, code)
+}
+
+// IsAuthFailure reports rejected credentials.
+func IsAuthFailure(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
+		strings.EqualFold(e.Code, "AuthenticationFailed") || strings.EqualFold(e.Code, "InvalidAuthenticationInfo"))
+}

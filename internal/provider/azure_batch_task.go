@@ -1,0 +1,1091 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// The attributes of a task, shared by the resource and (all computed) by the data source.
+// Everything but constraints is immutable on the service, so every input requires replacement.
+
+var (
+	batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	batchIDRule    = "must be 1 to 64 characters of letters, digits, hyphens (-) and underscores (_)"
+)
+
+func batchIDValidator() validator.String {
+	return stringvalidator.RegexMatches(batchIDPattern, batchIDRule)
+}
+
+var (
+	constraintsAttrTypes = map[string]attr.Type{
+		"max_wall_clock_time":  durationType{},
+		"retention_time":       durationType{},
+		"max_task_retry_count": types.Int64Type,
+	}
+	failureInfoAttrTypes = map[string]attr.Type{
+		"category": types.StringType,
+		"code":     types.StringType,
+		"message":  types.StringType,
+		"details":  types.MapType{ElemType: types.StringType},
+	}
+	nodeInfoAttrTypes = map[string]attr.Type{
+		"affinity_id":             types.StringType,
+		"node_url":                types.StringType,
+		"pool_id":                 types.StringType,
+		"node_id":                 types.StringType,
+		"task_root_directory":     types.StringType,
+		"task_root_directory_url": types.StringType,
+	}
+)
+
+var (
+	replaceString = []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	replaceInt64  = []planmodifier.Int64{int64planmodifier.RequiresReplace()}
+	replaceList   = []planmodifier.List{listplanmodifier.RequiresReplace()}
+	replaceObject = []planmodifier.Object{objectplanmodifier.RequiresReplace()}
+)
+
+func jobActionAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"job_action": schema.StringAttribute{
+			MarkdownDescription: "What to do with the job: `none`, `disable` or `terminate`. The service's default is `none` for exit code 0 and `terminate` otherwise.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.OneOf("none", "disable", "terminate")},
+		},
+		"dependency_action": schema.StringAttribute{
+			MarkdownDescription: "Whether dependent tasks may run: `satisfy` or `block`.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.OneOf("satisfy", "block")},
+		},
+	}
+}
+
+func resourceFileAttributes() map[string]schema.Attribute {
+	sources := func(others ...string) validator.String {
+		var exprs []path.Expression
+		for _, o := range others {
+			exprs = append(exprs, path.MatchRelative().AtParent().AtName(o))
+		}
+		return stringvalidator.ExactlyOneOf(exprs...)
+	}
+	return map[string]schema.Attribute{
+		"auto_storage_container_name": schema.StringAttribute{
+			MarkdownDescription: "Container in the account's auto-storage account. Exactly one of `auto_storage_container_name`, `storage_container_url` and `http_url` is required.",
+			Optional:            true,
+			Validators:          []validator.String{sources("storage_container_url", "http_url")},
+		},
+		"storage_container_url": schema.StringAttribute{
+			MarkdownDescription: "URL of a blob container (with a SAS token or a managed identity).",
+			Optional:            true,
+		},
+		"http_url": schema.StringAttribute{
+			MarkdownDescription: "URL of a single file. Needs `file_path`.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.AlsoRequires(path.MatchRelative().AtParent().AtName("file_path"))},
+		},
+		"blob_prefix": schema.StringAttribute{
+			MarkdownDescription: "Only download blobs whose names start with this prefix (container sources only).",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.ConflictsWith(path.MatchRelative().AtParent().AtName("http_url"))},
+		},
+		"file_path": schema.StringAttribute{
+			MarkdownDescription: "Where to put the file(s), relative to the task's working directory.",
+			Optional:            true,
+		},
+		"file_mode": schema.StringAttribute{
+			MarkdownDescription: "Octal file mode on Linux nodes, e.g. `0755` (the service's default is `0770`).",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^0?[0-7]{3}$`), "must be an octal file mode such as 0755")},
+		},
+		"identity_reference": schema.StringAttribute{
+			MarkdownDescription: "ARM resource id of the user-assigned identity used to reach the storage.",
+			Optional:            true,
+		},
+	}
+}
+
+func azureBatchTaskAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			MarkdownDescription: "`job_id/task_id`.",
+			Computed:            true,
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"job_id": schema.StringAttribute{
+			MarkdownDescription: "ID of the existing job the task belongs to.",
+			Required:            true,
+			Validators:          []validator.String{batchIDValidator()},
+			PlanModifiers:       replaceString,
+		},
+		"task_id": schema.StringAttribute{
+			MarkdownDescription: "ID of the task, unique in the job without regard to case. " + "It " + batchIDRule + ".",
+			Required:            true,
+			Validators:          []validator.String{batchIDValidator()},
+			PlanModifiers:       replaceString,
+		},
+		"command_line": schema.StringAttribute{
+			MarkdownDescription: "The command the task runs. It is not run in a shell: use `/bin/sh -c \"...\"` or `cmd /c ...` for shell features.",
+			Required:            true,
+			Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			PlanModifiers:       replaceString,
+		},
+		"display_name": schema.StringAttribute{
+			MarkdownDescription: "Display name, up to 1024 characters.",
+			Optional:            true,
+			Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
+			PlanModifiers:       replaceString,
+		},
+		"environment": schema.MapAttribute{
+			MarkdownDescription: "Environment variables of the task.",
+			Optional:            true,
+			ElementType:         types.StringType,
+			Validators:          []validator.Map{mapvalidator.SizeAtLeast(1), mapvalidator.KeysAre(stringvalidator.LengthAtLeast(1))},
+			PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+		},
+		"affinity_id": schema.StringAttribute{
+			MarkdownDescription: "Locality hint: the id of a node (or of a task's `node_info.affinity_id`) to prefer.",
+			Optional:            true,
+			PlanModifiers:       replaceString,
+		},
+		"resource_files": schema.ListNestedAttribute{
+			MarkdownDescription: "Files downloaded to the node before the command runs.",
+			Optional:            true,
+			Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+			PlanModifiers:       replaceList,
+			NestedObject:        schema.NestedAttributeObject{Attributes: resourceFileAttributes()},
+		},
+		"output_files": schema.ListNestedAttribute{
+			MarkdownDescription: "Files uploaded to a blob container after the task runs.",
+			Optional:            true,
+			Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+			PlanModifiers:       replaceList,
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"file_pattern": schema.StringAttribute{
+					MarkdownDescription: "Files to upload, relative to the task's working directory; wildcards allowed (e.g. `out/*.txt`).",
+					Required:            true,
+				},
+				"container_url": schema.StringAttribute{
+					MarkdownDescription: "URL of the destination blob container, with a SAS token that allows writing unless `identity_reference` is set.",
+					Required:            true,
+					Sensitive:           true,
+				},
+				"path": schema.StringAttribute{
+					MarkdownDescription: "Blob (single file) or virtual directory (wildcards) in the container.",
+					Optional:            true,
+				},
+				"identity_reference": schema.StringAttribute{
+					MarkdownDescription: "ARM resource id of the user-assigned identity used to write to the container.",
+					Optional:            true,
+				},
+				"upload_headers": schema.MapAttribute{
+					MarkdownDescription: "HTTP headers set on the uploaded blobs.",
+					Optional:            true,
+					ElementType:         types.StringType,
+				},
+				"upload_condition": schema.StringAttribute{
+					MarkdownDescription: "When to upload: `tasksuccess`, `taskfailure` or `taskcompletion`.",
+					Required:            true,
+					Validators:          []validator.String{stringvalidator.OneOf("tasksuccess", "taskfailure", "taskcompletion")},
+				},
+			}},
+		},
+		"constraints": schema.SingleNestedAttribute{
+			MarkdownDescription: "Execution constraints, the only part of a task that is updated in place. Unset values take the " +
+				"service's defaults (unlimited wall clock time, 7 days retention, the job's retry count), which cause no diff.",
+			Optional:      true,
+			Computed:      true,
+			PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+			Attributes: map[string]schema.Attribute{
+				"max_wall_clock_time": schema.StringAttribute{
+					MarkdownDescription: "Longest time the task may run, as an ISO 8601 duration (e.g. `PT2H`). The service's \"unlimited\" is `" + unlimitedDurationDoc + "`.",
+					CustomType:          durationType{},
+					Optional:            true,
+					Computed:            true,
+					PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				},
+				"retention_time": schema.StringAttribute{
+					MarkdownDescription: "How long the task's directory is kept on the node after it completes, as an ISO 8601 duration (default `P7D`).",
+					CustomType:          durationType{},
+					Optional:            true,
+					Computed:            true,
+					PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				},
+				"max_task_retry_count": schema.Int64Attribute{
+					MarkdownDescription: "Retries after a failed run (0: none, -1: without limit). Defaults to the job's value.",
+					Optional:            true,
+					Computed:            true,
+					Validators:          []validator.Int64{int64validator.AtLeast(-1)},
+					PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+				},
+			},
+		},
+		"required_slots": schema.Int64Attribute{
+			MarkdownDescription: "Scheduling slots the task needs on a node (the service's default is 1; must be 1 for multi-instance tasks).",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			PlanModifiers:       replaceInt64,
+		},
+		"user_identity": schema.SingleNestedAttribute{
+			MarkdownDescription: "The user the task runs as: a named user of the pool, or the auto user. Unset: the pool's non-admin auto user.",
+			Optional:            true,
+			PlanModifiers:       replaceObject,
+			Attributes: map[string]schema.Attribute{
+				"username": schema.StringAttribute{
+					MarkdownDescription: "A user account defined on the pool. Conflicts with the `auto_user_*` attributes.",
+					Optional:            true,
+					Validators: []validator.String{stringvalidator.ConflictsWith(
+						path.MatchRelative().AtParent().AtName("auto_user_scope"),
+						path.MatchRelative().AtParent().AtName("auto_user_elevation_level"))},
+				},
+				"auto_user_scope": schema.StringAttribute{
+					MarkdownDescription: "Auto user scope: `task` or `pool` (the service's default).",
+					Optional:            true,
+					Validators:          []validator.String{stringvalidator.OneOf("task", "pool")},
+				},
+				"auto_user_elevation_level": schema.StringAttribute{
+					MarkdownDescription: "Auto user elevation: `nonadmin` (the service's default) or `admin`.",
+					Optional:            true,
+					Validators:          []validator.String{stringvalidator.OneOf("nonadmin", "admin")},
+				},
+			},
+		},
+		// Terraform reserves the name depends_on for its meta-argument, so the service's
+		// dependsOn is called task_dependencies here.
+		"task_dependencies": schema.SingleNestedAttribute{
+			MarkdownDescription: "Tasks that must complete successfully before this one runs (the service's `dependsOn`; " +
+				"Terraform reserves the name `depends_on`). The job must have `usesTaskDependencies` set.",
+			Optional:      true,
+			PlanModifiers: replaceObject,
+			Attributes: map[string]schema.Attribute{
+				"task_ids": schema.ListAttribute{
+					MarkdownDescription: "IDs of the tasks this one depends on.",
+					Optional:            true,
+					ElementType:         types.StringType,
+					Validators:          []validator.List{listvalidator.ValueStringsAre(batchIDValidator())},
+				},
+				"task_id_ranges": schema.ListNestedAttribute{
+					MarkdownDescription: "Inclusive ranges of numeric task IDs this one depends on.",
+					Optional:            true,
+					NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+						"start": schema.Int64Attribute{Required: true, MarkdownDescription: "First task ID.", Validators: []validator.Int64{int64validator.AtLeast(0)}},
+						"end": schema.Int64Attribute{Required: true, MarkdownDescription: "Last task ID (inclusive).",
+							Validators: []validator.Int64{int64validator.AtLeastSumOf(path.MatchRelative().AtParent().AtName("start"))}},
+					}},
+				},
+			},
+		},
+		"container_settings": schema.SingleNestedAttribute{
+			MarkdownDescription: "Run the task in a container (the pool must have a container configuration).",
+			Optional:            true,
+			PlanModifiers:       replaceObject,
+			Attributes: map[string]schema.Attribute{
+				"image_name": schema.StringAttribute{MarkdownDescription: "Image reference, e.g. `ubuntu:22.04`.", Required: true},
+				"container_run_options": schema.StringAttribute{
+					MarkdownDescription: "Extra options for `docker create`.", Optional: true,
+				},
+				"working_directory": schema.StringAttribute{
+					MarkdownDescription: "`taskWorkingDirectory` (the service's default) or `containerImageDefault`.",
+					Optional:            true,
+					Validators:          []validator.String{stringvalidator.OneOf("taskWorkingDirectory", "containerImageDefault")},
+				},
+				"registry": schema.SingleNestedAttribute{
+					MarkdownDescription: "Private registry holding the image.",
+					Optional:            true,
+					Attributes: map[string]schema.Attribute{
+						"registry_server": schema.StringAttribute{MarkdownDescription: "Registry host, e.g. `myregistry.azurecr.io`.", Optional: true},
+						"username":        schema.StringAttribute{MarkdownDescription: "Registry user.", Optional: true},
+						"password": schema.StringAttribute{
+							MarkdownDescription: "Registry password. The service never returns it, so it is kept from the configuration.",
+							Optional:            true,
+							Sensitive:           true,
+						},
+						"identity_reference": schema.StringAttribute{MarkdownDescription: "ARM resource id of a user-assigned identity with pull access.", Optional: true},
+					},
+				},
+				"host_batch_bind_mounts": schema.ListNestedAttribute{
+					MarkdownDescription: "Batch directories mounted into the container. Unset mounts all; an empty list mounts none.",
+					Optional:            true,
+					NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+						"source": schema.StringAttribute{
+							MarkdownDescription: "`Shared`, `Startup`, `VfsMounts`, `Task`, `JobPrep` or `Applications`.",
+							Required:            true,
+							Validators:          []validator.String{stringvalidator.OneOf("Shared", "Startup", "VfsMounts", "Task", "JobPrep", "Applications")},
+						},
+						"is_read_only": schema.BoolAttribute{MarkdownDescription: "Mount read-only.", Optional: true},
+					}},
+				},
+			},
+		},
+		"multi_instance_settings": schema.SingleNestedAttribute{
+			MarkdownDescription: "Run the task as a multi-instance (e.g. MPI) task.",
+			Optional:            true,
+			PlanModifiers:       replaceObject,
+			Attributes: map[string]schema.Attribute{
+				"number_of_instances": schema.Int64Attribute{
+					MarkdownDescription: "Nodes the task needs (the service's default is 1).", Optional: true,
+					Validators: []validator.Int64{int64validator.AtLeast(1)},
+				},
+				"coordination_command_line": schema.StringAttribute{
+					MarkdownDescription: "Command run on every node before the primary runs `command_line`.", Required: true,
+				},
+				"common_resource_files": schema.ListNestedAttribute{
+					MarkdownDescription: "Files downloaded to every node before the coordination command.",
+					Optional:            true,
+					Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+					NestedObject:        schema.NestedAttributeObject{Attributes: resourceFileAttributes()},
+				},
+			},
+		},
+		"application_package_references": schema.ListNestedAttribute{
+			MarkdownDescription: "Application packages deployed to the node before the command runs.",
+			Optional:            true,
+			Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+			PlanModifiers:       replaceList,
+			NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+				"application_id": schema.StringAttribute{MarkdownDescription: "Application id.", Required: true},
+				"version":        schema.StringAttribute{MarkdownDescription: "Version; unset: the application's default version.", Optional: true},
+			}},
+		},
+		"exit_conditions": schema.SingleNestedAttribute{
+			MarkdownDescription: "How the service reacts when the task completes.",
+			Optional:            true,
+			PlanModifiers:       replaceObject,
+			Attributes: map[string]schema.Attribute{
+				"exit_codes": schema.ListNestedAttribute{
+					MarkdownDescription: "Actions for single exit codes.",
+					Optional:            true,
+					NestedObject: schema.NestedAttributeObject{Attributes: withAttributes(jobActionAttributes(), map[string]schema.Attribute{
+						"code": schema.Int64Attribute{MarkdownDescription: "Exit code.", Required: true},
+					})},
+				},
+				"exit_code_ranges": schema.ListNestedAttribute{
+					MarkdownDescription: "Actions for ranges of exit codes.",
+					Optional:            true,
+					NestedObject: schema.NestedAttributeObject{Attributes: withAttributes(jobActionAttributes(), map[string]schema.Attribute{
+						"start": schema.Int64Attribute{MarkdownDescription: "First exit code.", Required: true},
+						"end":   schema.Int64Attribute{MarkdownDescription: "Last exit code (inclusive).", Required: true},
+					})},
+				},
+				"pre_processing_error": schema.SingleNestedAttribute{MarkdownDescription: "Action when the task fails to start.", Optional: true, Attributes: jobActionAttributes()},
+				"file_upload_error":    schema.SingleNestedAttribute{MarkdownDescription: "Action when output files fail to upload.", Optional: true, Attributes: jobActionAttributes()},
+				"default":              schema.SingleNestedAttribute{MarkdownDescription: "Action for exit codes not listed above.", Optional: true, Attributes: jobActionAttributes()},
+			},
+		},
+
+		// Read-only results. They change as the task runs, so they are unknown in any plan that
+		// touches the task.
+		"state":         schema.StringAttribute{MarkdownDescription: "`active`, `preparing`, `running` or `completed`.", Computed: true},
+		"exit_code":     schema.Int64Attribute{MarkdownDescription: "Exit code of the last run, once the task has completed.", Computed: true},
+		"result":        schema.StringAttribute{MarkdownDescription: "`success` or `failure`, once the task has completed.", Computed: true},
+		"etag":          schema.StringAttribute{MarkdownDescription: "ETag of the task, used for conditional updates.", Computed: true},
+		"last_modified": schema.StringAttribute{MarkdownDescription: "When the task last changed (RFC 3339).", Computed: true},
+		"url": schema.StringAttribute{
+			MarkdownDescription: "URL of the task.", Computed: true,
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"creation_time": schema.StringAttribute{
+			MarkdownDescription: "When the task was added (RFC 3339).", Computed: true,
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"failure_info": schema.SingleNestedAttribute{
+			MarkdownDescription: "Why the task failed, if it did.",
+			Computed:            true,
+			Attributes: map[string]schema.Attribute{
+				"category": schema.StringAttribute{MarkdownDescription: "`usererror` or `servererror`.", Computed: true},
+				"code":     schema.StringAttribute{MarkdownDescription: "Error code, e.g. `FailureExitCode` or `BlobNotFound`.", Computed: true},
+				"message":  schema.StringAttribute{MarkdownDescription: "Error message.", Computed: true},
+				"details":  schema.MapAttribute{MarkdownDescription: "Further details.", Computed: true, ElementType: types.StringType},
+			},
+		},
+		"node_info": schema.SingleNestedAttribute{
+			MarkdownDescription: "The node the task ran on.",
+			Computed:            true,
+			Attributes: map[string]schema.Attribute{
+				"affinity_id":             schema.StringAttribute{MarkdownDescription: "Affinity id of the node.", Computed: true},
+				"node_url":                schema.StringAttribute{MarkdownDescription: "URL of the node.", Computed: true},
+				"pool_id":                 schema.StringAttribute{MarkdownDescription: "Pool of the node.", Computed: true},
+				"node_id":                 schema.StringAttribute{MarkdownDescription: "ID of the node.", Computed: true},
+				"task_root_directory":     schema.StringAttribute{MarkdownDescription: "The task's directory on the node.", Computed: true},
+				"task_root_directory_url": schema.StringAttribute{MarkdownDescription: "URL of the task's directory.", Computed: true},
+			},
+		},
+	}
+}
+
+const unlimitedDurationDoc = "P10675199DT2H48M5.4775807S"
+
+func withAttributes(a, b map[string]schema.Attribute) map[string]schema.Attribute {
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
+}
+
+// azureBatchTaskModel holds a task's attributes; the resource adds its own settings to it.
+type azureBatchTaskModel struct {
+	ID                           types.String                `tfsdk:"id"`
+	JobID                        types.String                `tfsdk:"job_id"`
+	TaskID                       types.String                `tfsdk:"task_id"`
+	CommandLine                  types.String                `tfsdk:"command_line"`
+	DisplayName                  types.String                `tfsdk:"display_name"`
+	Environment                  map[string]types.String     `tfsdk:"environment"`
+	AffinityID                   types.String                `tfsdk:"affinity_id"`
+	ResourceFiles                []resourceFileModel         `tfsdk:"resource_files"`
+	OutputFiles                  []outputFileModel           `tfsdk:"output_files"`
+	Constraints                  types.Object                `tfsdk:"constraints"`
+	RequiredSlots                types.Int64                 `tfsdk:"required_slots"`
+	UserIdentity                 *userIdentityModel          `tfsdk:"user_identity"`
+	TaskDependencies             *taskDependenciesModel      `tfsdk:"task_dependencies"`
+	ContainerSettings            *containerSettingsModel     `tfsdk:"container_settings"`
+	MultiInstanceSettings        *multiInstanceSettingsModel `tfsdk:"multi_instance_settings"`
+	ApplicationPackageReferences []applicationPackageModel   `tfsdk:"application_package_references"`
+	ExitConditions               *exitConditionsModel        `tfsdk:"exit_conditions"`
+
+	State        types.String `tfsdk:"state"`
+	ExitCode     types.Int64  `tfsdk:"exit_code"`
+	Result       types.String `tfsdk:"result"`
+	ETag         types.String `tfsdk:"etag"`
+	LastModified types.String `tfsdk:"last_modified"`
+	URL          types.String `tfsdk:"url"`
+	CreationTime types.String `tfsdk:"creation_time"`
+	FailureInfo  types.Object `tfsdk:"failure_info"`
+	NodeInfo     types.Object `tfsdk:"node_info"`
+}
+
+type resourceFileModel struct {
+	AutoStorageContainerName types.String `tfsdk:"auto_storage_container_name"`
+	StorageContainerURL      types.String `tfsdk:"storage_container_url"`
+	HTTPURL                  types.String `tfsdk:"http_url"`
+	BlobPrefix               types.String `tfsdk:"blob_prefix"`
+	FilePath                 types.String `tfsdk:"file_path"`
+	FileMode                 types.String `tfsdk:"file_mode"`
+	IdentityReference        types.String `tfsdk:"identity_reference"`
+}
+
+type outputFileModel struct {
+	FilePattern       types.String            `tfsdk:"file_pattern"`
+	ContainerURL      types.String            `tfsdk:"container_url"`
+	Path              types.String            `tfsdk:"path"`
+	IdentityReference types.String            `tfsdk:"identity_reference"`
+	UploadHeaders     map[string]types.String `tfsdk:"upload_headers"`
+	UploadCondition   types.String            `tfsdk:"upload_condition"`
+}
+
+type constraintsModel struct {
+	MaxWallClockTime  durationValue `tfsdk:"max_wall_clock_time"`
+	RetentionTime     durationValue `tfsdk:"retention_time"`
+	MaxTaskRetryCount types.Int64   `tfsdk:"max_task_retry_count"`
+}
+
+type userIdentityModel struct {
+	Username               types.String `tfsdk:"username"`
+	AutoUserScope          types.String `tfsdk:"auto_user_scope"`
+	AutoUserElevationLevel types.String `tfsdk:"auto_user_elevation_level"`
+}
+
+type taskDependenciesModel struct {
+	TaskIDs      []types.String     `tfsdk:"task_ids"`
+	TaskIDRanges []taskIDRangeModel `tfsdk:"task_id_ranges"`
+}
+
+type taskIDRangeModel struct {
+	Start types.Int64 `tfsdk:"start"`
+	End   types.Int64 `tfsdk:"end"`
+}
+
+type containerSettingsModel struct {
+	ImageName           types.String            `tfsdk:"image_name"`
+	ContainerRunOptions types.String            `tfsdk:"container_run_options"`
+	WorkingDirectory    types.String            `tfsdk:"working_directory"`
+	Registry            *containerRegistryModel `tfsdk:"registry"`
+	HostBatchBindMounts []bindMountModel        `tfsdk:"host_batch_bind_mounts"`
+}
+
+type containerRegistryModel struct {
+	RegistryServer    types.String `tfsdk:"registry_server"`
+	Username          types.String `tfsdk:"username"`
+	Password          types.String `tfsdk:"password"`
+	IdentityReference types.String `tfsdk:"identity_reference"`
+}
+
+type bindMountModel struct {
+	Source     types.String `tfsdk:"source"`
+	IsReadOnly types.Bool   `tfsdk:"is_read_only"`
+}
+
+type multiInstanceSettingsModel struct {
+	NumberOfInstances       types.Int64         `tfsdk:"number_of_instances"`
+	CoordinationCommandLine types.String        `tfsdk:"coordination_command_line"`
+	CommonResourceFiles     []resourceFileModel `tfsdk:"common_resource_files"`
+}
+
+type applicationPackageModel struct {
+	ApplicationID types.String `tfsdk:"application_id"`
+	Version       types.String `tfsdk:"version"`
+}
+
+type exitConditionsModel struct {
+	ExitCodes          []exitCodeModel      `tfsdk:"exit_codes"`
+	ExitCodeRanges     []exitCodeRangeModel `tfsdk:"exit_code_ranges"`
+	PreProcessingError *exitOptionsModel    `tfsdk:"pre_processing_error"`
+	FileUploadError    *exitOptionsModel    `tfsdk:"file_upload_error"`
+	Default            *exitOptionsModel    `tfsdk:"default"`
+}
+
+type exitCodeModel struct {
+	Code             types.Int64  `tfsdk:"code"`
+	JobAction        types.String `tfsdk:"job_action"`
+	DependencyAction types.String `tfsdk:"dependency_action"`
+}
+
+type exitCodeRangeModel struct {
+	Start            types.Int64  `tfsdk:"start"`
+	End              types.Int64  `tfsdk:"end"`
+	JobAction        types.String `tfsdk:"job_action"`
+	DependencyAction types.String `tfsdk:"dependency_action"`
+}
+
+type exitOptionsModel struct {
+	JobAction        types.String `tfsdk:"job_action"`
+	DependencyAction types.String `tfsdk:"dependency_action"`
+}
+
+// expandTask builds the Add Task body from the planned model.
+func expandTask(ctx context.Context, m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	t := azbatch.CreateTaskContent{
+		ID:                    stringPtr(m.TaskID),
+		CommandLine:           stringPtr(m.CommandLine),
+		DisplayName:           stringPtr(m.DisplayName),
+		RequiredSlots:         int32Ptr(m.RequiredSlots),
+		ResourceFiles:         expandResourceFiles(m.ResourceFiles),
+		UserIdentity:          expandUserIdentity(m.UserIdentity),
+		DependsOn:             expandTaskDependencies(m.TaskDependencies),
+		ContainerSettings:     expandContainerSettings(m.ContainerSettings),
+		MultiInstanceSettings: expandMultiInstance(m.MultiInstanceSettings),
+		ExitConditions:        expandExitConditions(m.ExitConditions),
+	}
+	if !m.AffinityID.IsNull() {
+		t.AffinityInfo = &azbatch.AffinityInfo{AffinityID: stringPtr(m.AffinityID)}
+	}
+	for _, name := range sortedMapKeys(m.Environment) {
+		t.EnvironmentSettings = append(t.EnvironmentSettings, azbatch.EnvironmentSetting{Name: to.Ptr(name), Value: stringPtr(m.Environment[name])})
+	}
+	for _, o := range m.OutputFiles {
+		dest := &azbatch.OutputFileBlobContainerDestination{
+			ContainerURL: stringPtr(o.ContainerURL),
+			Path:         stringPtr(o.Path),
+		}
+		if !o.IdentityReference.IsNull() {
+			dest.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(o.IdentityReference)}
+		}
+		for _, name := range sortedMapKeys(o.UploadHeaders) {
+			dest.UploadHeaders = append(dest.UploadHeaders, azbatch.HTTPHeader{Name: to.Ptr(name), Value: stringPtr(o.UploadHeaders[name])})
+		}
+		t.OutputFiles = append(t.OutputFiles, azbatch.OutputFile{
+			FilePattern:   stringPtr(o.FilePattern),
+			Destination:   &azbatch.OutputFileDestination{Container: dest},
+			UploadOptions: &azbatch.OutputFileUploadConfig{UploadCondition: enumPtr[azbatch.OutputFileUploadCondition](o.UploadCondition)},
+		})
+	}
+	for _, a := range m.ApplicationPackageReferences {
+		t.ApplicationPackageReferences = append(t.ApplicationPackageReferences, azbatch.ApplicationPackageReference{
+			ApplicationID: stringPtr(a.ApplicationID), Version: stringPtr(a.Version),
+		})
+	}
+	if !m.Constraints.IsNull() && !m.Constraints.IsUnknown() {
+		c, d := expandConstraints(ctx, m.Constraints)
+		diags.Append(d...)
+		t.Constraints = c
+	}
+	return t, diags
+}
+
+// expandConstraints converts the known constraint values; unknown ones are left to the service.
+func expandConstraints(ctx context.Context, obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
+	var c constraintsModel
+	diags := obj.As(ctx, &c, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})
+	if diags.HasError() {
+		return nil, diags
+	}
+	return &azbatch.TaskConstraints{
+		MaxWallClockTime:  stringPtr(c.MaxWallClockTime.StringValue),
+		RetentionTime:     stringPtr(c.RetentionTime.StringValue),
+		MaxTaskRetryCount: int32Ptr(c.MaxTaskRetryCount),
+	}, diags
+}
+
+func expandResourceFiles(files []resourceFileModel) []azbatch.ResourceFile {
+	var out []azbatch.ResourceFile
+	for _, f := range files {
+		rf := azbatch.ResourceFile{
+			AutoStorageContainerName: stringPtr(f.AutoStorageContainerName),
+			StorageContainerURL:      stringPtr(f.StorageContainerURL),
+			HTTPURL:                  stringPtr(f.HTTPURL),
+			BlobPrefix:               stringPtr(f.BlobPrefix),
+			FilePath:                 stringPtr(f.FilePath),
+			FileMode:                 stringPtr(f.FileMode),
+		}
+		if !f.IdentityReference.IsNull() {
+			rf.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(f.IdentityReference)}
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+func expandUserIdentity(u *userIdentityModel) *azbatch.UserIdentity {
+	if u == nil {
+		return nil
+	}
+	id := &azbatch.UserIdentity{Username: stringPtr(u.Username)}
+	if !u.AutoUserScope.IsNull() || !u.AutoUserElevationLevel.IsNull() {
+		id.AutoUser = &azbatch.AutoUserSpecification{
+			Scope:          enumPtr[azbatch.AutoUserScope](u.AutoUserScope),
+			ElevationLevel: enumPtr[azbatch.ElevationLevel](u.AutoUserElevationLevel),
+		}
+	}
+	return id
+}
+
+func expandTaskDependencies(d *taskDependenciesModel) *azbatch.TaskDependencies {
+	if d == nil {
+		return nil
+	}
+	out := &azbatch.TaskDependencies{}
+	if d.TaskIDs != nil {
+		out.TaskIDs = []string{}
+		for _, id := range d.TaskIDs {
+			out.TaskIDs = append(out.TaskIDs, id.ValueString())
+		}
+	}
+	for _, r := range d.TaskIDRanges {
+		out.TaskIDRanges = append(out.TaskIDRanges, azbatch.TaskIDRange{Start: int32Ptr(r.Start), End: int32Ptr(r.End)})
+	}
+	return out
+}
+
+func expandContainerSettings(c *containerSettingsModel) *azbatch.TaskContainerSettings {
+	if c == nil {
+		return nil
+	}
+	out := &azbatch.TaskContainerSettings{
+		ImageName:           stringPtr(c.ImageName),
+		ContainerRunOptions: stringPtr(c.ContainerRunOptions),
+		WorkingDirectory:    enumPtr[azbatch.ContainerWorkingDirectory](c.WorkingDirectory),
+	}
+	if r := c.Registry; r != nil {
+		out.Registry = &azbatch.ContainerRegistryReference{
+			RegistryServer: stringPtr(r.RegistryServer),
+			Username:       stringPtr(r.Username),
+			Password:       stringPtr(r.Password),
+		}
+		if !r.IdentityReference.IsNull() {
+			out.Registry.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(r.IdentityReference)}
+		}
+	}
+	if c.HostBatchBindMounts != nil {
+		out.ContainerHostBatchBindMounts = []azbatch.ContainerHostBindMountEntry{}
+		for _, b := range c.HostBatchBindMounts {
+			out.ContainerHostBatchBindMounts = append(out.ContainerHostBatchBindMounts, azbatch.ContainerHostBindMountEntry{
+				Source: enumPtr[azbatch.ContainerHostDataPath](b.Source), IsReadOnly: b.IsReadOnly.ValueBoolPointer(),
+			})
+		}
+	}
+	return out
+}
+
+func expandMultiInstance(m *multiInstanceSettingsModel) *azbatch.MultiInstanceSettings {
+	if m == nil {
+		return nil
+	}
+	return &azbatch.MultiInstanceSettings{
+		NumberOfInstances:       int32Ptr(m.NumberOfInstances),
+		CoordinationCommandLine: stringPtr(m.CoordinationCommandLine),
+		CommonResourceFiles:     expandResourceFiles(m.CommonResourceFiles),
+	}
+}
+
+func expandExitOptions(o *exitOptionsModel) *azbatch.ExitOptions {
+	if o == nil {
+		return nil
+	}
+	return &azbatch.ExitOptions{
+		JobAction:        enumPtr[azbatch.JobAction](o.JobAction),
+		DependencyAction: enumPtr[azbatch.DependencyAction](o.DependencyAction),
+	}
+}
+
+func expandExitConditions(e *exitConditionsModel) *azbatch.ExitConditions {
+	if e == nil {
+		return nil
+	}
+	out := &azbatch.ExitConditions{
+		PreProcessingError: expandExitOptions(e.PreProcessingError),
+		FileUploadError:    expandExitOptions(e.FileUploadError),
+		Default:            expandExitOptions(e.Default),
+	}
+	for _, c := range e.ExitCodes {
+		out.ExitCodes = append(out.ExitCodes, azbatch.ExitCodeMapping{
+			Code:        int32Ptr(c.Code),
+			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: c.JobAction, DependencyAction: c.DependencyAction}),
+		})
+	}
+	for _, r := range e.ExitCodeRanges {
+		out.ExitCodeRanges = append(out.ExitCodeRanges, azbatch.ExitCodeRangeMapping{
+			Start: int32Ptr(r.Start), End: int32Ptr(r.End),
+			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: r.JobAction, DependencyAction: r.DependencyAction}),
+		})
+	}
+	return out
+}
+
+// flattenTask fills m from the service's task. prior is the state or plan the task was read
+// for (nil for the data source): where the configuration left an attribute unset and the
+// service reports its documented default, the attribute stays unset, so defaults cause no
+// diff; values the service never returns (the registry password) are kept from prior.
+func flattenTask(ctx context.Context, t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	showDefaults := prior == nil
+	if prior == nil {
+		prior = &azureBatchTaskModel{}
+	}
+	m := azureBatchTaskModel{
+		ID:           types.StringValue(jobID + "/" + deref(t.ID)),
+		JobID:        types.StringValue(jobID),
+		TaskID:       types.StringPointerValue(t.ID),
+		CommandLine:  types.StringPointerValue(t.CommandLine),
+		DisplayName:  types.StringPointerValue(t.DisplayName),
+		URL:          types.StringPointerValue(t.URL),
+		CreationTime: timeValue(t.CreationTime),
+		LastModified: timeValue(t.LastModified),
+		ETag:         types.StringValue(string(deref(t.ETag))),
+		State:        types.StringValue(string(deref(t.State))),
+		ExitCode:     types.Int64Null(),
+		Result:       types.StringNull(),
+	}
+	// Keep the configured case of the ids: the service compares them without regard to case.
+	if strings.EqualFold(prior.TaskID.ValueString(), m.TaskID.ValueString()) && !prior.TaskID.IsNull() {
+		m.TaskID = prior.TaskID
+	}
+	if !prior.JobID.IsNull() && strings.EqualFold(prior.JobID.ValueString(), jobID) {
+		m.JobID = prior.JobID
+	}
+	m.ID = types.StringValue(m.JobID.ValueString() + "/" + m.TaskID.ValueString())
+
+	if len(t.EnvironmentSettings) > 0 {
+		m.Environment = map[string]types.String{}
+		for _, e := range t.EnvironmentSettings {
+			m.Environment[deref(e.Name)] = types.StringValue(deref(e.Value))
+		}
+	}
+	if t.AffinityInfo != nil {
+		m.AffinityID = types.StringPointerValue(t.AffinityInfo.AffinityID)
+	}
+	m.ResourceFiles = flattenResourceFiles(t.ResourceFiles)
+	for _, o := range t.OutputFiles {
+		of := outputFileModel{FilePattern: types.StringPointerValue(o.FilePattern)}
+		if o.Destination != nil && o.Destination.Container != nil {
+			c := o.Destination.Container
+			of.ContainerURL = types.StringPointerValue(c.ContainerURL)
+			of.Path = types.StringPointerValue(c.Path)
+			of.IdentityReference = identityValue(c.IdentityReference)
+			if len(c.UploadHeaders) > 0 {
+				of.UploadHeaders = map[string]types.String{}
+				for _, h := range c.UploadHeaders {
+					of.UploadHeaders[deref(h.Name)] = types.StringValue(deref(h.Value))
+				}
+			}
+		}
+		if o.UploadOptions != nil {
+			of.UploadCondition = enumValue(o.UploadOptions.UploadCondition)
+		}
+		m.OutputFiles = append(m.OutputFiles, of)
+	}
+	for _, a := range t.ApplicationPackageReferences {
+		m.ApplicationPackageReferences = append(m.ApplicationPackageReferences, applicationPackageModel{
+			ApplicationID: types.StringPointerValue(a.ApplicationID), Version: types.StringPointerValue(a.Version),
+		})
+	}
+
+	constraints := constraintsModel{MaxWallClockTime: durationNull(), RetentionTime: durationNull(), MaxTaskRetryCount: types.Int64Null()}
+	if c := t.Constraints; c != nil {
+		constraints = constraintsModel{
+			MaxWallClockTime:  durationFrom(c.MaxWallClockTime),
+			RetentionTime:     durationFrom(c.RetentionTime),
+			MaxTaskRetryCount: int64Value(c.MaxTaskRetryCount),
+		}
+	}
+	var d diag.Diagnostics
+	m.Constraints, d = types.ObjectValueFrom(ctx, constraintsAttrTypes, constraints)
+	diags.Append(d...)
+
+	m.RequiredSlots = int64Value(t.RequiredSlots)
+	if !showDefaults && prior.RequiredSlots.IsNull() && deref(t.RequiredSlots) == 1 {
+		m.RequiredSlots = types.Int64Null()
+	}
+	m.UserIdentity = flattenUserIdentity(t.UserIdentity, prior.UserIdentity, showDefaults)
+	m.TaskDependencies = flattenTaskDependencies(t.DependsOn)
+	m.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings)
+	if mi := t.MultiInstanceSettings; mi != nil {
+		m.MultiInstanceSettings = &multiInstanceSettingsModel{
+			NumberOfInstances:       int64Value(mi.NumberOfInstances),
+			CoordinationCommandLine: types.StringPointerValue(mi.CoordinationCommandLine),
+			CommonResourceFiles:     flattenResourceFiles(mi.CommonResourceFiles),
+		}
+	}
+	m.ExitConditions = flattenExitConditions(t.ExitConditions)
+
+	failure := types.ObjectNull(failureInfoAttrTypes)
+	if ei := t.ExecutionInfo; ei != nil {
+		m.ExitCode = int64Value(ei.ExitCode)
+		m.Result = enumValue(ei.Result)
+		if fi := ei.FailureInfo; fi != nil {
+			details := map[string]attr.Value{}
+			for _, nv := range fi.Details {
+				details[deref(nv.Name)] = types.StringValue(deref(nv.Value))
+			}
+			failure, d = types.ObjectValue(failureInfoAttrTypes, map[string]attr.Value{
+				"category": enumValue(fi.Category),
+				"code":     types.StringPointerValue(fi.Code),
+				"message":  types.StringPointerValue(fi.Message),
+				"details":  types.MapValueMust(types.StringType, details),
+			})
+			diags.Append(d...)
+		}
+	}
+	m.FailureInfo = failure
+
+	node := types.ObjectNull(nodeInfoAttrTypes)
+	if n := t.NodeInfo; n != nil {
+		node, d = types.ObjectValue(nodeInfoAttrTypes, map[string]attr.Value{
+			"affinity_id":             types.StringPointerValue(n.AffinityID),
+			"node_url":                types.StringPointerValue(n.NodeURL),
+			"pool_id":                 types.StringPointerValue(n.PoolID),
+			"node_id":                 types.StringPointerValue(n.NodeID),
+			"task_root_directory":     types.StringPointerValue(n.TaskRootDirectory),
+			"task_root_directory_url": types.StringPointerValue(n.TaskRootDirectoryURL),
+		})
+		diags.Append(d...)
+	}
+	m.NodeInfo = node
+	return m, diags
+}
+
+func flattenResourceFiles(files []azbatch.ResourceFile) []resourceFileModel {
+	var out []resourceFileModel
+	for _, f := range files {
+		out = append(out, resourceFileModel{
+			AutoStorageContainerName: types.StringPointerValue(f.AutoStorageContainerName),
+			StorageContainerURL:      types.StringPointerValue(f.StorageContainerURL),
+			HTTPURL:                  types.StringPointerValue(f.HTTPURL),
+			BlobPrefix:               types.StringPointerValue(f.BlobPrefix),
+			FilePath:                 types.StringPointerValue(f.FilePath),
+			FileMode:                 types.StringPointerValue(f.FileMode),
+			IdentityReference:        identityValue(f.IdentityReference),
+		})
+	}
+	return out
+}
+
+// flattenUserIdentity hides the service's default identity (the pool's non-admin auto user)
+// where the configuration did not set it.
+func flattenUserIdentity(u *azbatch.UserIdentity, prior *userIdentityModel, showDefaults bool) *userIdentityModel {
+	if u == nil {
+		return nil
+	}
+	out := &userIdentityModel{Username: types.StringPointerValue(u.Username), AutoUserScope: types.StringNull(), AutoUserElevationLevel: types.StringNull()}
+	if u.AutoUser != nil {
+		out.AutoUserScope = enumValue(u.AutoUser.Scope)
+		out.AutoUserElevationLevel = enumValue(u.AutoUser.ElevationLevel)
+	}
+	if showDefaults {
+		return out
+	}
+	configured := prior != nil
+	if prior == nil {
+		prior = &userIdentityModel{}
+	}
+	if prior.AutoUserScope.IsNull() && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
+		out.AutoUserScope = types.StringNull()
+	}
+	if prior.AutoUserElevationLevel.IsNull() && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
+		out.AutoUserElevationLevel = types.StringNull()
+	}
+	if out.Username.IsNull() && out.AutoUserScope.IsNull() && out.AutoUserElevationLevel.IsNull() && !configured {
+		return nil
+	}
+	return out
+}
+
+func flattenTaskDependencies(d *azbatch.TaskDependencies) *taskDependenciesModel {
+	if d == nil {
+		return nil
+	}
+	out := &taskDependenciesModel{}
+	if d.TaskIDs != nil {
+		out.TaskIDs = []types.String{}
+		for _, id := range d.TaskIDs {
+			out.TaskIDs = append(out.TaskIDs, types.StringValue(id))
+		}
+	}
+	for _, r := range d.TaskIDRanges {
+		out.TaskIDRanges = append(out.TaskIDRanges, taskIDRangeModel{Start: int64Value(r.Start), End: int64Value(r.End)})
+	}
+	return out
+}
+
+func flattenContainerSettings(c *azbatch.TaskContainerSettings, prior *containerSettingsModel) *containerSettingsModel {
+	if c == nil {
+		return nil
+	}
+	out := &containerSettingsModel{
+		ImageName:           types.StringPointerValue(c.ImageName),
+		ContainerRunOptions: types.StringPointerValue(c.ContainerRunOptions),
+		WorkingDirectory:    enumValue(c.WorkingDirectory),
+	}
+	if r := c.Registry; r != nil {
+		out.Registry = &containerRegistryModel{
+			RegistryServer:    types.StringPointerValue(r.RegistryServer),
+			Username:          types.StringPointerValue(r.Username),
+			Password:          types.StringPointerValue(r.Password),
+			IdentityReference: identityValue(r.IdentityReference),
+		}
+		// The service does not return the password; keep the configured one.
+		if r.Password == nil && prior != nil && prior.Registry != nil {
+			out.Registry.Password = prior.Registry.Password
+		}
+	}
+	if c.ContainerHostBatchBindMounts != nil {
+		out.HostBatchBindMounts = []bindMountModel{}
+		for _, b := range c.ContainerHostBatchBindMounts {
+			out.HostBatchBindMounts = append(out.HostBatchBindMounts, bindMountModel{Source: enumValue(b.Source), IsReadOnly: types.BoolPointerValue(b.IsReadOnly)})
+		}
+	}
+	return out
+}
+
+func flattenExitOptions(o *azbatch.ExitOptions) *exitOptionsModel {
+	if o == nil {
+		return nil
+	}
+	return &exitOptionsModel{JobAction: enumValue(o.JobAction), DependencyAction: enumValue(o.DependencyAction)}
+}
+
+func flattenExitConditions(e *azbatch.ExitConditions) *exitConditionsModel {
+	if e == nil {
+		return nil
+	}
+	out := &exitConditionsModel{
+		PreProcessingError: flattenExitOptions(e.PreProcessingError),
+		FileUploadError:    flattenExitOptions(e.FileUploadError),
+		Default:            flattenExitOptions(e.Default),
+	}
+	for _, c := range e.ExitCodes {
+		o := flattenExitOptions(c.ExitOptions)
+		if o == nil {
+			o = &exitOptionsModel{}
+		}
+		out.ExitCodes = append(out.ExitCodes, exitCodeModel{Code: int64Value(c.Code), JobAction: o.JobAction, DependencyAction: o.DependencyAction})
+	}
+	for _, r := range e.ExitCodeRanges {
+		o := flattenExitOptions(r.ExitOptions)
+		if o == nil {
+			o = &exitOptionsModel{}
+		}
+		out.ExitCodeRanges = append(out.ExitCodeRanges, exitCodeRangeModel{Start: int64Value(r.Start), End: int64Value(r.End), JobAction: o.JobAction, DependencyAction: o.DependencyAction})
+	}
+	return out
+}
+
+func stringPtr(v types.String) *string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	return to.Ptr(v.ValueString())
+}
+
+func int32Ptr(v types.Int64) *int32 {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	return to.Ptr(int32(v.ValueInt64()))
+}
+
+func enumPtr[E ~string](v types.String) *E {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	e := E(v.ValueString())
+	return &e
+}
+
+func enumValue[E ~string](e *E) types.String {
+	if e == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(string(*e))
+}
+
+func int64Value(v *int32) types.Int64 {
+	if v == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*v))
+}
+
+func identityValue(r *azbatch.NodeIdentityReference) types.String {
+	if r == nil {
+		return types.StringNull()
+	}
+	return types.StringPointerValue(r.ResourceID)
+}
+
+func timeValue(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

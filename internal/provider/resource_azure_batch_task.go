@@ -1,0 +1,426 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
+)
+
+var (
+	_ resource.Resource                = (*azureBatchTaskResource)(nil)
+	_ resource.ResourceWithConfigure   = (*azureBatchTaskResource)(nil)
+	_ resource.ResourceWithImportState = (*azureBatchTaskResource)(nil)
+)
+
+const (
+	taskCreateTimeout = 60 * time.Minute
+	taskReadTimeout   = 5 * time.Minute
+	taskUpdateTimeout = 10 * time.Minute
+	taskDeleteTimeout = 10 * time.Minute
+)
+
+// NewAzureBatchTaskResource is the batchops_azure_batch_task resource.
+func NewAzureBatchTaskResource() resource.Resource {
+	return &azureBatchTaskResource{}
+}
+
+type azureBatchTaskResource struct {
+	data *providerData
+}
+
+type azureBatchTaskResourceModel struct {
+	azureBatchTaskModel
+	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *azureBatchTaskResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_azure_batch_task"
+}
+
+func (r *azureBatchTaskResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := azureBatchTaskAttributes()
+	attrs["wait_for_completion"] = schema.BoolAttribute{
+		MarkdownDescription: "Wait, within `timeouts.create`, until the task has completed. A task that completes with " +
+			"failure is then an error that shows its exit code and failure information; the task stays in state " +
+			"(tainted), so the next apply replaces it. Default `false`.",
+		Optional: true,
+		Computed: true,
+		Default:  booldefault.StaticBool(false),
+	}
+	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true})
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A task in an existing Azure Batch job. `terraform apply` adds it (Add Task, then Get Task); " +
+			"`terraform destroy` deletes it with Delete Task, which also removes its files from the node. Only " +
+			"`constraints` can change in place; any other change replaces the task.",
+		Attributes: attrs,
+	}
+}
+
+func (r *azureBatchTaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *azureBatchTaskResource) client(diags *diag.Diagnostics) *azurebatch.Client {
+	return azureBatchClient(r.data, diags)
+}
+
+func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan azureBatchTaskResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, taskCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	jobID, taskID := plan.JobID.ValueString(), plan.TaskID.ValueString()
+	ctx = tflog.SetField(ctx, "task", jobID+"/"+taskID)
+	body, diags := expandTask(ctx, &plan.azureBatchTaskModel)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	err := client.AddTask(ctx, jobID, body)
+	if azurebatch.HasCode(err, "TaskExists") {
+		// After a lost response the task we just added answers a repeat with TaskExists:
+		// adopt it when it is the same task, never overwrite somebody else's.
+		err = adoptExistingTask(ctx, client, jobID, body)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
+		return
+	}
+	tflog.Info(ctx, "added Azure Batch task")
+
+	// From here on the task exists: state is saved whatever happens next, so a failure
+	// leaves a tainted resource that destroy cleans up rather than an orphan.
+	task, err := client.GetTask(ctx, jobID, taskID)
+	if err != nil {
+		r.saveAfterPartialCreate(ctx, &plan, resp)
+		resp.Diagnostics.AddError("Error reading Azure Batch task after adding it", describeTaskError(err, jobID, taskID))
+		return
+	}
+	r.setState(ctx, task, &plan, &resp.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
+		return
+	}
+	task = r.waitForCompletion(ctx, client, jobID, taskID, &resp.Diagnostics)
+	if task != nil {
+		r.setState(ctx, task, &plan, &resp.State, &resp.Diagnostics)
+	}
+}
+
+// adoptExistingTask resolves a 409 TaskExists: the existing task is ours when it matches the
+// one we asked for.
+func adoptExistingTask(ctx context.Context, client *azurebatch.Client, jobID string, want azbatch.CreateTaskContent) error {
+	existing, err := client.GetTask(ctx, jobID, *want.ID)
+	if err != nil {
+		return err
+	}
+	if !sameTask(existing, want) {
+		return fmt.Errorf("a different task with ID %q already exists in job %q. To manage it with Terraform, import it: "+
+			"terraform import <resource address> %s/%s", *want.ID, jobID, jobID, deref(existing.ID))
+	}
+	tflog.Info(ctx, "Azure Batch task already existed with the same definition (an earlier attempt's response was lost): adopting it")
+	return nil
+}
+
+// sameTask compares what was asked for with what exists, ignoring the values the service fills
+// in or never returns.
+func sameTask(existing *azbatch.Task, want azbatch.CreateTaskContent) bool {
+	got := azbatch.CreateTaskContent{
+		ID: existing.ID, CommandLine: existing.CommandLine, DisplayName: existing.DisplayName,
+		EnvironmentSettings: existing.EnvironmentSettings, ResourceFiles: existing.ResourceFiles,
+		OutputFiles: existing.OutputFiles, AffinityInfo: existing.AffinityInfo, DependsOn: existing.DependsOn,
+		MultiInstanceSettings: existing.MultiInstanceSettings, ApplicationPackageReferences: existing.ApplicationPackageReferences,
+		ExitConditions: existing.ExitConditions, ContainerSettings: existing.ContainerSettings,
+	}
+	want.Constraints, want.RequiredSlots, want.UserIdentity = nil, nil, nil
+	if want.ContainerSettings != nil && want.ContainerSettings.Registry != nil {
+		registry := *want.ContainerSettings.Registry
+		registry.Password = nil
+		settings := *want.ContainerSettings
+		settings.Registry = &registry
+		want.ContainerSettings = &settings
+	}
+	if !strings.EqualFold(deref(got.ID), deref(want.ID)) {
+		return false
+	}
+	got.ID = want.ID
+	a, errA := json.Marshal(got)
+	b, errB := json.Marshal(want)
+	return errA == nil && errB == nil && string(a) == string(b)
+}
+
+// waitForCompletion polls until the task completes. A failed task or a timeout is reported in
+// diags; the last task read is returned so state shows where it got to.
+func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *azurebatch.Client, jobID, taskID string, diags *diag.Diagnostics) *azbatch.Task {
+	var last *azbatch.Task
+	err := transport.Poll(ctx, r.data.poll, fmt.Sprintf("task %s/%s to complete", jobID, taskID), func(ctx context.Context) (bool, string, error) {
+		task, err := client.GetTask(ctx, jobID, taskID)
+		if err != nil {
+			return false, "", err
+		}
+		last = task
+		return deref(task.State) == azbatch.TaskStateCompleted, string(deref(task.State)), nil
+	})
+	if err != nil {
+		diags.AddError("Error waiting for Azure Batch task to complete", describeTaskError(err, jobID, taskID)+
+			"\n\nThe task stays in state; it is replaced on the next apply.")
+		return last
+	}
+	if info := last.ExecutionInfo; info != nil && deref(info.Result) == azbatch.TaskExecutionResultFailure {
+		diags.AddError("Azure Batch task failed", taskFailureText(jobID, taskID, info)+
+			"\n\nThe task stays in state (tainted); the next apply replaces it.")
+	}
+	return last
+}
+
+func taskFailureText(jobID, taskID string, info *azbatch.TaskExecutionInfo) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Task %s/%s completed with result \"failure\"", jobID, taskID)
+	if info.ExitCode != nil {
+		fmt.Fprintf(&b, " and exit code %d", *info.ExitCode)
+	}
+	b.WriteString(".")
+	if fi := info.FailureInfo; fi != nil {
+		fmt.Fprintf(&b, "\nFailure info: category %s, code %s: %s", deref(fi.Category), deref(fi.Code), deref(fi.Message))
+		for _, d := range fi.Details {
+			fmt.Fprintf(&b, "\n  %s: %s", deref(d.Name), deref(d.Value))
+		}
+	}
+	if info.RetryCount != nil && *info.RetryCount > 0 {
+		fmt.Fprintf(&b, "\nRetries: %d", *info.RetryCount)
+	}
+	return b.String()
+}
+
+func (r *azureBatchTaskResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state azureBatchTaskResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Read(ctx, taskReadTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
+	task, err := client.GetTask(ctx, jobID, taskID)
+	if azurebatch.IsNotFound(err) {
+		tflog.Warn(ctx, "Azure Batch task no longer exists: removing it from state", map[string]any{"task": jobID + "/" + taskID})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error reading Azure Batch task", describeTaskError(err, jobID, taskID))
+		return
+	}
+	r.setState(ctx, task, &state, &resp.State, &resp.Diagnostics)
+}
+
+func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state azureBatchTaskResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, taskUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
+	if !plan.Constraints.Equal(state.Constraints) {
+		want, diags := expandConstraints(ctx, plan.Constraints)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if err := r.updateConstraints(ctx, client, jobID, taskID, *want, &state); err != nil {
+			resp.Diagnostics.AddError("Error updating Azure Batch task constraints", describeTaskError(err, jobID, taskID))
+			return
+		}
+	}
+	task, err := client.GetTask(ctx, jobID, taskID)
+	if err != nil {
+		resp.Diagnostics.AddError("Error reading Azure Batch task after updating it", describeTaskError(err, jobID, taskID))
+		return
+	}
+	r.setState(ctx, task, &plan, &resp.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() || state.WaitForCompletion.ValueBool() {
+		return
+	}
+	// wait_for_completion was switched on: wait now, as a create would have.
+	if task = r.waitForCompletion(ctx, client, jobID, taskID, &resp.Diagnostics); task != nil {
+		r.setState(ctx, task, &plan, &resp.State, &resp.Diagnostics)
+	}
+}
+
+// updateConstraints sends the full constraints conditionally on the ETag last read. The ETag
+// also moves when the task changes state, so on 412 the task is read again and, when its
+// constraints are still the ones Terraform last saw, the update is retried with the new ETag;
+// when somebody else changed them, the error stands.
+func (r *azureBatchTaskResource) updateConstraints(ctx context.Context, client *azurebatch.Client, jobID, taskID string, want azbatch.TaskConstraints, state *azureBatchTaskResourceModel) error {
+	err := client.UpdateConstraints(ctx, jobID, taskID, want, state.ETag.ValueString())
+	if !azurebatch.HasCode(err, "ConditionNotMet") {
+		return err
+	}
+	current, getErr := client.GetTask(ctx, jobID, taskID)
+	if getErr != nil {
+		return getErr
+	}
+	seen, diags := expandConstraints(ctx, state.Constraints)
+	if diags.HasError() || !sameConstraints(current.Constraints, seen) {
+		return fmt.Errorf("the task's constraints were changed outside Terraform since it was last read; run terraform apply again to review the change: %w", err)
+	}
+	return client.UpdateConstraints(ctx, jobID, taskID, want, string(deref(current.ETag)))
+}
+
+func sameConstraints(a, b *azbatch.TaskConstraints) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return azurebatch.EqualDurations(deref(a.MaxWallClockTime), deref(b.MaxWallClockTime)) &&
+		azurebatch.EqualDurations(deref(a.RetentionTime), deref(b.RetentionTime)) &&
+		deref(a.MaxTaskRetryCount) == deref(b.MaxTaskRetryCount)
+}
+
+func (r *azureBatchTaskResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state azureBatchTaskResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, taskDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
+	if err := client.DeleteTask(ctx, jobID, taskID); err != nil {
+		resp.Diagnostics.AddError("Error deleting Azure Batch task", describeTaskError(err, jobID, taskID))
+		return
+	}
+	tflog.Info(ctx, "deleted Azure Batch task", map[string]any{"task": jobID + "/" + taskID})
+}
+
+func (r *azureBatchTaskResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	jobID, taskID, ok := strings.Cut(req.ID, "/")
+	if !ok || !batchIDPattern.MatchString(jobID) || !batchIDPattern.MatchString(taskID) {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected \"job_id/task_id\" where each %s; got %q.", batchIDRule, req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("job_id"), jobID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("task_id"), taskID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), false)...)
+}
+
+// setState writes the task read from the service, keeping the resource's own settings.
+func (r *azureBatchTaskResource) setState(ctx context.Context, task *azbatch.Task, prior *azureBatchTaskResourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
+	flat, d := flattenTask(ctx, task, prior.JobID.ValueString(), &prior.azureBatchTaskModel)
+	diags.Append(d...)
+	if diags.HasError() {
+		return
+	}
+	diags.Append(state.Set(ctx, &azureBatchTaskResourceModel{
+		azureBatchTaskModel: flat,
+		WaitForCompletion:   prior.WaitForCompletion,
+		Timeouts:            prior.Timeouts,
+	})...)
+}
+
+// saveAfterPartialCreate records a task that was added but could not be read back, so that it
+// is tracked (tainted) rather than orphaned.
+func (r *azureBatchTaskResource) saveAfterPartialCreate(ctx context.Context, plan *azureBatchTaskResourceModel, resp *resource.CreateResponse) {
+	m := *plan
+	m.ID = types.StringValue(plan.JobID.ValueString() + "/" + plan.TaskID.ValueString())
+	nullUnknownTaskResults(&m.azureBatchTaskModel)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func nullUnknownTaskResults(m *azureBatchTaskModel) {
+	for _, s := range []*types.String{&m.State, &m.Result, &m.ETag, &m.LastModified, &m.URL, &m.CreationTime} {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+	if m.ExitCode.IsUnknown() {
+		m.ExitCode = types.Int64Null()
+	}
+	if m.Constraints.IsUnknown() {
+		m.Constraints = types.ObjectNull(constraintsAttrTypes)
+	}
+	if m.FailureInfo.IsUnknown() {
+		m.FailureInfo = types.ObjectNull(failureInfoAttrTypes)
+	}
+	if m.NodeInfo.IsUnknown() {
+		m.NodeInfo = types.ObjectNull(nodeInfoAttrTypes)
+	}
+}
+
+// describeTaskError turns client errors into advice a user can act on.
+func describeTaskError(err error, jobID, taskID string) string {
+	switch {
+	case azurebatch.IsAuthFailure(err):
+		return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
+			"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
+	case azurebatch.HasCode(err, "JobNotFound"):
+		return fmt.Sprintf("Job %q does not exist in this Batch account.\n\nOriginal Error: %s", jobID, err)
+	case azurebatch.HasCode(err, "TaskDependenciesNotSpecifiedOnJob"):
+		return fmt.Sprintf("task_dependencies needs a job created with usesTaskDependencies = true; job %q was not.\n\nOriginal Error: %s", jobID, err)
+	}
+	return fmt.Sprintf("Task %s/%s: %s", jobID, taskID, err)
+}

@@ -1,0 +1,41 @@
+package provider
+
+import (
+	"fmt"
+
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+)
+
+// computedDataSourceAttributes turns resource attributes into read-only data source attributes,
+// so a data source that shows a resource's object does not restate its schema.
+func computedDataSourceAttributes(attrs map[string]rschema.Attribute) map[string]dschema.Attribute {
+	out := make(map[string]dschema.Attribute, len(attrs))
+	for name, a := range attrs {
+		out[name] = computedDataSourceAttribute(a)
+	}
+	return out
+}
+
+func computedDataSourceAttribute(a rschema.Attribute) dschema.Attribute {
+	desc := a.GetMarkdownDescription()
+	switch a := a.(type) {
+	case rschema.StringAttribute:
+		return dschema.StringAttribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive, CustomType: a.CustomType}
+	case rschema.Int64Attribute:
+		return dschema.Int64Attribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive}
+	case rschema.BoolAttribute:
+		return dschema.BoolAttribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive}
+	case rschema.MapAttribute:
+		return dschema.MapAttribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive, ElementType: a.ElementType}
+	case rschema.ListAttribute:
+		return dschema.ListAttribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive, ElementType: a.ElementType}
+	case rschema.SingleNestedAttribute:
+		return dschema.SingleNestedAttribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive,
+			Attributes: computedDataSourceAttributes(a.Attributes)}
+	case rschema.ListNestedAttribute:
+		return dschema.ListNestedAttribute{MarkdownDescription: desc, Computed: true, Sensitive: a.Sensitive,
+			NestedObject: dschema.NestedAttributeObject{Attributes: computedDataSourceAttributes(a.NestedObject.Attributes)}}
+	}
+	panic(fmt.Sprintf("computedDataSourceAttribute: unsupported attribute type %T", a))
+}

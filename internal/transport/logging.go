@@ -1,0 +1,117 @@
+package transport
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// sensitiveHeaders are never logged with their value. Authorization keeps only its scheme and,
+// for schemes whose credential starts with a public key id, nothing else either.
+var sensitiveHeaders = map[string]bool{
+	"authorization":       true,
+	"proxy-authorization": true,
+	"x-auth-token":        true,
+	"x-security-token":    true,
+	"x-subject-token":     true,
+	"cookie":              true,
+	"set-cookie":          true,
+	"www-authenticate":    false, // a challenge holds no secret
+}
+
+// sensitiveQuery are query parameters masked in logged URLs (pre-signed URLs, SAS tokens).
+var sensitiveQuery = []string{"sig", "signature", "x-amz-signature", "token", "access_token"}
+
+// logAttempt writes one debug line per attempt and the headers at trace level.
+func (t *RoundTripper) logAttempt(ctx context.Context, req *http.Request, resp *http.Response, err error, attempt int, took time.Duration) {
+	fields := map[string]any{
+		"service":     t.opts.Service,
+		"method":      req.Method,
+		"url":         t.mask(redactURL(req.URL.String())),
+		"attempt":     attempt,
+		"duration_ms": took.Milliseconds(),
+	}
+	if err != nil {
+		fields["error"] = t.mask(err.Error())
+		tflog.Debug(ctx, "HTTP request failed", fields)
+		return
+	}
+	fields["status"] = resp.StatusCode
+	tflog.Debug(ctx, "HTTP request", fields)
+	tflog.Trace(ctx, "HTTP exchange headers", map[string]any{
+		"service":          t.opts.Service,
+		"request_headers":  t.mask(formatHeaders(req.Header)),
+		"response_headers": t.mask(formatHeaders(resp.Header)),
+	})
+}
+
+// mask removes every configured secret from s.
+func (t *RoundTripper) mask(s string) string {
+	for _, secret := range t.opts.Secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "***")
+		}
+	}
+	return s
+}
+
+// formatHeaders returns the headers as one loggable string, sensitive values replaced.
+func formatHeaders(h http.Header) string {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		for _, v := range h[name] {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(name)
+			b.WriteString(": ")
+			b.WriteString(redactHeaderValue(name, v))
+		}
+	}
+	return b.String()
+}
+
+// redactHeaderValue keeps an Authorization scheme (useful when debugging auth) and drops the rest.
+func redactHeaderValue(name, v string) string {
+	if !sensitiveHeaders[strings.ToLower(name)] {
+		return v
+	}
+	if strings.EqualFold(name, "authorization") || strings.EqualFold(name, "proxy-authorization") {
+		if scheme, _, ok := strings.Cut(v, " "); ok {
+			return scheme + " ***"
+		}
+	}
+	return "***"
+}
+
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	u.User = nil
+	q := u.Query()
+	changed := false
+	for key := range q {
+		for _, s := range sensitiveQuery {
+			if strings.EqualFold(key, s) {
+				q.Set(key, "***")
+				changed = true
+			}
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
