@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 
@@ -159,6 +160,14 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 		err := fmt.Errorf("azure_batch.account_name is not set: Shared Key authentication (account_key) needs the account name; set it or export AZURE_BATCH_ACCOUNT")
 		resp.Diagnostics.AddAttributeError(base.AtName("account_name"), "Missing Azure Batch account name", err.Error())
 		return nil, err
+	}
+
+	if key != "" {
+		if _, err := base64.StdEncoding.DecodeString(key); err != nil {
+			err := fmt.Errorf("azure_batch.account_key (or AZURE_BATCH_ACCESS_KEY) is not valid base64: use the account's access key as the portal or `az batch account keys list` shows it")
+			resp.Diagnostics.AddAttributeError(base.AtName("account_key"), "Invalid Azure Batch account key", err.Error())
+			return nil, err
+		}
 	}
 
 	cfg := azurebatch.Config{

@@ -26,6 +26,7 @@ var (
 	_ resource.Resource                = (*azureBatchTaskResource)(nil)
 	_ resource.ResourceWithConfigure   = (*azureBatchTaskResource)(nil)
 	_ resource.ResourceWithImportState = (*azureBatchTaskResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*azureBatchTaskResource)(nil)
 )
 
 const (
@@ -79,6 +80,14 @@ func (r *azureBatchTaskResource) Configure(_ context.Context, req resource.Confi
 
 func (r *azureBatchTaskResource) client(diags *diag.Diagnostics) *azurebatch.Client {
 	return azureBatchClient(r.data, diags)
+}
+
+// ModifyPlan reports a missing azure_batch configuration at plan time rather than at apply.
+func (r *azureBatchTaskResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or the provider's configuration is not known yet
+	}
+	r.client(&resp.Diagnostics)
 }
 
 func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

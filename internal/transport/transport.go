@@ -61,6 +61,9 @@ type RetryPolicy struct {
 	MaxBackoff  time.Duration
 }
 
+// maxRetryAfter bounds a Retry-After when the context has no deadline.
+const maxRetryAfter = 5 * time.Minute
+
 // DefaultRetry is used when Options.Retry is zero.
 var DefaultRetry = RetryPolicy{MaxAttempts: 8, MinBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second}
 
@@ -260,7 +263,8 @@ func (t *RoundTripper) shouldRetry(resp *http.Response, err error, idempotent bo
 		return false, 0
 	}
 	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-		return true, min(max(ra, 0), t.opts.Retry.MaxBackoff*4)
+		// The server's word wins over the backoff; the operation's deadline still bounds it.
+		return true, min(max(ra, 0), maxRetryAfter)
 	}
 	return true, backoff
 }

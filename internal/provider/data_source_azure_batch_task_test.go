@@ -1,0 +1,61 @@
+package provider
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
+)
+
+func TestAccAzureBatchTaskDataSource(t *testing.T) {
+	e := startEmulator(t)
+	const addr = "data.batchops_azure_batch_task.read"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkTasksDeleted(e),
+		Steps: []resource.TestStep{
+			{
+				Config: taskConfig(e, `
+  task_id             = "observed"
+  command_line        = "/bin/sh -c 'exit 2'"
+  wait_for_completion = false
+`) + `
+data "batchops_azure_batch_task" "read" {
+  job_id  = batchops_azure_batch_task.test.job_id
+  task_id = batchops_azure_batch_task.test.task_id
+}
+`,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/observed")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("/bin/sh -c 'exit 2'")),
+					// Unlike the resource, the data source shows the service's defaults.
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("pool")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact(azurebatch.UnlimitedDuration)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("P7D")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccAzureBatchTaskDataSource_notFound(t *testing.T) {
+	e := startEmulator(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: azureProviderConfig(e) + `
+data "batchops_azure_batch_task" "read" {
+  job_id  = "job-1"
+  task_id = "nope"
+}
+`,
+			ExpectError: regexp.MustCompile(`(?s)Azure Batch task not found.*TaskNotFound`),
+		}},
+	})
+}
