@@ -554,7 +554,7 @@ func TestAccAzureBatchTask_importRejectsBadID(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:        taskConfig(e, `task_id = "x"
+			Config: taskConfig(e, `task_id = "x"
   command_line = "x"`),
 			ResourceName:  taskAddr,
 			ImportState:   true,
