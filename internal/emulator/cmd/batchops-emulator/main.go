@@ -1,0 +1,193 @@
+// Command batchops-emulator runs the batchops service emulator in the
+// foreground until SIGINT or SIGTERM.
+//
+// In its state directory (-dir; default a new temporary directory, removed on
+// exit) it writes:
+//
+//	ca.pem         the emulator's CA certificate (PEM)
+//	requests.log   one line per request, appended as requests arrive
+//	emulator.env   shell export lines: AZURE_BATCH_ENDPOINT, AZURE_BATCH_ACCOUNT,
+//	               AZURE_BATCH_ACCESS_KEY, BATCHOPS_EMULATOR_CA_FILE,
+//	               BATCHOPS_EMULATOR_ADMIN_URL; written atomically and last,
+//	               so a script can wait for it to appear
+//
+// It prints the addresses, CA file and credentials on start.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "batchops-emulator:", err)
+		os.Exit(1)
+	}
+}
+
+// syncWriter serialises writes to the request log.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("batchops-emulator", flag.ContinueOnError)
+	host := fs.String("host", "127.0.0.1", "listen host")
+	dir := fs.String("dir", "", "state directory for ca.pem, emulator.env and requests.log (default: a new temporary directory, removed on exit)")
+	account := fs.String("azure-account", azurebatch.DefaultAccount, "Azure Batch account name")
+	key := fs.String("azure-key", azurebatch.DefaultKey, "Azure Batch account key (base64)")
+	jobs := fs.String("azure-jobs", "demo-job", "comma-separated Azure Batch jobs to pre-create (with usesTaskDependencies=true)")
+	bearer := fs.String("azure-bearer-token", "", "optional token accepted as 'Authorization: Bearer <token>' (Microsoft Entra ID)")
+	seed := fs.Int64("seed", 1, "seed for fault injection")
+	rate503 := fs.Float64("fault-rate-503", 0, "fraction of requests answered 503 (every service)")
+	rate429 := fs.Float64("fault-rate-429", 0, "fraction of requests answered 429 (every service)")
+	rate500 := fs.Float64("fault-rate-500", 0, "fraction of requests answered 500 (every service)")
+	lostRate := fs.Float64("fault-lost-rate", 0, "fraction of requests whose response is lost after the work is done (every service)")
+	latency := fs.Duration("fault-latency", 0, "latency added to every request")
+	retryAfter := fs.Duration("fault-retry-after", 0, "Retry-After sent with injected 429/500/503 responses")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	// Catch signals from the start, so an early SIGTERM still exits cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	stateDir := *dir
+	removeDir := false
+	if stateDir == "" {
+		d, err := os.MkdirTemp("", "batchops-emulator-state-")
+		if err != nil {
+			return err
+		}
+		stateDir, removeDir = d, true
+	} else if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return err
+	}
+	if removeDir {
+		defer os.RemoveAll(stateDir)
+	}
+	envPath := filepath.Join(stateDir, "emulator.env")
+	_ = os.Remove(envPath) // a stale file must not look like a started emulator
+
+	logFile, err := os.OpenFile(filepath.Join(stateDir, "requests.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
+	var jobList []azurebatch.Job
+	for _, id := range strings.Split(*jobs, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			jobList = append(jobList, azurebatch.Job{ID: id, UsesTaskDependencies: true})
+		}
+	}
+	faults := emulator.Faults{
+		Rate429: *rate429, Rate500: *rate500, Rate503: *rate503,
+		LostResponseRate: *lostRate, Latency: *latency, RetryAfter: *retryAfter,
+	}
+	if err := faults.Validate(); err != nil {
+		return err
+	}
+	emu, err := emulator.Start(emulator.Config{
+		Host: *host,
+		Seed: *seed,
+		AzureBatch: azurebatch.Config{
+			Account: *account, Key: *key, BearerToken: *bearer, Jobs: jobList,
+		},
+		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults},
+		RequestLogWriter: &syncWriter{w: logFile},
+	})
+	if err != nil {
+		return err
+	}
+	defer emu.Close()
+
+	caPath := filepath.Join(stateDir, "ca.pem")
+	if err := os.WriteFile(caPath, emu.CACertPEM(), 0o644); err != nil {
+		return err
+	}
+	env := map[string]string{
+		"AZURE_BATCH_ENDPOINT":        emu.AzureBatchURL(),
+		"AZURE_BATCH_ACCOUNT":         emu.AzureBatch().Account(),
+		"AZURE_BATCH_ACCESS_KEY":      emu.AzureBatch().Key(),
+		"BATCHOPS_EMULATOR_CA_FILE":   caPath,
+		"BATCHOPS_EMULATOR_ADMIN_URL": emu.AdminURL(),
+	}
+	if err := writeEnvFile(envPath, env); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "batchops emulator running\n")
+	fmt.Fprintf(stdout, "  Azure Batch endpoint: %s\n", emu.AzureBatchURL())
+	fmt.Fprintf(stdout, "  Azure Batch account:  %s\n", emu.AzureBatch().Account())
+	fmt.Fprintf(stdout, "  Azure Batch key:      %s\n", emu.AzureBatch().Key())
+	fmt.Fprintf(stdout, "  Azure Batch jobs:     %s\n", *jobs)
+	fmt.Fprintf(stdout, "  admin API:            %s\n", emu.AdminURL())
+	fmt.Fprintf(stdout, "  CA file:              %s\n", caPath)
+	fmt.Fprintf(stdout, "  environment file:     %s\n", envPath)
+	fmt.Fprintf(stdout, "  request log:          %s\n", filepath.Join(stateDir, "requests.log"))
+	fmt.Fprintf(stdout, "press Ctrl-C to stop\n")
+
+	<-ctx.Done()
+	fmt.Fprintf(stdout, "batchops emulator stopping\n")
+	_ = os.Remove(envPath)
+	return nil
+}
+
+// writeEnvFile writes shell export lines atomically (temporary file, then
+// rename).
+func writeEnvFile(path string, env map[string]string) error {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# written by batchops-emulator at %s\n", time.Now().UTC().Format(time.RFC3339))
+	for _, k := range keys {
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(env[k]))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".emulator.env.*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.WriteString(b.String()); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

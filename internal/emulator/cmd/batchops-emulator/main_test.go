@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func readEnv(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	env := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "export ") {
+			continue
+		}
+		k, v, _ := strings.Cut(strings.TrimPrefix(line, "export "), "=")
+		env[k] = strings.Trim(v, "'")
+	}
+	return env
+}
+
+func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
+	dir := t.TempDir()
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run([]string{"-dir", dir, "-azure-jobs", "j1,j2", "-seed", "3"}, out) }()
+
+	envPath := filepath.Join(dir, "emulator.env")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(envPath); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("emulator.env not written")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	env := readEnv(t, envPath)
+	for _, k := range []string{"AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY", "BATCHOPS_EMULATOR_CA_FILE", "BATCHOPS_EMULATOR_ADMIN_URL"} {
+		if env[k] == "" {
+			t.Errorf("%s missing from emulator.env", k)
+		}
+	}
+	if env["AZURE_BATCH_ACCOUNT"] != "batchopsdemo" {
+		t.Errorf("account = %s", env["AZURE_BATCH_ACCOUNT"])
+	}
+	pem, err := os.ReadFile(env["BATCHOPS_EMULATOR_CA_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(env["AZURE_BATCH_ENDPOINT"] + "/jobs/j2?api-version=2024-07-01.20.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned request: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(env["BATCHOPS_EMULATOR_ADMIN_URL"] + "/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), env["AZURE_BATCH_ENDPOINT"]) {
+		t.Errorf("admin info: %s", b)
+	}
+	logData, _ := os.ReadFile(filepath.Join(dir, "requests.log"))
+	if !strings.Contains(string(logData), "azurebatch GET /jobs/j2?api-version=2024-07-01.20.0 -> 401") {
+		t.Errorf("requests.log = %q", logData)
+	}
+	if !strings.Contains(out.String(), env["AZURE_BATCH_ENDPOINT"]) || !strings.Contains(out.String(), env["AZURE_BATCH_ACCESS_KEY"]) {
+		t.Errorf("stdout = %s", out.String())
+	}
+
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop on SIGTERM")
+	}
+	if _, err := os.Stat(envPath); !os.IsNotExist(err) {
+		t.Error("emulator.env left behind after stop")
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	if err := run([]string{"-fault-rate-503", "3"}, io.Discard); err == nil {
+		t.Error("rate 3 accepted")
+	}
+	if err := run([]string{"-nosuchflag"}, io.Discard); err == nil {
+		t.Error("unknown flag accepted")
+	}
+}

@@ -1,0 +1,104 @@
+package emulator
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"time"
+)
+
+// certAuthority is the emulator's in-memory CA and the server certificate it
+// signed.
+type certAuthority struct {
+	caPEM  []byte
+	server tls.Certificate
+}
+
+// newCertAuthority generates an ECDSA P-256 CA and a server certificate for
+// 127.0.0.1, ::1, localhost and the extra host (an IP or DNS name), both valid
+// for a day (from an hour ago, to tolerate clock skew).
+func newCertAuthority(extraHost string) (*certAuthority, error) {
+	now := time.Now()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          randSerial(),
+		Subject:               pkix.Name{CommonName: "batchops emulator CA", Organization: []string{"batchops emulator"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create CA certificate: %w", err)
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+
+	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	srvTmpl := &x509.Certificate{
+		SerialNumber: randSerial(),
+		Subject:      pkix.Name{CommonName: "localhost", Organization: []string{"batchops emulator"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	if extraHost != "" && extraHost != "localhost" {
+		if ip := net.ParseIP(extraHost); ip != nil {
+			if !ip.IsUnspecified() && !ip.Equal(net.ParseIP("127.0.0.1")) && !ip.Equal(net.ParseIP("::1")) {
+				srvTmpl.IPAddresses = append(srvTmpl.IPAddresses, ip)
+			}
+		} else {
+			srvTmpl.DNSNames = append(srvTmpl.DNSNames, extraHost)
+		}
+	}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
+	if err != nil {
+		return nil, fmt.Errorf("create server certificate: %w", err)
+	}
+	return &certAuthority{
+		caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		server: tls.Certificate{
+			Certificate: [][]byte{srvDER, caDER},
+			PrivateKey:  srvKey,
+		},
+	}, nil
+}
+
+// serverTLSConfig serves HTTP/1.1 only, so handlers can hijack connections
+// (lost responses).
+func (ca *certAuthority) serverTLSConfig() *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{ca.server},
+		NextProtos:   []string{"http/1.1"},
+		MinVersion:   tls.VersionTLS12,
+	}
+}
+
+func randSerial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return big.NewInt(time.Now().UnixNano())
+	}
+	return n
+}
