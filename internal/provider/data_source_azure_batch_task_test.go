@@ -15,7 +15,7 @@ import (
 func TestAccAzureBatchTaskDataSource(t *testing.T) {
 	e := startEmulator(t)
 	const addr = "data.batchops_azure_batch_task.read"
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -46,7 +46,7 @@ data "batchops_azure_batch_task" "read" {
 
 func TestAccAzureBatchTaskDataSource_notFound(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: azureProviderConfig(e) + `

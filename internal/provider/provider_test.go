@@ -162,7 +162,7 @@ resource "batchops_azure_batch_task" "t" {
 
 func TestProviderRejectsMalformedSettings(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{

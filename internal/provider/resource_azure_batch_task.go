@@ -140,9 +140,8 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() || !plan.WaitForCompletion.ValueBool() {
 		return
 	}
-	task = r.waitForCompletion(ctx, client, jobID, taskID, &resp.Diagnostics)
-	if task != nil {
-		r.setState(ctx, task, &plan, &resp.State, &resp.Diagnostics)
+	if done := r.waitForCompletion(ctx, client, jobID, taskID, task, &resp.Diagnostics); done != task {
+		r.setState(ctx, done, &plan, &resp.State, &resp.Diagnostics)
 	}
 }
 
@@ -188,18 +187,23 @@ func sameTask(existing *azbatch.Task, want azbatch.CreateTaskContent) bool {
 	return errA == nil && errB == nil && string(a) == string(b)
 }
 
-// waitForCompletion polls until the task completes. A failed task or a timeout is reported in
-// diags; the last task read is returned so state shows where it got to.
-func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *azurebatch.Client, jobID, taskID string, diags *diag.Diagnostics) *azbatch.Task {
-	var last *azbatch.Task
-	err := transport.Poll(ctx, r.data.poll, fmt.Sprintf("task %s/%s to complete", jobID, taskID), func(ctx context.Context) (bool, string, error) {
-		task, err := client.GetTask(ctx, jobID, taskID)
-		if err != nil {
-			return false, "", err
-		}
-		last = task
-		return deref(task.State) == azbatch.TaskStateCompleted, string(deref(task.State)), nil
-	})
+// waitForCompletion polls, starting from the task just read, until the task completes. A
+// failed task or a timeout is reported in diags; the last task read is returned so state shows
+// where it got to.
+func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *azurebatch.Client, jobID, taskID string, task *azbatch.Task, diags *diag.Diagnostics) *azbatch.Task {
+	last := task
+	var err error
+	if deref(task.State) != azbatch.TaskStateCompleted {
+		err = transport.Poll(ctx, r.data.poll, fmt.Sprintf("task %s/%s to complete", jobID, taskID), string(deref(task.State)),
+			func(ctx context.Context) (bool, string, error) {
+				task, err := client.GetTask(ctx, jobID, taskID)
+				if err != nil {
+					return false, "", err
+				}
+				last = task
+				return deref(task.State) == azbatch.TaskStateCompleted, string(deref(task.State)), nil
+			})
+	}
 	if err != nil {
 		diags.AddError("Error waiting for Azure Batch task to complete", describeTaskError(err, jobID, taskID)+
 			"\n\nThe task stays in state; it is replaced on the next apply.")
@@ -304,8 +308,8 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 		return
 	}
 	// wait_for_completion was switched on: wait now, as a create would have.
-	if task = r.waitForCompletion(ctx, client, jobID, taskID, &resp.Diagnostics); task != nil {
-		r.setState(ctx, task, &plan, &resp.State, &resp.Diagnostics)
+	if done := r.waitForCompletion(ctx, client, jobID, taskID, task, &resp.Diagnostics); done != task {
+		r.setState(ctx, done, &plan, &resp.State, &resp.Diagnostics)
 	}
 }
 

@@ -64,7 +64,7 @@ resource "batchops_azure_batch_task" "test" {
 
 func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -172,7 +172,7 @@ func TestAccAzureBatchTask_normalisedDurationsCauseNoDiff(t *testing.T) {
   command_line = "echo hi"
   constraints  = { max_wall_clock_time = "PT90M", retention_time = "PT48H" }
 `)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -231,7 +231,7 @@ func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
     default = { dependency_action = "satisfy" }
   }
 `)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -272,7 +272,7 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
   task_id      = "drifty"
   command_line = "echo hi"
 `)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -297,7 +297,7 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
 
 func TestAccAzureBatchTask_waitForCompletion(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
@@ -320,7 +320,7 @@ func TestAccAzureBatchTask_waitForCompletion(t *testing.T) {
 
 func TestAccAzureBatchTask_waitForCompletionFailure(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -348,7 +348,7 @@ func TestAccAzureBatchTask_waitForCompletionFailure(t *testing.T) {
 
 func TestAccAzureBatchTask_waitTimesOut(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
@@ -397,7 +397,7 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 			ExpectError: regexp.MustCompile(tc.want),
 		})
 	}
-	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: steps})
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: steps})
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("invalid configurations must fail at plan time without calling the service; got %d requests", n)
 	}
@@ -406,7 +406,7 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 func TestAccAzureBatchTask_badCredentials(t *testing.T) {
 	e := startEmulator(t)
 	wrongKey := "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=" // base64, but not the account's key
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: azureProviderConfigWithKey(e, wrongKey) + `
@@ -426,7 +426,7 @@ resource "batchops_azure_batch_task" "test" {
 
 func TestAccAzureBatchTask_missingJob(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: azureProviderConfig(e) + `
@@ -446,7 +446,7 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Status: 503, RetryAfter: time.Second, Times: 2})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `^/jobs/job-1/tasks/busy$`, Status: 429, Times: 1})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodDelete, Status: 500, Times: 1})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
@@ -468,7 +468,7 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 	e := startEmulator(t)
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Lost: true, Times: 1})
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
@@ -497,7 +497,7 @@ func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 	if err := client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{ID: to.Ptr("taken"), CommandLine: to.Ptr("echo other")}); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: taskConfig(e, `
@@ -530,7 +530,7 @@ func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
   environment  = { A = "1" }
   constraints  = { max_wall_clock_time = "PT2H", max_task_retry_count = 1 }
 `)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{
@@ -551,7 +551,7 @@ func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
 
 func TestAccAzureBatchTask_importRejectsBadID(t *testing.T) {
 	e := startEmulator(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: taskConfig(e, `task_id = "x"

@@ -16,19 +16,16 @@ type PollOptions struct {
 // DefaultPoll suits batch work that takes seconds to hours.
 var DefaultPoll = PollOptions{Initial: 500 * time.Millisecond, Max: 15 * time.Second, Factor: 1.5}
 
-// Poll calls check until it reports done or fails, waiting between calls with backoff. The
-// context's deadline (the resource's timeout) ends the wait with an error naming what it
-// waited for and the last status seen.
-func Poll(ctx context.Context, opts PollOptions, what string, check func(ctx context.Context) (done bool, status string, err error)) error {
+// Poll waits, then calls check, until check reports done or fails, with backoff between calls.
+// It waits before the first call because callers have just read the object themselves. The
+// context's deadline (the resource's timeout) ends the wait with an error naming what it waited
+// for and the last status seen.
+func Poll(ctx context.Context, opts PollOptions, what, status string, check func(ctx context.Context) (done bool, status string, err error)) error {
 	if opts.Initial <= 0 {
 		opts = DefaultPoll
 	}
 	interval := opts.Initial
 	for {
-		done, status, err := check(ctx)
-		if err != nil || done {
-			return err
-		}
 		timer := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
@@ -37,5 +34,10 @@ func Poll(ctx context.Context, opts PollOptions, what string, check func(ctx con
 		case <-timer.C:
 		}
 		interval = min(time.Duration(float64(interval)*opts.Factor), opts.Max)
+		done, s, err := check(ctx)
+		if err != nil || done {
+			return err
+		}
+		status = s
 	}
 }
