@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -241,4 +242,12 @@ func azureBatchClient(data *providerData, diags *diag.Diagnostics) *azurebatch.C
 		return nil
 	}
 	return data.azureBatch
+}
+
+// withTimeout bounds an operation by the resource's configured timeout (or def). Errors in the
+// timeouts value go to diags; the returned cancel func is always safe to defer.
+func withTimeout(ctx context.Context, configured func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc) {
+	timeout, d := configured(ctx, def)
+	diags.Append(d...)
+	return context.WithTimeout(ctx, timeout)
 }

@@ -97,16 +97,11 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Create(ctx, taskCreateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, taskCreateTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	jobID, taskID := plan.JobID.ValueString(), plan.TaskID.ValueString()
 	ctx = tflog.SetField(ctx, "task", jobID+"/"+taskID)
@@ -242,16 +237,11 @@ func (r *azureBatchTaskResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Read(ctx, taskReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, taskReadTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
 	task, err := client.GetTask(ctx, jobID, taskID)
@@ -275,16 +265,11 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 		return
 	}
 	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := plan.Timeouts.Update(ctx, taskUpdateTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, taskUpdateTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
 	if !plan.Constraints.Equal(state.Constraints) {
@@ -349,16 +334,11 @@ func (r *azureBatchTaskResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	client := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	timeout, diags := state.Timeouts.Delete(ctx, taskDeleteTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, taskDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 
 	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
 	if err := client.DeleteTask(ctx, jobID, taskID); err != nil {
