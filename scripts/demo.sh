@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: build the provider and the emulator, start the emulator on
 # loopback, apply and destroy examples/demo against it, then show the requests
-# the emulator received (so the destroy-time DELETE, Purge and batch-delete
+# the emulator received (so the destroy-time DELETE, Purge, Close, kill and batch-delete
 # calls are visible). The emulator is always stopped on exit.
 #
 # Environment: VERSION (provider version stamp), DEMO_KEEP=1 keeps the temp
@@ -106,10 +106,10 @@ step "terraform output"
 step "terraform destroy"
 "$tf" destroy -auto-approve -input=false $color
 
-step "requests received by the emulator (* = destroy-time calls: DELETE, Purge, batch-delete)"
+step "requests received by the emulator (* = destroy-time calls: DELETE, Purge, Close, kill, batch-delete)"
 touch "$emu_dir/requests.log"
 awk '
-  / DELETE |\/Purge|batch-delete/ { print "* " $0; n++; next }
+  / DELETE |\/Purge[? ]|\/Close[? ]|\/kill[? ]|batch-delete/ { print "* " $0; n++; next }
   { print "  " $0 }
   END { printf "\n%d requests, %d destroy-time calls\n", NR, n }
 ' "$emu_dir/requests.log"

@@ -1,5 +1,5 @@
 # The demo that `make demo` runs against the local emulator: scripts/demo.sh starts the emulator
-# and exports its endpoint and credentials as AZURE_BATCH_* environment variables.
+# and exports its endpoints and credentials as AZURE_BATCH_* and HPC_PACK_* environment variables.
 
 terraform {
   required_providers {
@@ -18,6 +18,11 @@ provider "batchops" {
   azure_batch = {
     # endpoint, account_name and account_key come from AZURE_BATCH_ENDPOINT,
     # AZURE_BATCH_ACCOUNT and AZURE_BATCH_ACCESS_KEY.
+    ca_certificate_file = var.emulator_ca_file
+  }
+  hpc_pack = {
+    # endpoint, username and password come from HPC_PACK_ENDPOINT, HPC_PACK_USERNAME and
+    # HPC_PACK_PASSWORD.
     ca_certificate_file = var.emulator_ca_file
   }
 }
@@ -59,6 +64,42 @@ resource "batchops_azure_batch_task" "frame" {
 data "batchops_azure_batch_task" "frame_1" {
   job_id  = batchops_azure_batch_task.frame["1"].job_id
   task_id = batchops_azure_batch_task.frame["1"].task_id
+}
+
+# ---- HPC Pack SOA: a session of the echo service and a batch of requests ----
+
+resource "batchops_hpc_soa_session" "echo" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "greetings" {
+  session_id = batchops_hpc_soa_session.echo.id
+  name       = "greetings"
+  requests = [for who in ["alice", "bob", "carol"] : {
+    action    = "http://tempuri.org/IEchoSvc/Echo"
+    body      = "<Echo xmlns=\"http://tempuri.org/\"><input>hello ${who}</input></Echo>"
+    user_data = who
+  }]
+  wait_for_completion = true
+}
+
+data "batchops_hpc_soa_batch_status" "greetings" {
+  session_id = batchops_hpc_soa_batch.greetings.session_id
+  batch_name = batchops_hpc_soa_batch.greetings.name
+}
+
+data "batchops_hpc_soa_batch_responses" "greetings" {
+  session_id = batchops_hpc_soa_batch.greetings.session_id
+  batch_name = batchops_hpc_soa_batch.greetings.name
+}
+
+output "soa_batch" {
+  value = {
+    session_id  = batchops_hpc_soa_session.echo.id
+    status      = data.batchops_hpc_soa_batch_status.greetings.status
+    status_code = data.batchops_hpc_soa_batch_status.greetings.status_code
+    replies     = { for r in data.batchops_hpc_soa_batch_responses.greetings.responses : r.user_data => r.body }
+  }
 }
 
 output "prepare" {

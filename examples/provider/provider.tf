@@ -6,9 +6,21 @@ provider "batchops" {
     account_name = "myacct"                                    # AZURE_BATCH_ACCOUNT
     account_key  = var.batch_key                               # AZURE_BATCH_ACCESS_KEY; unset: Microsoft Entra ID
   }
+  hpc_pack = {
+    endpoint            = "https://headnode.contoso.com" # HPC_PACK_ENDPOINT
+    username            = "CONTOSO\\alice"               # HPC_PACK_USERNAME
+    password            = var.hpc_password               # HPC_PACK_PASSWORD
+    ca_certificate_file = "headnode-ca.pem"              # head nodes often use self-signed certificates
+    # cluster_name = "HEADNODE"                          # only for clusters before HPC Pack 2016
+  }
 }
 
 variable "batch_key" {
+  type      = string
+  sensitive = true
+}
+
+variable "hpc_password" {
   type      = string
   sensitive = true
 }

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 )
 
 // Service is one emulated API. The emulator serves it on its own listener
@@ -54,9 +55,20 @@ type baseURLSetter interface {
 	SetBaseURL(string)
 }
 
+// bodyRedactor is implemented by services whose request bodies can carry
+// secrets (for example the HPC Pack run-as password of Create Session).
+// RedactBody gets the request and the recorded copy of its body (at most
+// MaxRecordedBody bytes, possibly cut in the middle of a secret) and
+// returns what the request log keeps; the service still receives the
+// original body.
+type bodyRedactor interface {
+	RedactBody(r *http.Request, body []byte) []byte
+}
+
 // Service names.
 const (
 	ServiceAzureBatch = "azurebatch"
+	ServiceHPCPack    = "hpcpack"
 )
 
 // Config configures Start.
@@ -65,7 +77,8 @@ type Config struct {
 	Seed             int64             // seeds fault injection
 	Clock            *Clock            // nil: NewClock() following wall time
 	AzureBatch       azurebatch.Config // the Azure Batch service
-	Faults           map[string]Faults // keyed by service name ("azurebatch"; later "hpcpack", "mrs")
+	HPCPack          hpcpack.Config    // the HPC Pack SOA web service
+	Faults           map[string]Faults // keyed by service name ("azurebatch", "hpcpack"; later "mrs")
 	RequestLogWriter io.Writer         // optional: every recorded request is also written here as one text line
 }
 
@@ -80,6 +93,7 @@ type Emulator struct {
 	mounted  []*mounted
 	byName   map[string]*mounted
 	azure    *azurebatch.Service
+	hpc      *hpcpack.Service
 	admin    *http.Server
 	adminURL string
 
@@ -150,8 +164,13 @@ func Start(cfg Config) (*Emulator, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
+	e.hpc, err = hpcpack.New(cfg.HPCPack, clock.Now)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	// One line per service:
-	for _, svc := range []Service{e.azure} {
+	for _, svc := range []Service{e.azure, e.hpc} {
 		if err := e.mount(svc); err != nil {
 			_ = e.Close()
 			return nil, err
@@ -246,6 +265,14 @@ func (e *Emulator) AzureBatchURL() string { return e.URL(ServiceAzureBatch) }
 
 // AzureBatch returns the Azure Batch service, for direct inspection.
 func (e *Emulator) AzureBatch() *azurebatch.Service { return e.azure }
+
+// HPCPackURL returns the HPC Pack web service endpoint, e.g.
+// "https://127.0.0.1:PORT"; operations live under
+// HPCPack().PathPrefix() ("/WindowsHPC" or "/WindowsHPC/{cluster}").
+func (e *Emulator) HPCPackURL() string { return e.URL(ServiceHPCPack) }
+
+// HPCPack returns the HPC Pack SOA service, for direct inspection.
+func (e *Emulator) HPCPack() *hpcpack.Service { return e.hpc }
 
 // CAFile returns the path of a PEM file holding the emulator's CA
 // certificate. The file lives in a temporary directory that Close removes.
@@ -368,6 +395,9 @@ func (e *Emulator) wrap(svc Service) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody {
 			buf, _ := io.ReadAll(io.LimitReader(r.Body, maxBufferedBody))
 			rec.Body = bytes.Clone(buf[:min(len(buf), MaxRecordedBody)])
+			if red, ok := svc.(bodyRedactor); ok && len(rec.Body) > 0 {
+				rec.Body = red.RedactBody(r, rec.Body)
+			}
 			orig := r.Body
 			r.Body = struct {
 				io.Reader

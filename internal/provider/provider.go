@@ -35,6 +35,7 @@ type batchopsProvider struct {
 // batchopsProviderModel is the provider block.
 type batchopsProviderModel struct {
 	AzureBatch *azureBatchProviderModel `tfsdk:"azure_batch"`
+	HPCPack    *hpcPackProviderModel    `tfsdk:"hpc_pack"`
 }
 
 // New returns the provider constructor Terraform's plugin server needs.
@@ -56,6 +57,7 @@ func (p *batchopsProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"nested attribute; a service that is not configured is only an error when one of its resources is used.",
 		Attributes: map[string]schema.Attribute{
 			"azure_batch": azureBatchProviderSchema(),
+			"hpc_pack":    hpcPackProviderSchema(),
 		},
 	}
 }
@@ -66,6 +68,9 @@ type providerData struct {
 
 	azureBatch    *azurebatch.Client
 	azureBatchErr error // why azureBatch is nil, reported when an Azure Batch resource is used
+
+	hpcPack    *hpcPackService
+	hpcPackErr error
 }
 
 func (p *batchopsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -77,6 +82,7 @@ func (p *batchopsProvider) Configure(ctx context.Context, req provider.Configure
 
 	data := &providerData{poll: p.poll}
 	data.azureBatch, data.azureBatchErr = p.configureAzureBatch(ctx, config.AzureBatch, resp)
+	data.hpcPack, data.hpcPackErr = p.configureHPCPack(ctx, config.HPCPack, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -110,12 +116,16 @@ func stringOrEnv(v types.String, env string) string {
 func (p *batchopsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAzureBatchTaskResource,
+		NewHPCSOASessionResource,
+		NewHPCSOABatchResource,
 	}
 }
 
 func (p *batchopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewAzureBatchTaskDataSource,
+		NewHPCSOABatchStatusDataSource,
+		NewHPCSOABatchResponsesDataSource,
 	}
 }
 

@@ -7,7 +7,9 @@
 //	ca.pem         the emulator's CA certificate (PEM)
 //	requests.log   one line per request, appended as requests arrive
 //	emulator.env   shell export lines: AZURE_BATCH_ENDPOINT, AZURE_BATCH_ACCOUNT,
-//	               AZURE_BATCH_ACCESS_KEY, BATCHOPS_EMULATOR_CA_FILE,
+//	               AZURE_BATCH_ACCESS_KEY, HPC_PACK_ENDPOINT, HPC_PACK_USERNAME,
+//	               HPC_PACK_PASSWORD (and HPC_PACK_CLUSTER_NAME when
+//	               -hpc-cluster-name is set), BATCHOPS_EMULATOR_CA_FILE,
 //	               BATCHOPS_EMULATOR_ADMIN_URL; written atomically and last,
 //	               so a script can wait for it to appear
 //
@@ -30,6 +32,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 )
 
 func main() {
@@ -59,6 +62,11 @@ func run(args []string, stdout io.Writer) error {
 	key := fs.String("azure-key", azurebatch.DefaultKey, "Azure Batch account key (base64)")
 	jobs := fs.String("azure-jobs", "demo-job", "comma-separated Azure Batch jobs to pre-create (with usesTaskDependencies=true)")
 	bearer := fs.String("azure-bearer-token", "", "optional token accepted as 'Authorization: Bearer <token>' (Microsoft Entra ID)")
+	hpcCluster := fs.String("hpc-cluster-name", "", "HPC Pack cluster name: set it to emulate a server before HPC Pack 2016 (URIs /WindowsHPC/{cluster}/...); empty: the HPC Pack 2016 form /WindowsHPC/...")
+	hpcUser := fs.String("hpc-username", hpcpack.DefaultUsername, `HPC Pack user (DOMAIN\user) accepted for HTTP Basic and as run-as account`)
+	hpcPassword := fs.String("hpc-password", hpcpack.DefaultPassword, "password of -hpc-username")
+	hpcRequestTime := fs.Duration("hpc-request-time", hpcpack.DefaultRequestTime, "time one HPC Pack SOA worker needs per request (emulator clock)")
+	hpcWorkers := fs.Int("hpc-workers", hpcpack.DefaultWorkers, "HPC Pack SOA workers answering the requests of a batch in parallel")
 	seed := fs.Int64("seed", 1, "seed for fault injection")
 	rate503 := fs.Float64("fault-rate-503", 0, "fraction of requests answered 503 (every service)")
 	rate429 := fs.Float64("fault-rate-429", 0, "fraction of requests answered 429 (every service)")
@@ -109,13 +117,25 @@ func run(args []string, stdout io.Writer) error {
 	if err := faults.Validate(); err != nil {
 		return err
 	}
+	if *hpcWorkers < 1 {
+		return fmt.Errorf("-hpc-workers must be at least 1, got %d", *hpcWorkers)
+	}
+	if *hpcRequestTime <= 0 {
+		return fmt.Errorf("-hpc-request-time must be positive, got %v", *hpcRequestTime)
+	}
 	emu, err := emulator.Start(emulator.Config{
 		Host: *host,
 		Seed: *seed,
 		AzureBatch: azurebatch.Config{
 			Account: *account, Key: *key, BearerToken: *bearer, Jobs: jobList,
 		},
-		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults},
+		HPCPack: hpcpack.Config{
+			ClusterName: *hpcCluster,
+			Users:       map[string]string{*hpcUser: *hpcPassword},
+			Workers:     *hpcWorkers,
+			RequestTime: *hpcRequestTime,
+		},
+		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults, emulator.ServiceHPCPack: faults},
 		RequestLogWriter: &syncWriter{w: logFile},
 	})
 	if err != nil {
@@ -131,8 +151,14 @@ func run(args []string, stdout io.Writer) error {
 		"AZURE_BATCH_ENDPOINT":        emu.AzureBatchURL(),
 		"AZURE_BATCH_ACCOUNT":         emu.AzureBatch().Account(),
 		"AZURE_BATCH_ACCESS_KEY":      emu.AzureBatch().Key(),
+		"HPC_PACK_ENDPOINT":           emu.HPCPackURL(),
+		"HPC_PACK_USERNAME":           emu.HPCPack().Username(),
+		"HPC_PACK_PASSWORD":           emu.HPCPack().Password(),
 		"BATCHOPS_EMULATOR_CA_FILE":   caPath,
 		"BATCHOPS_EMULATOR_ADMIN_URL": emu.AdminURL(),
+	}
+	if c := emu.HPCPack().ClusterName(); c != "" {
+		env["HPC_PACK_CLUSTER_NAME"] = c
 	}
 	if err := writeEnvFile(envPath, env); err != nil {
 		return err
@@ -143,6 +169,12 @@ func run(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  Azure Batch account:  %s\n", emu.AzureBatch().Account())
 	fmt.Fprintf(stdout, "  Azure Batch key:      %s\n", emu.AzureBatch().Key())
 	fmt.Fprintf(stdout, "  Azure Batch jobs:     %s\n", *jobs)
+	fmt.Fprintf(stdout, "  HPC Pack endpoint:    %s (operations under %s)\n", emu.HPCPackURL(), emu.HPCPack().PathPrefix())
+	if c := emu.HPCPack().ClusterName(); c != "" {
+		fmt.Fprintf(stdout, "  HPC Pack cluster:     %s\n", c)
+	}
+	fmt.Fprintf(stdout, "  HPC Pack user:        %s\n", emu.HPCPack().Username())
+	fmt.Fprintf(stdout, "  HPC Pack password:    %s\n", emu.HPCPack().Password())
 	fmt.Fprintf(stdout, "  admin API:            %s\n", emu.AdminURL())
 	fmt.Fprintf(stdout, "  CA file:              %s\n", caPath)
 	fmt.Fprintf(stdout, "  environment file:     %s\n", envPath)

@@ -76,10 +76,17 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	env := readEnv(t, envPath)
-	for _, k := range []string{"AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY", "BATCHOPS_EMULATOR_CA_FILE", "BATCHOPS_EMULATOR_ADMIN_URL"} {
+	for _, k := range []string{"AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY", "BATCHOPS_EMULATOR_CA_FILE", "BATCHOPS_EMULATOR_ADMIN_URL",
+		"HPC_PACK_ENDPOINT", "HPC_PACK_USERNAME", "HPC_PACK_PASSWORD"} {
 		if env[k] == "" {
 			t.Errorf("%s missing from emulator.env", k)
 		}
+	}
+	if _, ok := env["HPC_PACK_CLUSTER_NAME"]; ok {
+		t.Error("HPC_PACK_CLUSTER_NAME written without -hpc-cluster-name")
+	}
+	if env["HPC_PACK_USERNAME"] != `CONTOSO\batchops` || env["HPC_PACK_ENDPOINT"] == env["AZURE_BATCH_ENDPOINT"] {
+		t.Errorf("HPC env %v", env)
 	}
 	if env["AZURE_BATCH_ACCOUNT"] != "batchopsdemo" {
 		t.Errorf("account = %s", env["AZURE_BATCH_ACCOUNT"])
@@ -112,8 +119,20 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	if !strings.Contains(string(logData), "azurebatch GET /jobs/j2?api-version=2024-07-01.20.0 -> 401") {
 		t.Errorf("requests.log = %q", logData)
 	}
-	if !strings.Contains(out.String(), env["AZURE_BATCH_ENDPOINT"]) || !strings.Contains(out.String(), env["AZURE_BATCH_ACCESS_KEY"]) {
+	if !strings.Contains(out.String(), env["AZURE_BATCH_ENDPOINT"]) || !strings.Contains(out.String(), env["AZURE_BATCH_ACCESS_KEY"]) ||
+		!strings.Contains(out.String(), env["HPC_PACK_ENDPOINT"]) || !strings.Contains(out.String(), env["HPC_PACK_USERNAME"]) {
 		t.Errorf("stdout = %s", out.String())
+	}
+	// the HPC Pack endpoint answers in the 2016 form with the printed credentials
+	req, _ := http.NewRequest("GET", env["HPC_PACK_ENDPOINT"]+"/WindowsHPC/Version", nil)
+	req.SetBasicAuth(env["HPC_PACK_USERNAME"], env["HPC_PACK_PASSWORD"])
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("HPC Pack version: %d", resp.StatusCode)
 	}
 
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
@@ -132,11 +151,80 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	}
 }
 
+func TestRunHPCPackFlags(t *testing.T) {
+	dir := t.TempDir()
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"-dir", dir, "-hpc-cluster-name", "HEADNODE", "-hpc-username", `FABRIKAM\carol`, "-hpc-password", "c-Pa55",
+			"-hpc-workers", "8", "-hpc-request-time", "10ms"}, out)
+	}()
+	envPath := filepath.Join(dir, "emulator.env")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(envPath); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("emulator.env not written")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	env := readEnv(t, envPath)
+	if env["HPC_PACK_CLUSTER_NAME"] != "HEADNODE" || env["HPC_PACK_USERNAME"] != `FABRIKAM\carol` || env["HPC_PACK_PASSWORD"] != "c-Pa55" {
+		t.Errorf("env %v", env)
+	}
+	pem, _ := os.ReadFile(env["BATCHOPS_EMULATOR_CA_FILE"])
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for path, want := range map[string]int{"/WindowsHPC/Clusters": 200, "/WindowsHPC/HEADNODE/Version": 200, "/WindowsHPC/Version": 404} {
+		req, _ := http.NewRequest("GET", env["HPC_PACK_ENDPOINT"]+path, nil)
+		req.SetBasicAuth(env["HPC_PACK_USERNAME"], env["HPC_PACK_PASSWORD"])
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	if !strings.Contains(out.String(), "HPC Pack cluster:     HEADNODE") {
+		t.Errorf("stdout = %s", out.String())
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop on SIGTERM")
+	}
+}
+
 func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run([]string{"-fault-rate-503", "3"}, io.Discard); err == nil {
 		t.Error("rate 3 accepted")
 	}
 	if err := run([]string{"-nosuchflag"}, io.Discard); err == nil {
 		t.Error("unknown flag accepted")
+	}
+	if err := run([]string{"-hpc-workers", "0"}, io.Discard); err == nil {
+		t.Error("0 workers accepted")
+	}
+	if err := run([]string{"-hpc-request-time", "0s"}, io.Discard); err == nil {
+		t.Error("request time 0 accepted")
+	}
+	if err := run([]string{"-hpc-username", "a:b"}, io.Discard); err == nil {
+		t.Error("user name with ':' accepted")
 	}
 }

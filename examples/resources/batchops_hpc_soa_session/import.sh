@@ -1,0 +1,2 @@
+# Import an existing session by its id.
+terraform import batchops_hpc_soa_session.echo 42

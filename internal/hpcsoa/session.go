@@ -1,0 +1,406 @@
+package hpcsoa
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// SessionStartInfo is the WebSessionStartInfo of Create Session.
+type SessionStartInfo struct {
+	ServiceName string
+	// ServiceVersion is "" or "major.minor[.build[.revision]]" (a .NET System.Version).
+	ServiceVersion string
+	// Durable is the durable= query of Create and Attach.
+	Durable bool
+	// MaxMessageSize is required by the service (positive, at most 2^31-1).
+	MaxMessageSize int64
+	// RuntimeSeconds is the service job's run time; -1 = unlimited. Sent as Runtime.
+	RuntimeSeconds int
+	JobTemplate    string
+	// NodeGroups is sent comma-joined as NodeGroupsStr.
+	NodeGroups         []string
+	MinUnits, MaxUnits *int
+	// ResourceUnitType is 0 Core, 1 Socket, 2 Node.
+	ResourceUnitType *int
+	// Priority is a JobPriority value.
+	Priority *int
+	// Environment is sent as Environments (service host environment variables).
+	Environment  map[string]string
+	ShareSession bool
+	// Username and Password are the run-as credentials of the service job (required by the
+	// service; often the same as the HTTP credentials).
+	Username, Password string
+}
+
+// SessionInfo is the WebSessionInfo answered by Create and Attach.
+type SessionInfo struct {
+	ID                      int
+	BrokerNode              string
+	IsDurable               bool
+	MaxMessageSize          int64
+	ServiceOperationTimeout int
+	ServiceVersion          string // "" when nil
+}
+
+const (
+	nsSession   = "http://hpc.microsoft.com/"
+	nsInstance  = "http://www.w3.org/2001/XMLSchema-instance"
+	nsArrays    = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
+	nsSystem    = "http://schemas.datacontract.org/2004/07/System"
+	xmlMimeUTF8 = "application/xml; charset=utf-8"
+)
+
+// CreateSession creates a session: POST .../sessions/Create?durable=True|False with the
+// WebSessionStartInfo as DataContract XML. It is not retried after an ambiguous failure
+// (a repeat could start a second service job); only unprocessed attempts (429, 503, refused
+// connections) are repeated.
+func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*SessionInfo, error) {
+	const op = "create session"
+	body, err := s.marshalXML()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.do(ctx, call{
+		op:          op,
+		method:      http.MethodPost,
+		path:        "/sessions/Create",
+		query:       "durable=" + dotnetBool(s.Durable),
+		body:        func() io.ReadCloser { return io.NopCloser(bytes.NewReader(body)) },
+		bodyLen:     int64(len(body)),
+		contentType: xmlMimeUTF8,
+		secrets:     []string{s.Password},
+		authHint:    ", and the session's run-as username and password",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return parseSessionInfo(op, resp)
+}
+
+// AttachSession reads a session: GET .../session/{id}/Attach?durable=True|False. durable must
+// match the session (InvalidAttachDurableSession / InvalidAttachInteractiveSession otherwise).
+// A session that has ended gives a fault that IsSessionGone recognises.
+func (c *Client) AttachSession(ctx context.Context, id int, durable bool) (*SessionInfo, error) {
+	const op = "attach session"
+	p, err := sessionPath(id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.do(ctx, call{op: op, method: http.MethodGet, path: p + "/Attach", query: "durable=" + dotnetBool(durable)})
+	if err != nil {
+		return nil, err
+	}
+	return parseSessionInfo(op, resp)
+}
+
+// CloseSession closes a session (ending its service job): POST .../session/{id}/Close with
+// Content-Length: 0. A fault is returned as an error; the caller decides (a session that is
+// already closed gives a fault that IsSessionGone recognises; the HPC Pack runtime ignores
+// session faults on Close). It is marked idempotent for the transport: a repeat after a lost
+// answer can only find the session already closed, which is that same recognisable fault.
+func (c *Client) CloseSession(ctx context.Context, id int) error {
+	const op = "close session"
+	p, err := sessionPath(id)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	resp, err := c.do(ctx, call{op: op, method: http.MethodPost, path: p + "/Close", idempotent: true})
+	if err != nil {
+		return err
+	}
+	drain(resp.Body)
+	return nil
+}
+
+// validate checks what the service requires, so that mistakes fail before any call.
+func (s SessionStartInfo) validate() error {
+	if strings.TrimSpace(s.ServiceName) == "" {
+		return fmt.Errorf("service name is required")
+	}
+	if s.MaxMessageSize <= 0 || s.MaxMessageSize > math.MaxInt32 {
+		return fmt.Errorf("max message size %d must be between 1 and %d", s.MaxMessageSize, math.MaxInt32)
+	}
+	if s.RuntimeSeconds < -1 {
+		return fmt.Errorf("runtime %d seconds must be -1 (unlimited) or positive", s.RuntimeSeconds)
+	}
+	if s.Username == "" {
+		return fmt.Errorf("the run-as username is required")
+	}
+	if n := utf8.RuneCountInString(s.Username); n > 80 {
+		return fmt.Errorf("the run-as username is %d characters long; at most 80 are allowed", n)
+	}
+	if s.Password == "" {
+		return fmt.Errorf("the run-as password is required")
+	}
+	if n := utf8.RuneCountInString(s.Password); n > 127 {
+		return fmt.Errorf("the run-as password is %d characters long; at most 127 are allowed", n)
+	}
+	if s.ServiceVersion != "" {
+		if _, err := parseVersion(s.ServiceVersion); err != nil {
+			return err
+		}
+	}
+	for _, g := range s.NodeGroups {
+		if strings.TrimSpace(g) == "" || strings.Contains(g, ",") {
+			return fmt.Errorf("node group %s must be non-empty and must not contain a comma", quote(g))
+		}
+	}
+	for name, v := range map[string]*int{"min units": s.MinUnits, "max units": s.MaxUnits} {
+		if v != nil && *v < 0 {
+			return fmt.Errorf("%s %d must not be negative", name, *v)
+		}
+	}
+	if s.MinUnits != nil && s.MaxUnits != nil && *s.MinUnits > *s.MaxUnits {
+		return fmt.Errorf("min units %d is greater than max units %d", *s.MinUnits, *s.MaxUnits)
+	}
+	if s.ResourceUnitType != nil && (*s.ResourceUnitType < 0 || *s.ResourceUnitType > 2) {
+		return fmt.Errorf("resource unit type %d must be 0 (Core), 1 (Socket) or 2 (Node)", *s.ResourceUnitType)
+	}
+	for k := range s.Environment {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return fmt.Errorf("environment variable name %s is not valid", quote(k))
+		}
+	}
+	for name, v := range map[string]string{"service name": s.ServiceName, "job template": s.JobTemplate, "run-as username": s.Username, "run-as password": s.Password} {
+		if err := checkXMLText(v); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	for k, v := range s.Environment {
+		if err := checkXMLText(k + v); err != nil {
+			return fmt.Errorf("environment variable %s: %w", quote(k), err)
+		}
+	}
+	for _, g := range s.NodeGroups {
+		if err := checkXMLText(g); err != nil {
+			return fmt.Errorf("node group: %w", err)
+		}
+	}
+	return nil
+}
+
+// marshalXML writes the WebSessionStartInfo. DataContractSerializer wants the members in
+// ordinal (alphabetical) order; optional members that are not set are left out.
+func (s SessionStartInfo) marshalXML() ([]byte, error) {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	elem := func(name, value string) {
+		b.WriteString("<" + name + ">")
+		_ = xml.EscapeText(&b, []byte(value))
+		b.WriteString("</" + name + ">")
+	}
+	intElem := func(name string, v *int) {
+		if v != nil {
+			elem(name, strconv.Itoa(*v))
+		}
+	}
+	b.WriteString(`<WebSessionStartInfo xmlns="` + nsSession + `" xmlns:i="` + nsInstance + `">`)
+	if len(s.Environment) > 0 {
+		keys := make([]string, 0, len(s.Environment))
+		for k := range s.Environment {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString(`<Environments xmlns:a="` + nsArrays + `">`)
+		for _, k := range keys {
+			b.WriteString("<a:KeyValueOfstringstring>")
+			elem("a:Key", k)
+			elem("a:Value", s.Environment[k])
+			b.WriteString("</a:KeyValueOfstringstring>")
+		}
+		b.WriteString("</Environments>")
+	}
+	if s.JobTemplate != "" {
+		elem("JobTemplate", s.JobTemplate)
+	}
+	elem("MaxMessageSize", strconv.FormatInt(s.MaxMessageSize, 10))
+	intElem("MaxUnits", s.MaxUnits)
+	intElem("MinUnits", s.MinUnits)
+	if len(s.NodeGroups) > 0 {
+		elem("NodeGroupsStr", strings.Join(s.NodeGroups, ","))
+	}
+	elem("Password", s.Password)
+	intElem("Priority", s.Priority)
+	intElem("ResourceUnitType", s.ResourceUnitType)
+	elem("Runtime", strconv.Itoa(s.RuntimeSeconds))
+	elem("ServiceName", s.ServiceName)
+	if s.ServiceVersion != "" {
+		v, _ := parseVersion(s.ServiceVersion)
+		b.WriteString(`<ServiceVersion xmlns:a="` + nsSystem + `">`)
+		elem("a:_Build", strconv.Itoa(v[2]))
+		elem("a:_Major", strconv.Itoa(v[0]))
+		elem("a:_Minor", strconv.Itoa(v[1]))
+		elem("a:_Revision", strconv.Itoa(v[3]))
+		b.WriteString("</ServiceVersion>")
+	}
+	if s.ShareSession {
+		elem("ShareSession", "true")
+	}
+	elem("Username", s.Username)
+	b.WriteString("</WebSessionStartInfo>")
+	return b.Bytes(), nil
+}
+
+// parseVersion parses "major.minor[.build[.revision]]" into four components, -1 for those
+// not given (System.Version's convention).
+func parseVersion(s string) ([4]int, error) {
+	v := [4]int{-1, -1, -1, -1}
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 || len(parts) > 4 {
+		return v, fmt.Errorf("service version %s is not major.minor[.build[.revision]]", quote(s))
+	}
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 32)
+		if err != nil || n < 0 || strings.TrimSpace(p) != p || strings.HasPrefix(p, "+") {
+			return v, fmt.Errorf("service version %s is not major.minor[.build[.revision]] with non-negative integers", quote(s))
+		}
+		v[i] = int(n)
+	}
+	return v, nil
+}
+
+// formatVersion writes a System.Version: major.minor, then build and revision unless -1.
+func formatVersion(major, minor, build, revision int) string {
+	s := strconv.Itoa(major) + "." + strconv.Itoa(minor)
+	if build >= 0 {
+		s += "." + strconv.Itoa(build)
+		if revision >= 0 {
+			s += "." + strconv.Itoa(revision)
+		}
+	}
+	return s
+}
+
+type xmlVersion struct {
+	Nil      string `xml:"http://www.w3.org/2001/XMLSchema-instance nil,attr"`
+	Major    *int   `xml:"_Major"`
+	Minor    *int   `xml:"_Minor"`
+	Build    *int   `xml:"_Build"`
+	Revision *int   `xml:"_Revision"`
+	Text     string `xml:",chardata"`
+}
+
+type xmlSessionInfo struct {
+	XMLName                 xml.Name
+	BrokerNode              string      `xml:"BrokerNode"`
+	ID                      *int        `xml:"Id"`
+	IsDurable               bool        `xml:"IsDurable"`
+	MaxMessageSize          int64       `xml:"MaxMessageSize"`
+	ServiceOperationTimeout int         `xml:"ServiceOperationTimeout"`
+	ServiceVersion          *xmlVersion `xml:"ServiceVersion"`
+}
+
+type jsonSessionInfo struct {
+	BrokerNode              string          `json:"BrokerNode"`
+	ID                      *int            `json:"Id"`
+	IsDurable               bool            `json:"IsDurable"`
+	MaxMessageSize          int64           `json:"MaxMessageSize"`
+	ServiceOperationTimeout int             `json:"ServiceOperationTimeout"`
+	ServiceVersion          json.RawMessage `json:"ServiceVersion"`
+}
+
+func parseSessionInfo(op string, resp *http.Response) (*SessionInfo, error) {
+	data, err := readAnswer(op, resp)
+	if err != nil {
+		return nil, err
+	}
+	info, err := decodeSessionInfo(resp.Header.Get("Content-Type"), data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: malformed WebSessionInfo answer: %w", op, err)
+	}
+	return info, nil
+}
+
+func decodeSessionInfo(contentType string, data []byte) (*SessionInfo, error) {
+	switch formatOf(contentType, data) {
+	case formatXML:
+		var x xmlSessionInfo
+		if err := xml.Unmarshal(data, &x); err != nil {
+			return nil, err
+		}
+		if x.XMLName.Local != "WebSessionInfo" {
+			return nil, fmt.Errorf("root element <%s>, want <WebSessionInfo>", x.XMLName.Local)
+		}
+		if x.ID == nil {
+			return nil, fmt.Errorf("no Id")
+		}
+		info := &SessionInfo{ID: *x.ID, BrokerNode: strings.TrimSpace(x.BrokerNode), IsDurable: x.IsDurable,
+			MaxMessageSize: x.MaxMessageSize, ServiceOperationTimeout: x.ServiceOperationTimeout}
+		if v := x.ServiceVersion; v != nil && v.Nil != "true" && v.Nil != "1" {
+			switch {
+			case v.Major != nil || v.Minor != nil:
+				if v.Major == nil || v.Minor == nil {
+					return nil, fmt.Errorf("ServiceVersion lacks _Major or _Minor")
+				}
+				info.ServiceVersion = formatVersion(*v.Major, *v.Minor, valueOr(v.Build, -1), valueOr(v.Revision, -1))
+			default:
+				info.ServiceVersion = strings.TrimSpace(v.Text)
+			}
+		}
+		return info, nil
+	case formatJSON:
+		var j jsonSessionInfo
+		if err := json.Unmarshal(data, &j); err != nil {
+			return nil, err
+		}
+		if j.ID == nil {
+			return nil, fmt.Errorf("no Id")
+		}
+		info := &SessionInfo{ID: *j.ID, BrokerNode: j.BrokerNode, IsDurable: j.IsDurable,
+			MaxMessageSize: j.MaxMessageSize, ServiceOperationTimeout: j.ServiceOperationTimeout}
+		sv, err := jsonVersion(j.ServiceVersion)
+		if err != nil {
+			return nil, err
+		}
+		info.ServiceVersion = sv
+		return info, nil
+	}
+	return nil, fmt.Errorf("neither XML nor JSON: %s", quote(string(data)))
+}
+
+// jsonVersion reads ServiceVersion as null, a string, or {"_Major":1,"_Minor":0,...}.
+func jsonVersion(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(s), nil
+	}
+	var v struct {
+		Major    *int `json:"_Major"`
+		Minor    *int `json:"_Minor"`
+		Build    *int `json:"_Build"`
+		Revision *int `json:"_Revision"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", fmt.Errorf("ServiceVersion: %w", err)
+	}
+	if v.Major == nil || v.Minor == nil {
+		return "", fmt.Errorf("ServiceVersion %s lacks _Major or _Minor", quote(string(raw)))
+	}
+	return formatVersion(*v.Major, *v.Minor, valueOr(v.Build, -1), valueOr(v.Revision, -1)), nil
+}
+
+func valueOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}

@@ -1,0 +1,98 @@
+package provider
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+var (
+	_ datasource.DataSource              = (*hpcSOABatchStatusDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*hpcSOABatchStatusDataSource)(nil)
+)
+
+const hpcDataSourceTimeout = 5 * time.Minute
+
+// NewHPCSOABatchStatusDataSource is the batchops_hpc_soa_batch_status data source.
+func NewHPCSOABatchStatusDataSource() datasource.DataSource {
+	return &hpcSOABatchStatusDataSource{}
+}
+
+type hpcSOABatchStatusDataSource struct {
+	data *providerData
+}
+
+type hpcSOABatchStatusModel struct {
+	ID         types.String `tfsdk:"id"`
+	SessionID  types.String `tfsdk:"session_id"`
+	BatchName  types.String `tfsdk:"batch_name"`
+	Status     types.String `tfsdk:"status"`
+	StatusCode types.Int64  `tfsdk:"status_code"`
+}
+
+func (d *hpcSOABatchStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hpc_soa_batch_status"
+}
+
+// batchIdentityAttributes are the attributes naming a batch, shared by the HPC data sources.
+func batchIdentityAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id": schema.StringAttribute{MarkdownDescription: "`session_id/batch_name`.", Computed: true},
+		"session_id": schema.StringAttribute{
+			MarkdownDescription: "Id of the session.",
+			Required:            true,
+			Validators:          []validator.String{stringvalidator.RegexMatches(sessionIDPattern, "must be a numeric session id")},
+		},
+		"batch_name": schema.StringAttribute{
+			MarkdownDescription: "Name of the batch.",
+			Required:            true,
+			Validators: []validator.String{stringvalidator.RegexMatches(batchNamePattern,
+				"must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })")},
+		},
+	}
+}
+
+func (d *hpcSOABatchStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := batchIdentityAttributes()
+	attrs["status"] = schema.StringAttribute{MarkdownDescription: "`Unknown`, `Ready`, `Processing` or `Finished`.", Computed: true}
+	attrs["status_code"] = schema.Int64Attribute{MarkdownDescription: "The status as a number: 0 Unknown, 1 Ready, 2 Processing, 3 Finished.", Computed: true}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads the status of an HPC Pack SOA batch (Get Request Status). The broker reports a name " +
+			"it has never seen as a new, `Ready` batch.",
+		Attributes: attrs,
+	}
+}
+
+func (d *hpcSOABatchStatusDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *hpcSOABatchStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m hpcSOABatchStatusModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(d.data, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, hpcDataSourceTimeout)
+	defer cancel()
+	sessionID, _ := strconv.Atoi(m.SessionID.ValueString())
+	status, err := svc.client.BatchStatus(ctx, sessionID, m.BatchName.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err))
+		return
+	}
+	m.ID = types.StringValue(m.SessionID.ValueString() + "/" + m.BatchName.ValueString())
+	m.Status = types.StringValue(status.String())
+	m.StatusCode = types.Int64Value(int64(status))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}

@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+)
+
+// The replaceUnlessImported modifiers require replacement when a value changes, except right
+// after an import. Services such as HPC Pack cannot read every argument back, so an imported
+// object has them null in state: its first apply adopts the configured values in place (no API
+// call) instead of replacing the object. ImportState marks the object; Update clears the mark.
+
+const (
+	importedKey                      = "imported"
+	replaceUnlessImportedDescription = "Changing the value replaces the object, except on the first apply after an import, which adopts the configured value."
+)
+
+// privateState is the part of the framework's private state data these modifiers use.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+func imported(ctx context.Context, private privateState) bool {
+	v, _ := private.GetKey(ctx, importedKey)
+	return len(v) > 0
+}
+
+func replaceUnlessImportedString() planmodifier.String {
+	return stringplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !imported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func replaceUnlessImportedInt64() planmodifier.Int64 {
+	return int64planmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.Int64Request, resp *int64planmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !imported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func replaceUnlessImportedBool() planmodifier.Bool {
+	return boolplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.BoolRequest, resp *boolplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !imported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func replaceUnlessImportedList() planmodifier.List {
+	return listplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.ListRequest, resp *listplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !imported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}
+
+func replaceUnlessImportedMap() planmodifier.Map {
+	return mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = !imported(ctx, req.Private)
+	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
+}

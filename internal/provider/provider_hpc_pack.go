@@ -1,0 +1,148 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
+)
+
+type hpcPackProviderModel struct {
+	Endpoint           types.String `tfsdk:"endpoint"`
+	ClusterName        types.String `tfsdk:"cluster_name"`
+	Username           types.String `tfsdk:"username"`
+	Password           types.String `tfsdk:"password"`
+	APIVersion         types.String `tfsdk:"api_version"`
+	ResponseFormat     types.String `tfsdk:"response_format"`
+	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+}
+
+// hpcPackService is the configured HPC Pack client with the provider's credentials, which are
+// also the default run-as account of the sessions.
+type hpcPackService struct {
+	client   *hpcsoa.Client
+	username string
+	password string
+}
+
+func hpcPackProviderSchema() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Microsoft HPC Pack head node with the REST web service (SOA sessions and batches), " +
+			"reached over HTTPS with Basic authentication.",
+		Optional: true,
+		Attributes: map[string]schema.Attribute{
+			"endpoint": schema.StringAttribute{
+				MarkdownDescription: "Head node URL, e.g. `https://headnode.contoso.com`. Defaults to the `HPC_PACK_ENDPOINT` environment variable.",
+				Optional:            true,
+			},
+			"cluster_name": schema.StringAttribute{
+				MarkdownDescription: "Cluster name, for clusters before HPC Pack 2016: URIs then take the form " +
+					"`/WindowsHPC/{cluster_name}/...`. Unset: the HPC Pack 2016 form `/WindowsHPC/...`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"username": schema.StringAttribute{
+				MarkdownDescription: "User for Basic authentication, e.g. `CONTOSO\\\\alice`; also the sessions' default run-as user. " +
+					"Defaults to the `HPC_PACK_USERNAME` environment variable.",
+				Optional: true,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "Password of `username`. Defaults to the `HPC_PACK_PASSWORD` environment variable.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"api_version": schema.StringAttribute{
+				MarkdownDescription: "Web service API version sent with every call. Default `" + hpcsoa.DefaultAPIVersion + "`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf("2011-11-01", "2012-03-31.3.4", "2012-11-01.4.0")},
+			},
+			"response_format": schema.StringAttribute{
+				MarkdownDescription: "Format asked for in `Accept`: `xml` (the service's default) or `json`. " +
+					"Answers are read in whichever format the service sends.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf("xml", "json")},
+			},
+			"ca_certificate_file": schema.StringAttribute{
+				MarkdownDescription: "Path of a PEM file with an extra trusted CA certificate (head nodes often use self-signed certificates).",
+				Optional:            true,
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				MarkdownDescription: "Skip TLS certificate verification. Only for testing.",
+				Optional:            true,
+			},
+		},
+	}
+}
+
+// configureHPCPack builds the HPC Pack client from the block and the environment, reporting
+// errors in a block the user wrote now and keeping the rest for when a resource is used.
+func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProviderModel, resp *provider.ConfigureResponse) (*hpcPackService, error) {
+	if m == nil {
+		m = &hpcPackProviderModel{}
+	}
+	base := path.Root("hpc_pack")
+	requireKnown(&resp.Diagnostics, base, map[string]attr.Value{
+		"endpoint": m.Endpoint, "cluster_name": m.ClusterName, "username": m.Username, "password": m.Password,
+		"api_version": m.APIVersion, "response_format": m.ResponseFormat,
+		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
+	})
+	if resp.Diagnostics.HasError() {
+		return nil, nil
+	}
+
+	endpoint := stringOrEnv(m.Endpoint, "HPC_PACK_ENDPOINT")
+	username := stringOrEnv(m.Username, "HPC_PACK_USERNAME")
+	password := stringOrEnv(m.Password, "HPC_PACK_PASSWORD")
+	if endpoint == "" {
+		return nil, fmt.Errorf("hpc_pack.endpoint is not set: set it in the provider's hpc_pack block or export HPC_PACK_ENDPOINT")
+	}
+	for name, v := range map[string]string{"username": username, "password": password} {
+		if v == "" {
+			err := fmt.Errorf("hpc_pack.%s is not set: set it or export HPC_PACK_%s", name, map[string]string{"username": "USERNAME", "password": "PASSWORD"}[name])
+			resp.Diagnostics.AddAttributeError(base.AtName(name), "Missing HPC Pack credentials", err.Error())
+			return nil, err
+		}
+	}
+	client, err := hpcsoa.New(hpcsoa.Config{
+		Endpoint:           endpoint,
+		ClusterName:        m.ClusterName.ValueString(),
+		Username:           username,
+		Password:           password,
+		APIVersion:         m.APIVersion.ValueString(),
+		ResponseFormat:     m.ResponseFormat.ValueString(),
+		CACertificateFile:  m.CACertificateFile.ValueString(),
+		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
+		UserAgent:          p.userAgent(),
+		Retry:              p.retry,
+	})
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(base, "Invalid HPC Pack configuration", "hpc_pack: "+err.Error())
+		return nil, err
+	}
+	tflog.Debug(ctx, "configured HPC Pack", map[string]any{"endpoint": endpoint, "cluster_name": m.ClusterName.ValueString(), "username": username})
+	return &hpcPackService{client: client, username: username, password: password}, nil
+}
+
+// hpcPack returns the HPC Pack service, or an error saying how to configure it.
+func hpcPack(data *providerData, diags *diag.Diagnostics) *hpcPackService {
+	if data == nil {
+		diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
+		return nil
+	}
+	if data.hpcPack == nil {
+		diags.AddError("HPC Pack is not configured", "This resource needs the provider's hpc_pack settings: "+data.hpcPackErr.Error())
+		return nil
+	}
+	return data.hpcPack
+}

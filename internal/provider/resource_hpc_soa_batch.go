@@ -1,0 +1,400 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
+)
+
+var (
+	_ resource.Resource                   = (*hpcSOABatchResource)(nil)
+	_ resource.ResourceWithConfigure      = (*hpcSOABatchResource)(nil)
+	_ resource.ResourceWithImportState    = (*hpcSOABatchResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*hpcSOABatchResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*hpcSOABatchResource)(nil)
+)
+
+const (
+	batchCreateTimeout = 60 * time.Minute
+	batchReadTimeout   = 5 * time.Minute
+	batchDeleteTimeout = 10 * time.Minute
+
+	// requestsPerSend bounds one Send Requests call; each call's body is streamed.
+	requestsPerSend = 1000
+	// sendAttempts is how often a batch is sent from scratch after an ambiguous failure.
+	sendAttempts = 3
+)
+
+var (
+	batchNamePattern = regexp.MustCompile(`^[0-9A-Za-z_{}-]{1,128}$`)
+	sessionIDPattern = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// NewHPCSOABatchResource is the batchops_hpc_soa_batch resource.
+func NewHPCSOABatchResource() resource.Resource {
+	return &hpcSOABatchResource{}
+}
+
+type hpcSOABatchResource struct {
+	data *providerData
+}
+
+type hpcSOABatchModel struct {
+	ID                types.String      `tfsdk:"id"`
+	SessionID         types.String      `tfsdk:"session_id"`
+	Name              types.String      `tfsdk:"name"`
+	Requests          []soaRequestModel `tfsdk:"requests"`
+	GenericService    types.Bool        `tfsdk:"generic_service"`
+	Commit            types.Bool        `tfsdk:"commit"`
+	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
+	Timeouts          timeouts.Value    `tfsdk:"timeouts"`
+	Status            types.String      `tfsdk:"status"`
+	StatusCode        types.Int64       `tfsdk:"status_code"`
+	RequestCount      types.Int64       `tfsdk:"request_count"`
+	MessageIDs        types.List        `tfsdk:"message_ids"`
+}
+
+type soaRequestModel struct {
+	Action   types.String `tfsdk:"action"`
+	Body     types.String `tfsdk:"body"`
+	UserData types.String `tfsdk:"user_data"`
+}
+
+func (r *hpcSOABatchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hpc_soa_batch"
+}
+
+func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A batch of requests sent to an HPC Pack SOA session. `terraform apply` sends the requests " +
+			"(Send Requests, in chunks for large batches) and commits them; `terraform destroy` purges the batch " +
+			"(`POST .../batch/{name}/Purge`), removing its requests and responses from the broker. Batches cannot " +
+			"change: any change replaces the batch.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "`session_id/name`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"session_id": schema.StringAttribute{
+				MarkdownDescription: "Id of the session, e.g. `batchops_hpc_soa_session.example.id`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.RegexMatches(sessionIDPattern, "must be a numeric session id")},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "Batch name (the broker's client id): 1 to 128 letters, digits, `_`, `-`, `{` and `}`.",
+				Required:            true,
+				Validators: []validator.String{stringvalidator.RegexMatches(batchNamePattern,
+					"must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"requests": schema.ListNestedAttribute{
+				MarkdownDescription: "The requests, in order.",
+				Required:            true,
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
+				PlanModifiers:       []planmodifier.List{replaceUnlessImportedList()},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"action": schema.StringAttribute{
+						MarkdownDescription: "SOAP action of the operation, e.g. `http://tempuri.org/IEchoSvc/Echo`. Required unless `generic_service` is set.",
+						Optional:            true,
+					},
+					"body": schema.StringAttribute{
+						MarkdownDescription: "The operation element of the SOAP body, e.g. `<Echo xmlns=\"http://tempuri.org/\"><input>hi</input></Echo>`; " +
+							"with `generic_service`, the raw input text.",
+						Required: true,
+					},
+					"user_data": schema.StringAttribute{
+						MarkdownDescription: "Text returned with the request's response (at most 1024 characters).",
+						Optional:            true,
+						Validators:          []validator.String{stringvalidator.LengthAtMost(1024)},
+					},
+				}},
+			},
+			"generic_service": schema.BoolAttribute{
+				MarkdownDescription: "The session runs a generic service: `requests[*].body` is the raw input. Default `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				PlanModifiers:       []planmodifier.Bool{replaceUnlessImportedBool()},
+			},
+			"commit": schema.BoolAttribute{
+				MarkdownDescription: "Commit the batch after sending, so the broker processes it. Default `true`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+				PlanModifiers:       []planmodifier.Bool{replaceUnlessImportedBool()},
+			},
+			"wait_for_completion": schema.BoolAttribute{
+				MarkdownDescription: "Wait, within `timeouts.create`, until the batch is `Finished`. Needs `commit`. Default `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Batch status: `Unknown`, `Ready` (not committed), `Processing` or `Finished`.",
+				Computed:            true,
+			},
+			"status_code": schema.Int64Attribute{
+				MarkdownDescription: "Batch status as a number: 0 Unknown, 1 Ready, 2 Processing, 3 Finished.",
+				Computed:            true,
+			},
+			"request_count": schema.Int64Attribute{
+				MarkdownDescription: "Number of requests sent.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"message_ids": schema.ListAttribute{
+				MarkdownDescription: "WS-Addressing message ids of the requests, in order; responses relate to them.",
+				Computed:            true,
+				ElementType:         types.StringType,
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *hpcSOABatchResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m hpcSOABatchModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.WaitForCompletion.ValueBool() && !m.Commit.IsNull() && !m.Commit.IsUnknown() && !m.Commit.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("wait_for_completion"), "Invalid batch settings",
+			"wait_for_completion needs commit = true: an uncommitted batch is never processed.")
+	}
+	if m.GenericService.ValueBool() || m.GenericService.IsUnknown() {
+		return
+	}
+	for i, rq := range m.Requests {
+		if rq.Action.IsNull() {
+			resp.Diagnostics.AddAttributeError(path.Root("requests").AtListIndex(i).AtName("action"), "Missing request action",
+				"Every request needs an action unless generic_service is true.")
+		}
+	}
+}
+
+func (r *hpcSOABatchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *hpcSOABatchResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	hpcPack(r.data, &resp.Diagnostics)
+}
+
+func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan hpcSOABatchModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(r.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, batchCreateTimeout, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	sessionID, _ := strconv.Atoi(plan.SessionID.ValueString())
+	name := plan.Name.ValueString()
+	ctx = tflog.SetField(ctx, "batch", plan.SessionID.ValueString()+"/"+name)
+
+	requests := make([]hpcsoa.Request, len(plan.Requests))
+	ids := make([]string, len(plan.Requests))
+	for i, rq := range plan.Requests {
+		ids[i] = hpcsoa.NewMessageID()
+		requests[i] = hpcsoa.Request{Action: rq.Action.ValueString(), Body: rq.Body.ValueString(), UserData: rq.UserData.ValueString(), MessageID: ids[i]}
+	}
+	plan.ID = types.StringValue(plan.SessionID.ValueString() + "/" + name)
+	plan.RequestCount = types.Int64Value(int64(len(requests)))
+	var diags diag.Diagnostics
+	plan.MessageIDs, diags = types.ListValueFrom(ctx, types.StringType, ids)
+	resp.Diagnostics.Append(diags...)
+	plan.Status, plan.StatusCode = types.StringNull(), types.Int64Null()
+
+	// From the first send on, requests may exist on the broker: whatever happens, state records
+	// the batch (tainted on error) so that destroy purges it.
+	if err := r.send(ctx, svc.client, sessionID, name, plan.GenericService.ValueBool(), requests); err != nil {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		resp.Diagnostics.AddError("Error sending HPC Pack SOA requests", describeHPCError(err))
+		return
+	}
+	if plan.Commit.ValueBool() {
+		err := svc.client.Commit(ctx, sessionID, name)
+		if err != nil && !hpcsoa.IsAlreadyCommitted(err) {
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			resp.Diagnostics.AddError("Error committing HPC Pack SOA batch", describeHPCError(err))
+			return
+		}
+	}
+	tflog.Info(ctx, "sent HPC Pack SOA batch", map[string]any{"requests": len(requests), "committed": plan.Commit.ValueBool()})
+
+	status, err := svc.client.BatchStatus(ctx, sessionID, name)
+	if err == nil && plan.WaitForCompletion.ValueBool() && status != hpcsoa.StatusFinished {
+		err = transport.Poll(ctx, r.data.poll, fmt.Sprintf("batch %d/%s to finish", sessionID, name), status.String(),
+			func(ctx context.Context) (bool, string, error) {
+				s, err := svc.client.BatchStatus(ctx, sessionID, name)
+				status = s
+				return s == hpcsoa.StatusFinished, s.String(), err
+			})
+	}
+	if err == nil {
+		setBatchStatus(&plan, status)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if err != nil {
+		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err)+
+			"\n\nThe batch stays in state; the next apply replaces it.")
+	}
+}
+
+// send streams the requests in chunks. A send that fails after the broker may have taken some
+// of it (a lost response, a 500) cannot simply be repeated, which would duplicate requests: the
+// batch is purged and sent again from the start.
+func (r *hpcSOABatchResource) send(ctx context.Context, client *hpcsoa.Client, sessionID int, name string, generic bool, requests []hpcsoa.Request) error {
+	var err error
+	for attempt := 1; attempt <= sendAttempts; attempt++ {
+		if attempt > 1 {
+			tflog.Warn(ctx, "sending the batch failed ambiguously: purging it and sending it again", map[string]any{"attempt": attempt, "error": err.Error()})
+			if purgeErr := client.Purge(ctx, sessionID, name); purgeErr != nil {
+				return fmt.Errorf("%w (and purging the partial batch failed: %v)", err, purgeErr)
+			}
+		}
+		err = nil
+		for start := 0; start < len(requests) && err == nil; start += requestsPerSend {
+			err = client.SendRequests(ctx, sessionID, name, generic, requests[start:min(start+requestsPerSend, len(requests))])
+		}
+		var fault *hpcsoa.Fault
+		var invalid *hpcsoa.RequestError
+		if err == nil || errors.As(err, &fault) || errors.As(err, &invalid) || ctx.Err() != nil {
+			return err // done, or the batch was refused: repeating it would not help
+		}
+	}
+	return err
+}
+
+func setBatchStatus(m *hpcSOABatchModel, s hpcsoa.BatchStatus) {
+	m.Status = types.StringValue(s.String())
+	m.StatusCode = types.Int64Value(int64(s))
+}
+
+func (r *hpcSOABatchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state hpcSOABatchModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(r.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, batchReadTimeout, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	sessionID, _ := strconv.Atoi(state.SessionID.ValueString())
+	name := state.Name.ValueString()
+	status, err := svc.client.BatchStatus(ctx, sessionID, name)
+	if hpcsoa.IsSessionGone(err) {
+		tflog.Warn(ctx, "the HPC Pack SOA session of the batch is closed: removing the batch from state", map[string]any{"batch": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err))
+		return
+	}
+	// The broker creates a batch the first time it hears its name, so Status never says "not
+	// found". A committed batch never returns to Ready, though: Ready after a commit means the
+	// batch was purged and what answers is a new, empty one.
+	if state.Commit.ValueBool() && (state.Status.ValueString() == hpcsoa.StatusProcessing.String() || state.Status.ValueString() == hpcsoa.StatusFinished.String()) &&
+		status == hpcsoa.StatusReady {
+		tflog.Warn(ctx, "the committed HPC Pack SOA batch reads as Ready again: it was purged, removing it from state", map[string]any{"batch": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if state.Commit.IsNull() {
+		// Imported: only the status is known.
+		state.Commit = types.BoolValue(status == hpcsoa.StatusProcessing || status == hpcsoa.StatusFinished)
+	}
+	setBatchStatus(&state, status)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only runs when nothing needs the service: waits, timeouts, or an imported batch
+// adopting its configured requests.
+func (r *hpcSOABatchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state hpcSOABatchModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID, plan.Status, plan.StatusCode = state.ID, state.Status, state.StatusCode
+	plan.RequestCount, plan.MessageIDs = state.RequestCount, state.MessageIDs
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, nil)...)
+}
+
+func (r *hpcSOABatchResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state hpcSOABatchModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(r.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, batchDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	sessionID, _ := strconv.Atoi(state.SessionID.ValueString())
+	err := svc.client.Purge(ctx, sessionID, state.Name.ValueString())
+	if hpcsoa.IsSessionGone(err) {
+		return // closing the session already deleted its batches
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error purging HPC Pack SOA batch", describeHPCError(err))
+		return
+	}
+	tflog.Info(ctx, "purged HPC Pack SOA batch", map[string]any{"batch": state.ID.ValueString()})
+}
+
+func (r *hpcSOABatchResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	sessionID, name, ok := strings.Cut(req.ID, "/")
+	if !ok || !sessionIDPattern.MatchString(sessionID) || !batchNamePattern.MatchString(name) {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected \"session_id/batch_name\" with a numeric session id and a batch name of 1 to 128 letters, digits, _, -, { and }; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("session_id"), sessionID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), false)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`true`))...)
+}

@@ -1,0 +1,535 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
+	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
+)
+
+const (
+	sessionAddr = "batchops_hpc_soa_session.test"
+	batchAddr   = "batchops_hpc_soa_batch.test"
+)
+
+// startHPCEmulator runs an emulator whose HPC Pack head node serves cfg (defaults filled in).
+func startHPCEmulator(t *testing.T, cfg hpcpack.Config) *emulator.Emulator {
+	t.Helper()
+	if cfg.Users == nil {
+		cfg.Users = map[string]string{hpcUser: hpcPassword, `CONTOSO\svc-soa`: "run-as-password"}
+	}
+	if cfg.RequestTime == 0 {
+		cfg.RequestTime = 20 * time.Millisecond
+	}
+	e, err := emulator.Start(emulator.Config{Seed: 1, HPCPack: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
+}
+
+const (
+	hpcUser     = `CONTOSO\alice`
+	hpcPassword = "alice-password-1"
+)
+
+// hpcProviderConfig is a provider block for the emulator's head node; extra goes inside hpc_pack.
+func hpcProviderConfig(e *emulator.Emulator, extra string) string {
+	cluster := ""
+	if name := e.HPCPack().ClusterName(); name != "" {
+		cluster = fmt.Sprintf("cluster_name = %q", name)
+	}
+	return fmt.Sprintf(`
+provider "batchops" {
+  hpc_pack = {
+    endpoint            = %q
+    username            = %q
+    password            = %q
+    ca_certificate_file = %q
+    %s
+    %s
+  }
+}
+`, e.HPCPackURL(), hpcUser, hpcPassword, e.CAFile(), cluster, extra)
+}
+
+// echoRequests is an HCL list of n Echo requests.
+func echoRequests(n int) string {
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `    { action = "http://tempuri.org/IEchoSvc/Echo", body = "<Echo xmlns=\"http://tempuri.org/\"><input>hello %d</input></Echo>", user_data = "row-%d" },`+"\n", i, i)
+	}
+	b.WriteString("  ]")
+	return b.String()
+}
+
+func sessionAndBatchConfig(e *emulator.Emulator, providerExtra, batchExtra string, n int) string {
+	return hpcProviderConfig(e, providerExtra) + fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = batchops_hpc_soa_session.test.id
+  name       = "batch-1"
+  requests   = %s
+  %s
+}
+`, echoRequests(n), batchExtra)
+}
+
+// hpcRequests returns the HPC Pack requests with the method whose path matches pattern.
+func hpcRequests(e *emulator.Emulator, method, pattern string) []emulator.Request {
+	re := regexp.MustCompile(pattern)
+	var out []emulator.Request
+	for _, r := range e.RequestsFor(emulator.ServiceHPCPack) {
+		if r.Method == method && re.MatchString(r.Path) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkSOADestroyed asks the emulator that every batch in state was purged and every session
+// closed, with the headers the service requires.
+func checkSOADestroyed(e *emulator.Emulator) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			switch rs.Type {
+			case "batchops_hpc_soa_batch":
+				sid, name := rs.Primary.Attributes["session_id"], rs.Primary.Attributes["name"]
+				purges := hpcRequests(e, http.MethodPost, `(?i)/session/`+sid+`/batch/`+name+`/Purge$`)
+				if len(purges) == 0 {
+					return fmt.Errorf("no Purge of batch %s/%s reached the emulator", sid, name)
+				}
+				for _, p := range purges {
+					if p.Status != http.StatusOK || p.Header.Get("Content-Length") != "0" || p.Header.Get("api-version") == "" {
+						return fmt.Errorf("Purge of %s/%s: status %d, Content-Length %q, api-version %q", sid, name, p.Status, p.Header.Get("Content-Length"), p.Header.Get("api-version"))
+					}
+				}
+			case "batchops_hpc_soa_session":
+				id, _ := strconv.Atoi(rs.Primary.ID)
+				closes := hpcRequests(e, http.MethodPost, fmt.Sprintf(`(?i)/session/%d/Close$`, id))
+				if len(closes) == 0 {
+					return fmt.Errorf("no Close of session %d reached the emulator", id)
+				}
+				if c := closes[0]; c.Header.Get("Content-Length") != "0" || c.Header.Get("api-version") == "" {
+					return fmt.Errorf("Close of session %d: Content-Length %q, api-version %q", id, c.Header.Get("Content-Length"), c.Header.Get("api-version"))
+				}
+				if session, ok := e.HPCPack().Session(id); !ok || !session.Closed {
+					return fmt.Errorf("session %d is not closed after destroy", id)
+				}
+			}
+		}
+		return nil
+	}
+}
+
+func TestAccHPCSOA_sessionBatchStatusAndResponses(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cluster string
+	}{{"hpc pack 2016 uris", ""}, {"pre-2016 uris with cluster name", "HEADNODE"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startHPCEmulator(t, hpcpack.Config{ClusterName: tc.cluster})
+			config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + `
+data "batchops_hpc_soa_batch_status" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+
+data "batchops_hpc_soa_batch_responses" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+`
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				CheckDestroy:             checkSOADestroyed(e),
+				Steps: []resource.TestStep{
+					{
+						Config: config,
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`))),
+							statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.NotNull()),
+							statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+							statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status_code"), knownvalue.Int64Exact(3)),
+							statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(3)),
+							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("end_reason"), knownvalue.StringExact("Success")),
+							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("user_data"), knownvalue.StringExact("row-0")),
+							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("body"), knownvalue.StringRegexp(regexp.MustCompile(`hello 0`))),
+							statecheck.CompareValuePairs("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("message_id"),
+								batchAddr, tfjsonpath.New("message_ids").AtSliceIndex(0), compare.ValuesSame()),
+						},
+					},
+					{
+						// Reading the responses again still sees them all: reset=true never consumes them.
+						Config: config,
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+						},
+					},
+				},
+			})
+			for _, r := range hpcRequests(e, http.MethodPost, `(?i)/Response$`) {
+				if !strings.Contains(r.Query, "reset=true") && !strings.Contains(r.Query, "reset=True") {
+					t.Errorf("Get Responses must use reset=true, got query %q", r.Query)
+				}
+			}
+			wantPrefix := "/WindowsHPC/"
+			if tc.cluster != "" {
+				wantPrefix += tc.cluster + "/"
+			}
+			for _, r := range e.RequestsFor(emulator.ServiceHPCPack) {
+				if !strings.HasPrefix(r.Path, wantPrefix) || r.Header.Get("api-version") != "2011-11-01" {
+					t.Errorf("request %s %s: want the %s form and api-version 2011-11-01 (got %q)", r.Method, r.Path, wantPrefix, r.Header.Get("api-version"))
+				}
+			}
+		})
+	}
+}
+
+func TestAccHPCSOABatchStatus_jsonAndXMLForms(t *testing.T) {
+	for _, tc := range []struct {
+		name, format string
+		xmlNumber    bool
+	}{{"json", "json", false}, {"xml member name", "xml", false}, {"xml number", "xml", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startHPCEmulator(t, hpcpack.Config{StatusXMLAsNumber: tc.xmlNumber})
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				CheckDestroy:             checkSOADestroyed(e),
+				Steps: []resource.TestStep{{
+					Config: sessionAndBatchConfig(e, fmt.Sprintf("response_format = %q", tc.format), `commit = false`, 1) + `
+data "batchops_hpc_soa_batch_status" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+`,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Ready")),
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status_code"), knownvalue.Int64Exact(1)),
+					},
+				}},
+			})
+			statuses := hpcRequests(e, http.MethodGet, `(?i)/Status$`)
+			if len(statuses) == 0 {
+				t.Fatal("no Status request")
+			}
+			want := "application/" + tc.format
+			if accept := statuses[0].Header.Get("Accept"); !strings.Contains(accept, want) {
+				t.Errorf("Accept = %q, want %s", accept, want)
+			}
+		})
+	}
+}
+
+func TestAccHPCSOA_import(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := sessionAndBatchConfig(e, "", "", 2)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				ResourceName:      sessionAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				// Attach does not return these; the first apply after an import adopts them.
+				ImportStateVerifyIgnore: []string{"service_name", "runtime_seconds", "share_session", "timeouts"},
+			},
+			{
+				ResourceName:      batchAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+				// Nothing lists a batch's requests; the first apply after an import adopts them.
+				ImportStateVerifyIgnore: []string{"requests", "generic_service", "request_count", "message_ids", "timeouts", "status", "status_code"},
+			},
+		},
+	})
+}
+
+// Importing a session and batch made elsewhere: the first apply adopts the configuration in
+// place (no replacement, no API call but reads), and the next plan is empty.
+func TestAccHPCSOA_importAdoptsConfigurationWithoutReplacing(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	client, err := hpcsoa.New(hpcsoa.Config{Endpoint: e.HPCPackURL(), Username: hpcUser, Password: hpcPassword, CACertificateFile: e.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	info, err := client.CreateSession(ctx, hpcsoa.SessionStartInfo{ServiceName: "EchoService", MaxMessageSize: 65536, RuntimeSeconds: -1, Username: hpcUser, Password: hpcPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := hpcsoa.Request{Action: "http://tempuri.org/IEchoSvc/Echo", Body: `<Echo xmlns="http://tempuri.org/"><input>x</input></Echo>`, MessageID: hpcsoa.NewMessageID()}
+	if err := client.SendRequests(ctx, info.ID, "made-elsewhere", false, []hpcsoa.Request{req}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Commit(ctx, info.ID, "made-elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	config := hpcProviderConfig(e, "") + fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = batchops_hpc_soa_session.test.id
+  name       = "made-elsewhere"
+  requests   = [{ action = "http://tempuri.org/IEchoSvc/Echo", body = %q }]
+}
+`, req.Body)
+	sessionID := strconv.Itoa(info.ID)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{Config: config, ResourceName: sessionAddr, ImportState: true, ImportStateId: sessionID, ImportStatePersist: true},
+			{Config: config, ResourceName: batchAddr, ImportState: true, ImportStateId: sessionID + "/made-elsewhere", ImportStatePersist: true},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_name"), knownvalue.StringExact("EchoService")),
+				},
+			},
+			{Config: config, PlanOnly: true},
+		},
+	})
+	if n := len(e.HPCPack().Sessions()); n != 1 {
+		t.Fatalf("adopting must not create sessions: %d exist", n)
+	}
+}
+
+func TestAccHPCSOA_driftAfterOutOfBandClose(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := sessionAndBatchConfig(e, "", "", 1)
+	var sessionID int
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					if !e.HPCPack().CloseSession(sessionID) {
+						t.Fatal("the session should exist before the out-of-band close")
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccHPCSOABatch_driftAfterOutOfBandPurge(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := sessionAndBatchConfig(e, "", "", 1)
+	var sessionID int
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					if !e.HPCPack().PurgeBatch(sessionID, "batch-1") {
+						t.Fatal("the batch should exist before the out-of-band purge")
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionNoop),
+					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccHPCSOA_wrongPassword(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      strings.Replace(sessionAndBatchConfig(e, "", "", 1), hpcPassword, "not-the-password", 1),
+			ExpectError: errorText(`The HPC Pack web service rejected the credentials. Check hpc_pack.username and hpc_pack.password`),
+		}},
+	})
+	if e.HPCPack().SessionCount() != 0 {
+		t.Fatal("no session may be created with a wrong password")
+	}
+}
+
+func TestAccHPCSOABatch_planTimeValidation(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = "1"
+  name       = "has a space"
+  requests   = [{ action = "a", body = "<x/>" }]
+}`,
+				PlanOnly:    true,
+				ExpectError: errorText(`must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })`),
+			},
+			{
+				Config: hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = "1"
+  name       = "ok"
+  requests   = [{ body = "<x/>" }]
+}`,
+				PlanOnly:    true,
+				ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
+			},
+		},
+	})
+	if n := len(e.Requests()); n != 0 {
+		t.Fatalf("invalid configurations must fail before any request; got %d", n)
+	}
+}
+
+// A batch of 10,000 requests goes out in streamed chunks, each request exactly once.
+func TestAccHPCSOABatch_tenThousandRequests(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{RequestTime: time.Microsecond})
+	const n = 10000
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{{
+			Config: hpcProviderConfig(e, "") + fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = batchops_hpc_soa_session.test.id
+  name       = "big"
+  # range() stops at 1024 values: build the list from blocks of 1000.
+  requests = flatten([for block in range(%d) : [for i in range(1000) : {
+    action    = "http://tempuri.org/IEchoSvc/Echo"
+    body      = "<Echo xmlns=\"http://tempuri.org/\"><input>${block * 1000 + i}</input></Echo>"
+    user_data = tostring(block * 1000 + i)
+  }]])
+}
+`, n/1000),
+			Check: func(s *terraform.State) error {
+				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+				b, ok := e.HPCPack().Batch(id, "big")
+				if !ok || b.RequestCount != n || b.Duplicates != 0 {
+					return fmt.Errorf("want %d distinct requests in the batch, got %+v", n, b)
+				}
+				sends := hpcRequests(e, http.MethodPost, `(?i)/batch/big$`)
+				if len(sends) != n/requestsPerSend {
+					return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/requestsPerSend, len(sends))
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccHPCSOABatch_faultsAbsorbedWithoutDuplicates(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/batch/batch-1$`, Status: 503, RetryAfter: time.Second, Times: 1})
+	// The broker takes the first send, then the answer is lost: the provider cannot know, so it
+	// purges and sends again rather than repeating the request blindly.
+	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/batch/batch-1$`, Lost: true, Times: 1})
+	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/Commit$`, Lost: true, Times: 1})
+	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Status$`, Status: 429, Times: 1})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{{
+			Config: sessionAndBatchConfig(e, "", `wait_for_completion = true`, 5),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+			},
+			Check: func(s *terraform.State) error {
+				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+				b, ok := e.HPCPack().Batch(id, "batch-1")
+				if !ok || b.RequestCount != 5 || b.Duplicates != 0 {
+					return fmt.Errorf("want 5 distinct requests after the faults, got %+v", b)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+func TestAccHPCSOA_traceLogHasNoPassword(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("HPC_PACK_PASSWORD", hpcPassword)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{{
+			Config: strings.Replace(sessionAndBatchConfig(e, "", "", 1), fmt.Sprintf("password            = %q", hpcPassword), "", 1),
+		}},
+	})
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(raw)
+	if !strings.Contains(log, "HTTP request") || !strings.Contains(log, "Basic ***") {
+		t.Fatal("the trace log should show the requests with the Authorization scheme only")
+	}
+	if strings.Contains(log, hpcPassword) {
+		t.Fatal("the trace log contains the password")
+	}
+	if m := regexp.MustCompile(`Basic [A-Za-z0-9+/]{8,}=*`).FindString(log); m != "" {
+		t.Fatalf("the trace log contains Basic credentials: %s", m)
+	}
+}

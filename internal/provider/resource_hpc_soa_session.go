@@ -1,0 +1,453 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
+)
+
+var (
+	_ resource.Resource                = (*hpcSOASessionResource)(nil)
+	_ resource.ResourceWithConfigure   = (*hpcSOASessionResource)(nil)
+	_ resource.ResourceWithImportState = (*hpcSOASessionResource)(nil)
+	_ resource.ResourceWithModifyPlan  = (*hpcSOASessionResource)(nil)
+)
+
+const (
+	sessionCreateTimeout = 15 * time.Minute
+	sessionReadTimeout   = 5 * time.Minute
+	sessionDeleteTimeout = 10 * time.Minute
+)
+
+// jobPriorities are the HPC Pack JobPriority members, by their values.
+var jobPriorities = []string{"Lowest", "BelowNormal", "Normal", "AboveNormal", "Highest"}
+
+// resourceUnitTypes are the SessionUnitType members, by their values.
+var resourceUnitTypes = []string{"Core", "Socket", "Node"}
+
+// NewHPCSOASessionResource is the batchops_hpc_soa_session resource.
+func NewHPCSOASessionResource() resource.Resource {
+	return &hpcSOASessionResource{}
+}
+
+type hpcSOASessionResource struct {
+	data *providerData
+}
+
+type hpcSOASessionModel struct {
+	ID                      types.String            `tfsdk:"id"`
+	ServiceName             types.String            `tfsdk:"service_name"`
+	ServiceVersion          types.String            `tfsdk:"service_version"`
+	Durable                 types.Bool              `tfsdk:"durable"`
+	MaxMessageSize          types.Int64             `tfsdk:"max_message_size"`
+	RuntimeSeconds          types.Int64             `tfsdk:"runtime_seconds"`
+	JobTemplate             types.String            `tfsdk:"job_template"`
+	NodeGroups              []types.String          `tfsdk:"node_groups"`
+	MinUnits                types.Int64             `tfsdk:"min_units"`
+	MaxUnits                types.Int64             `tfsdk:"max_units"`
+	ResourceUnitType        types.String            `tfsdk:"resource_unit_type"`
+	Priority                types.String            `tfsdk:"priority"`
+	Environment             map[string]types.String `tfsdk:"environment"`
+	ShareSession            types.Bool              `tfsdk:"share_session"`
+	Username                types.String            `tfsdk:"username"`
+	Password                types.String            `tfsdk:"password"`
+	PasswordWO              types.String            `tfsdk:"password_wo"`
+	PasswordWOVersion       types.Int64             `tfsdk:"password_wo_version"`
+	BrokerNode              types.String            `tfsdk:"broker_node"`
+	IsDurable               types.Bool              `tfsdk:"is_durable"`
+	ServiceOperationTimeout types.Int64             `tfsdk:"service_operation_timeout"`
+	Timeouts                timeouts.Value          `tfsdk:"timeouts"`
+}
+
+func (r *hpcSOASessionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_hpc_soa_session"
+}
+
+func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replaceString := []planmodifier.String{replaceUnlessImportedString()}
+	replaceInt64 := []planmodifier.Int64{replaceUnlessImportedInt64()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An HPC Pack SOA session: a service job whose brokers and service hosts answer batches of " +
+			"requests. `terraform apply` creates it (Create Session); `terraform destroy` closes it (Close Session), which " +
+			"ends the job and deletes its responses. Sessions cannot change: any change replaces the session. " +
+			"Attach only reports the broker node, durability and message size, so after an import the first apply " +
+			"adopts the other arguments from the configuration.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Session id (the service job id).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"service_name": schema.StringAttribute{
+				MarkdownDescription: "Registered SOA service name (its configuration file name without `.config`), e.g. `EchoService`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       replaceString,
+			},
+			"service_version": schema.StringAttribute{
+				MarkdownDescription: "Service version to use, e.g. `1.0`. Unset: the service's default version.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^\d+(\.\d+){1,3}$`), "must be a version such as 1.0 or 2.1.3")},
+				PlanModifiers:       replaceString,
+			},
+			"durable": schema.BoolAttribute{
+				MarkdownDescription: "Create a durable session, whose requests and responses survive broker failures. Default `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				PlanModifiers:       []planmodifier.Bool{replaceUnlessImportedBool()},
+			},
+			"max_message_size": schema.Int64Attribute{
+				MarkdownDescription: "Largest message, in bytes, the session accepts. Default `65536`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(65536),
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       replaceInt64,
+			},
+			"runtime_seconds": schema.Int64Attribute{
+				MarkdownDescription: "Longest time the session's job may run, in seconds; `-1` (the default) for no limit.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(-1),
+				Validators:          []validator.Int64{int64validator.AtLeast(-1)},
+				PlanModifiers:       replaceInt64,
+			},
+			"job_template": schema.StringAttribute{
+				MarkdownDescription: "Job template of the service job. Unset: the cluster's default template.",
+				Optional:            true,
+				PlanModifiers:       replaceString,
+			},
+			"node_groups": schema.ListAttribute{
+				MarkdownDescription: "Node groups the service job may run on.",
+				Optional:            true,
+				ElementType:         types.StringType,
+				Validators:          []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
+				PlanModifiers:       []planmodifier.List{replaceUnlessImportedList()},
+			},
+			"min_units": schema.Int64Attribute{
+				MarkdownDescription: "Fewest resource units (see `resource_unit_type`) the job needs.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       replaceInt64,
+			},
+			"max_units": schema.Int64Attribute{
+				MarkdownDescription: "Most resource units the job may use.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1), int64validator.AtLeastSumOf(path.MatchRoot("min_units"))},
+				PlanModifiers:       replaceInt64,
+			},
+			"resource_unit_type": schema.StringAttribute{
+				MarkdownDescription: "Unit of `min_units` and `max_units`: `Core`, `Socket` or `Node`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(resourceUnitTypes...)},
+				PlanModifiers:       replaceString,
+			},
+			"priority": schema.StringAttribute{
+				MarkdownDescription: "Job priority: `Lowest`, `BelowNormal`, `Normal`, `AboveNormal` or `Highest`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.OneOf(jobPriorities...)},
+				PlanModifiers:       replaceString,
+			},
+			"environment": schema.MapAttribute{
+				MarkdownDescription: "Environment variables of the service hosts.",
+				Optional:            true,
+				ElementType:         types.StringType,
+				PlanModifiers:       []planmodifier.Map{replaceUnlessImportedMap()},
+			},
+			"share_session": schema.BoolAttribute{
+				MarkdownDescription: "Let other users send batches to the session. Default `false`.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				PlanModifiers:       []planmodifier.Bool{replaceUnlessImportedBool()},
+			},
+			"username": schema.StringAttribute{
+				MarkdownDescription: "Run-as user of the service job, e.g. `CONTOSO\\\\svc-soa` (at most 80 characters). Unset: the provider's `hpc_pack.username`.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 80)},
+				PlanModifiers:       replaceString,
+			},
+			"password": schema.StringAttribute{
+				MarkdownDescription: "Run-as password, stored (sensitive) in state. Prefer `password_wo` with Terraform 1.11 or later. " +
+					"Unset (and no `password_wo`): the provider's `hpc_pack.password`.",
+				Optional:      true,
+				Sensitive:     true,
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 127), stringvalidator.ConflictsWith(path.MatchRoot("password_wo"))},
+				PlanModifiers: replaceString,
+			},
+			"password_wo": schema.StringAttribute{
+				MarkdownDescription: "Run-as password, write-only: sent to the service and never stored in state (Terraform 1.11 or later). " +
+					"Change `password_wo_version` to send a new one (which replaces the session).",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 127), stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version"))},
+			},
+			"password_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Version of `password_wo`; changing it replaces the session with one created with the new password.",
+				Optional:            true,
+				Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
+				PlanModifiers:       replaceInt64,
+			},
+			"broker_node": schema.StringAttribute{
+				MarkdownDescription: "Broker node serving the session.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"is_durable": schema.BoolAttribute{
+				MarkdownDescription: "Whether the service reports the session as durable.",
+				Computed:            true,
+			},
+			"service_operation_timeout": schema.Int64Attribute{
+				MarkdownDescription: "Timeout of one service operation, in milliseconds, as the service reports it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+		},
+	}
+}
+
+func (r *hpcSOASessionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan reports a missing hpc_pack configuration at plan time rather than at apply.
+func (r *hpcSOASessionResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	hpcPack(r.data, &resp.Diagnostics)
+}
+
+func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config hpcSOASessionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	// Write-only values are only in the configuration.
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(r.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, sessionCreateTimeout, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	start := hpcsoa.SessionStartInfo{
+		ServiceName:      plan.ServiceName.ValueString(),
+		ServiceVersion:   plan.ServiceVersion.ValueString(),
+		Durable:          plan.Durable.ValueBool(),
+		MaxMessageSize:   plan.MaxMessageSize.ValueInt64(),
+		RuntimeSeconds:   int(plan.RuntimeSeconds.ValueInt64()),
+		JobTemplate:      plan.JobTemplate.ValueString(),
+		MinUnits:         intPtr(plan.MinUnits),
+		MaxUnits:         intPtr(plan.MaxUnits),
+		ResourceUnitType: enumIndex(plan.ResourceUnitType, resourceUnitTypes),
+		Priority:         enumIndex(plan.Priority, jobPriorities),
+		ShareSession:     plan.ShareSession.ValueBool(),
+		Username:         svc.username,
+		Password:         svc.password,
+	}
+	for _, g := range plan.NodeGroups {
+		start.NodeGroups = append(start.NodeGroups, g.ValueString())
+	}
+	if len(plan.Environment) > 0 {
+		start.Environment = map[string]string{}
+		for k, v := range plan.Environment {
+			start.Environment[k] = v.ValueString()
+		}
+	}
+	if !plan.Username.IsNull() {
+		start.Username = plan.Username.ValueString()
+	}
+	switch {
+	case !config.PasswordWO.IsNull():
+		start.Password = config.PasswordWO.ValueString()
+	case !plan.Password.IsNull():
+		start.Password = plan.Password.ValueString()
+	}
+
+	info, err := svc.client.CreateSession(ctx, start)
+	if err != nil {
+		resp.Diagnostics.AddError("Error creating HPC Pack SOA session", describeHPCError(err))
+		return
+	}
+	tflog.Info(ctx, "created HPC Pack SOA session", map[string]any{"session_id": info.ID})
+	setSessionInfo(&plan, info)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func setSessionInfo(m *hpcSOASessionModel, info *hpcsoa.SessionInfo) {
+	m.ID = types.StringValue(strconv.Itoa(info.ID))
+	m.BrokerNode = types.StringValue(info.BrokerNode)
+	m.IsDurable = types.BoolValue(info.IsDurable)
+	m.ServiceOperationTimeout = types.Int64Value(int64(info.ServiceOperationTimeout))
+}
+
+func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state hpcSOASessionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(r.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, sessionReadTimeout, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := strconv.Atoi(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid session id", fmt.Sprintf("%q is not a number.", state.ID.ValueString()))
+		return
+	}
+
+	var info *hpcsoa.SessionInfo
+	if state.Durable.IsNull() {
+		// Imported: the session's kind is not known yet.
+		info, err = attachEitherKind(ctx, svc.client, id)
+	} else {
+		info, err = svc.client.AttachSession(ctx, id, state.Durable.ValueBool())
+	}
+	if hpcsoa.IsSessionGone(err) {
+		tflog.Warn(ctx, "HPC Pack SOA session is closed or unknown: removing it from state", map[string]any{"session_id": id})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error reading HPC Pack SOA session", describeHPCError(err))
+		return
+	}
+	setSessionInfo(&state, info)
+	if state.Durable.IsNull() {
+		state.Durable = types.BoolValue(info.IsDurable)
+		state.MaxMessageSize = types.Int64Value(info.MaxMessageSize)
+		if info.ServiceVersion != "" {
+			state.ServiceVersion = types.StringValue(info.ServiceVersion)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// attachEitherKind attaches to a session whose durability is unknown (after an import): Attach
+// needs the right durable flag, and says so when it is wrong.
+func attachEitherKind(ctx context.Context, client *hpcsoa.Client, id int) (*hpcsoa.SessionInfo, error) {
+	info, err := client.AttachSession(ctx, id, false)
+	if hasFaultCode(err, hpcsoa.CodeInvalidAttachDurableSession, hpcsoa.CodeInvalidAttachInteractiveSession) {
+		return client.AttachSession(ctx, id, true)
+	}
+	return info, err
+}
+
+// Update only runs when nothing needs the service: timeouts changed, or an imported session
+// adopts its configured arguments.
+func (r *hpcSOASessionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state hpcSOASessionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID, plan.BrokerNode, plan.IsDurable, plan.ServiceOperationTimeout = state.ID, state.BrokerNode, state.IsDurable, state.ServiceOperationTimeout
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, nil)...)
+}
+
+func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state hpcSOASessionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	svc := hpcPack(r.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, sessionDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := strconv.Atoi(state.ID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid session id", fmt.Sprintf("%q is not a number.", state.ID.ValueString()))
+		return
+	}
+	err = svc.client.CloseSession(ctx, id)
+	if hpcsoa.IsSessionGone(err) {
+		// Already closed (or never known): nothing is left to clean up.
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error closing HPC Pack SOA session", describeHPCError(err))
+		return
+	}
+	tflog.Info(ctx, "closed HPC Pack SOA session", map[string]any{"session_id": id})
+}
+
+func (r *hpcSOASessionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if _, err := strconv.Atoi(req.ID); err != nil {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected the numeric session id, got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`true`))...)
+}
+
+// describeHPCError turns client errors into advice a user can act on.
+func describeHPCError(err error) string {
+	if hpcsoa.IsAuthFailure(err) {
+		return "The HPC Pack web service rejected the credentials. Check hpc_pack.username and hpc_pack.password " +
+			"(HPC_PACK_USERNAME / HPC_PACK_PASSWORD), or the session's run-as username and password.\n\nOriginal Error: " + err.Error()
+	}
+	return err.Error()
+}
+
+// hasFaultCode reports an HpcWebServiceFault with one of the codes.
+func hasFaultCode(err error, codes ...int) bool {
+	var fault *hpcsoa.Fault
+	if !errors.As(err, &fault) {
+		return false
+	}
+	return slices.Contains(codes, fault.Code)
+}
+
+func intPtr(v types.Int64) *int {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	i := int(v.ValueInt64())
+	return &i
+}
+
+// enumIndex returns the position of v in members: the enum's wire value.
+func enumIndex(v types.String, members []string) *int {
+	for i, m := range members {
+		if v.ValueString() == m {
+			return &i
+		}
+	}
+	return nil
+}
