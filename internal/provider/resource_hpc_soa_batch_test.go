@@ -471,6 +471,12 @@ resource "batchops_hpc_soa_batch" "test" {
 				if len(sends) != n/requestsPerSend {
 					return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/requestsPerSend, len(sends))
 				}
+				for _, send := range sends {
+					// A body built in memory first would go out with a Content-Length.
+					if send.Header.Get("Content-Length") != "" {
+						return fmt.Errorf("Send Requests was not streamed: Content-Length %s", send.Header.Get("Content-Length"))
+					}
+				}
 				return nil
 			},
 		}},
