@@ -77,6 +77,8 @@ cat "$work/emulator.out"
 # shellcheck source=/dev/null
 . "$emu_dir/emulator.env"
 export TF_VAR_emulator_ca_file=$BATCHOPS_EMULATOR_CA_FILE
+# The emulator has no region domain: the demo gives the MRS endpoint explicitly.
+export TF_VAR_mrs_endpoint=${MRS_ENDPOINT:-}
 
 # Use the provider just built, without a registry: dev_overrides needs no
 # `terraform init` as long as the demo uses only this provider.

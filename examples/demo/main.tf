@@ -9,6 +9,11 @@ terraform {
   }
 }
 
+variable "mrs_endpoint" {
+  description = "MRS endpoint of the local emulator (set by scripts/demo.sh); real use derives it from the region."
+  type        = string
+}
+
 variable "emulator_ca_file" {
   description = "CA certificate of the local emulator (set by scripts/demo.sh)."
   type        = string
@@ -23,6 +28,12 @@ provider "batchops" {
   hpc_pack = {
     # endpoint, username and password come from HPC_PACK_ENDPOINT, HPC_PACK_USERNAME and
     # HPC_PACK_PASSWORD.
+    ca_certificate_file = var.emulator_ca_file
+  }
+  mrs = {
+    # project_id, access_key and secret_key come from HW_PROJECT_ID, HW_ACCESS_KEY and
+    # HW_SECRET_KEY.
+    endpoint            = var.mrs_endpoint
     ca_certificate_file = var.emulator_ca_file
   }
 }
@@ -99,6 +110,33 @@ output "soa_batch" {
     status      = data.batchops_hpc_soa_batch_status.greetings.status
     status_code = data.batchops_hpc_soa_batch_status.greetings.status_code
     replies     = { for r in data.batchops_hpc_soa_batch_responses.greetings.responses : r.user_data => r.body }
+  }
+}
+
+# ---- Huawei Cloud MRS: a set of jobs; one still runs at destroy, so it is killed first ----
+
+resource "batchops_mrs_job_set" "pipeline" {
+  cluster_id = "demo-cluster"
+  jobs = {
+    wordcount = {
+      type      = "MapReduce"
+      arguments = ["obs://demo/hadoop-mapreduce-examples.jar", "wordcount", "obs://demo/in/", "obs://demo/out/"]
+    }
+    report = {
+      type      = "HiveSql"
+      arguments = ["SELECT count(*) FROM events"]
+    }
+    stream = {
+      type      = "Flink"
+      arguments = ["run", "-d", "obs://demo/stream.jar", "sleep=1h"]
+    }
+  }
+}
+
+output "mrs_jobs" {
+  value = {
+    ids     = batchops_mrs_job_set.pipeline.job_ids
+    summary = batchops_mrs_job_set.pipeline.summary
   }
 }
 

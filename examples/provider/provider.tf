@@ -13,6 +13,12 @@ provider "batchops" {
     ca_certificate_file = "headnode-ca.pem"              # head nodes often use self-signed certificates
     # cluster_name = "HEADNODE"                          # only for clusters before HPC Pack 2016
   }
+  mrs = {
+    region     = "cn-north-4"                       # HW_REGION_NAME; the endpoint is derived from it
+    project_id = "0123456789abcdef0123456789abcdef" # HW_PROJECT_ID
+    access_key = var.hw_access_key                  # HW_ACCESS_KEY
+    secret_key = var.hw_secret_key                  # HW_SECRET_KEY
+  }
 }
 
 variable "batch_key" {
@@ -21,6 +27,15 @@ variable "batch_key" {
 }
 
 variable "hpc_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "hw_access_key" {
+  type = string
+}
+
+variable "hw_secret_key" {
   type      = string
   sensitive = true
 }

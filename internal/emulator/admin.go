@@ -12,7 +12,7 @@ import (
 
 // The admin API is plain HTTP on its own loopback listener (see AdminURL):
 //
-//	GET    /info                      {"services":{"azurebatch":"https://…","hpcpack":"https://…"},"caFile":"…","now":"…"}
+//	GET    /info                      {"services":{"azurebatch":"https://…","hpcpack":"https://…","mrs":"https://…"},"caFile":"…","now":"…"}
 //	GET    /requests[?service=NAME]   JSON array of Request, in arrival order
 //	DELETE /requests                  forget recorded requests (204)
 //	GET    /clock                     {"now":"…"}

@@ -33,6 +33,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
 
 // Service is one emulated API. The emulator serves it on its own listener
@@ -69,6 +70,7 @@ type bodyRedactor interface {
 const (
 	ServiceAzureBatch = "azurebatch"
 	ServiceHPCPack    = "hpcpack"
+	ServiceMRS        = "mrs"
 )
 
 // Config configures Start.
@@ -78,7 +80,8 @@ type Config struct {
 	Clock            *Clock            // nil: NewClock() following wall time
 	AzureBatch       azurebatch.Config // the Azure Batch service
 	HPCPack          hpcpack.Config    // the HPC Pack SOA web service
-	Faults           map[string]Faults // keyed by service name ("azurebatch", "hpcpack"; later "mrs")
+	MRS              mrs.Config        // the Huawei Cloud MRS V2 job API
+	Faults           map[string]Faults // keyed by service name ("azurebatch", "hpcpack", "mrs")
 	RequestLogWriter io.Writer         // optional: every recorded request is also written here as one text line
 }
 
@@ -94,6 +97,7 @@ type Emulator struct {
 	byName   map[string]*mounted
 	azure    *azurebatch.Service
 	hpc      *hpcpack.Service
+	mrs      *mrs.Service
 	admin    *http.Server
 	adminURL string
 
@@ -169,8 +173,13 @@ func Start(cfg Config) (*Emulator, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
+	e.mrs, err = mrs.New(cfg.MRS, clock.Now)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
 	// One line per service:
-	for _, svc := range []Service{e.azure, e.hpc} {
+	for _, svc := range []Service{e.azure, e.hpc, e.mrs} {
 		if err := e.mount(svc); err != nil {
 			_ = e.Close()
 			return nil, err
@@ -273,6 +282,14 @@ func (e *Emulator) HPCPackURL() string { return e.URL(ServiceHPCPack) }
 
 // HPCPack returns the HPC Pack SOA service, for direct inspection.
 func (e *Emulator) HPCPack() *hpcpack.Service { return e.hpc }
+
+// MRSURL returns the MRS endpoint, e.g. "https://127.0.0.1:PORT"; the job
+// API lives under /v2/{project_id}/clusters/{cluster_id}/job-executions
+// (MRS().JobsPath(cluster)).
+func (e *Emulator) MRSURL() string { return e.URL(ServiceMRS) }
+
+// MRS returns the MRS job service, for direct inspection.
+func (e *Emulator) MRS() *mrs.Service { return e.mrs }
 
 // CAFile returns the path of a PEM file holding the emulator's CA
 // certificate. The file lives in a temporary directory that Close removes.

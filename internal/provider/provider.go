@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/mrs"
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
@@ -36,6 +37,7 @@ type batchopsProvider struct {
 type batchopsProviderModel struct {
 	AzureBatch *azureBatchProviderModel `tfsdk:"azure_batch"`
 	HPCPack    *hpcPackProviderModel    `tfsdk:"hpc_pack"`
+	MRS        *mrsProviderModel        `tfsdk:"mrs"`
 }
 
 // New returns the provider constructor Terraform's plugin server needs.
@@ -58,6 +60,7 @@ func (p *batchopsProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 		Attributes: map[string]schema.Attribute{
 			"azure_batch": azureBatchProviderSchema(),
 			"hpc_pack":    hpcPackProviderSchema(),
+			"mrs":         mrsProviderSchema(),
 		},
 	}
 }
@@ -71,6 +74,9 @@ type providerData struct {
 
 	hpcPack    *hpcPackService
 	hpcPackErr error
+
+	mrs    *mrs.Client
+	mrsErr error
 }
 
 func (p *batchopsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -83,6 +89,7 @@ func (p *batchopsProvider) Configure(ctx context.Context, req provider.Configure
 	data := &providerData{poll: p.poll}
 	data.azureBatch, data.azureBatchErr = p.configureAzureBatch(ctx, config.AzureBatch, resp)
 	data.hpcPack, data.hpcPackErr = p.configureHPCPack(ctx, config.HPCPack, resp)
+	data.mrs, data.mrsErr = p.configureMRS(ctx, config.MRS, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -118,6 +125,7 @@ func (p *batchopsProvider) Resources(_ context.Context) []func() resource.Resour
 		NewAzureBatchTaskResource,
 		NewHPCSOASessionResource,
 		NewHPCSOABatchResource,
+		NewMRSJobSetResource,
 	}
 }
 
@@ -126,6 +134,7 @@ func (p *batchopsProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewAzureBatchTaskDataSource,
 		NewHPCSOABatchStatusDataSource,
 		NewHPCSOABatchResponsesDataSource,
+		NewMRSJobsDataSource,
 	}
 }
 

@@ -9,9 +9,16 @@
 //	emulator.env   shell export lines: AZURE_BATCH_ENDPOINT, AZURE_BATCH_ACCOUNT,
 //	               AZURE_BATCH_ACCESS_KEY, HPC_PACK_ENDPOINT, HPC_PACK_USERNAME,
 //	               HPC_PACK_PASSWORD (and HPC_PACK_CLUSTER_NAME when
-//	               -hpc-cluster-name is set), BATCHOPS_EMULATOR_CA_FILE,
-//	               BATCHOPS_EMULATOR_ADMIN_URL; written atomically and last,
-//	               so a script can wait for it to appear
+//	               -hpc-cluster-name is set), MRS_ENDPOINT, HW_REGION_NAME,
+//	               HW_PROJECT_ID, HW_ACCESS_KEY, HW_SECRET_KEY (and
+//	               HW_SECURITY_TOKEN when -mrs-security-token is set),
+//	               BATCHOPS_EMULATOR_CA_FILE, BATCHOPS_EMULATOR_ADMIN_URL;
+//	               written atomically and last, so a script can wait for it
+//	               to appear
+//
+// HW_REGION_NAME is a placeholder region ("emulator-1"): the emulator does
+// not use it, and clients must use the explicit MRS_ENDPOINT rather than
+// derive an endpoint from the region.
 //
 // It prints the addresses, CA file and credentials on start.
 package main
@@ -33,7 +40,11 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
+
+// mrsRegion is the placeholder region written to emulator.env.
+const mrsRegion = "emulator-1"
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -67,6 +78,13 @@ func run(args []string, stdout io.Writer) error {
 	hpcPassword := fs.String("hpc-password", hpcpack.DefaultPassword, "password of -hpc-username")
 	hpcRequestTime := fs.Duration("hpc-request-time", hpcpack.DefaultRequestTime, "time one HPC Pack SOA worker needs per request (emulator clock)")
 	hpcWorkers := fs.Int("hpc-workers", hpcpack.DefaultWorkers, "HPC Pack SOA workers answering the requests of a batch in parallel")
+	mrsProject := fs.String("mrs-project-id", mrs.DefaultProjectID, "MRS project id (letters and digits) of the /v2/{project_id}/... paths")
+	mrsAK := fs.String("mrs-ak", mrs.DefaultAccessKey, "MRS access key (AK) for SDK-HMAC-SHA256 signatures")
+	mrsSK := fs.String("mrs-sk", mrs.DefaultSecretKey, "MRS secret key (SK) for SDK-HMAC-SHA256 signatures")
+	mrsToken := fs.String("mrs-security-token", "", "optional: treat the AK/SK as temporary credentials that need this X-Security-Token")
+	mrsClusters := fs.String("mrs-clusters", mrs.DefaultClusterID, "comma-separated MRS cluster ids that exist")
+	mrsRunTime := fs.Duration("mrs-run-time", mrs.DefaultRunTime, "default run time (RUNNING phase) of an MRS job on the emulator clock; an argument sleep=N overrides it")
+	mrsMaxRunning := fs.Int("mrs-max-running-jobs", 0, "limit of non-terminal MRS jobs per cluster (0: unlimited)")
 	seed := fs.Int64("seed", 1, "seed for fault injection")
 	rate503 := fs.Float64("fault-rate-503", 0, "fraction of requests answered 503 (every service)")
 	rate429 := fs.Float64("fault-rate-429", 0, "fraction of requests answered 429 (every service)")
@@ -123,6 +141,18 @@ func run(args []string, stdout io.Writer) error {
 	if *hpcRequestTime <= 0 {
 		return fmt.Errorf("-hpc-request-time must be positive, got %v", *hpcRequestTime)
 	}
+	if *mrsRunTime <= 0 {
+		return fmt.Errorf("-mrs-run-time must be positive, got %v", *mrsRunTime)
+	}
+	if *mrsMaxRunning < 0 {
+		return fmt.Errorf("-mrs-max-running-jobs must not be negative, got %d", *mrsMaxRunning)
+	}
+	clusterList := []string{}
+	for _, id := range strings.Split(*mrsClusters, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			clusterList = append(clusterList, id)
+		}
+	}
 	emu, err := emulator.Start(emulator.Config{
 		Host: *host,
 		Seed: *seed,
@@ -135,7 +165,11 @@ func run(args []string, stdout io.Writer) error {
 			Workers:     *hpcWorkers,
 			RequestTime: *hpcRequestTime,
 		},
-		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults, emulator.ServiceHPCPack: faults},
+		MRS: mrs.Config{
+			ProjectID: *mrsProject, AccessKey: *mrsAK, SecretKey: *mrsSK, SecurityToken: *mrsToken,
+			Clusters: clusterList, RunTime: *mrsRunTime, MaxRunningJobs: *mrsMaxRunning,
+		},
+		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults, emulator.ServiceHPCPack: faults, emulator.ServiceMRS: faults},
 		RequestLogWriter: &syncWriter{w: logFile},
 	})
 	if err != nil {
@@ -154,11 +188,19 @@ func run(args []string, stdout io.Writer) error {
 		"HPC_PACK_ENDPOINT":           emu.HPCPackURL(),
 		"HPC_PACK_USERNAME":           emu.HPCPack().Username(),
 		"HPC_PACK_PASSWORD":           emu.HPCPack().Password(),
+		"MRS_ENDPOINT":                emu.MRSURL(),
+		"HW_REGION_NAME":              mrsRegion,
+		"HW_PROJECT_ID":               emu.MRS().ProjectID(),
+		"HW_ACCESS_KEY":               emu.MRS().AccessKey(),
+		"HW_SECRET_KEY":               emu.MRS().SecretKey(),
 		"BATCHOPS_EMULATOR_CA_FILE":   caPath,
 		"BATCHOPS_EMULATOR_ADMIN_URL": emu.AdminURL(),
 	}
 	if c := emu.HPCPack().ClusterName(); c != "" {
 		env["HPC_PACK_CLUSTER_NAME"] = c
+	}
+	if tok := emu.MRS().SecurityToken(); tok != "" {
+		env["HW_SECURITY_TOKEN"] = tok
 	}
 	if err := writeEnvFile(envPath, env); err != nil {
 		return err
@@ -175,6 +217,14 @@ func run(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "  HPC Pack user:        %s\n", emu.HPCPack().Username())
 	fmt.Fprintf(stdout, "  HPC Pack password:    %s\n", emu.HPCPack().Password())
+	fmt.Fprintf(stdout, "  MRS endpoint:         %s (jobs under %s)\n", emu.MRSURL(), "/v2/"+emu.MRS().ProjectID()+"/clusters/{cluster_id}/job-executions")
+	fmt.Fprintf(stdout, "  MRS project id:       %s\n", emu.MRS().ProjectID())
+	fmt.Fprintf(stdout, "  MRS access key:       %s\n", emu.MRS().AccessKey())
+	fmt.Fprintf(stdout, "  MRS secret key:       %s\n", emu.MRS().SecretKey())
+	if tok := emu.MRS().SecurityToken(); tok != "" {
+		fmt.Fprintf(stdout, "  MRS security token:   %s\n", tok)
+	}
+	fmt.Fprintf(stdout, "  MRS clusters:         %s (region placeholder %s: use the endpoint)\n", strings.Join(emu.MRS().Clusters(), ","), mrsRegion)
 	fmt.Fprintf(stdout, "  admin API:            %s\n", emu.AdminURL())
 	fmt.Fprintf(stdout, "  CA file:              %s\n", caPath)
 	fmt.Fprintf(stdout, "  environment file:     %s\n", envPath)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
 
 type lockedBuffer struct {
@@ -77,13 +79,21 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	}
 	env := readEnv(t, envPath)
 	for _, k := range []string{"AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY", "BATCHOPS_EMULATOR_CA_FILE", "BATCHOPS_EMULATOR_ADMIN_URL",
-		"HPC_PACK_ENDPOINT", "HPC_PACK_USERNAME", "HPC_PACK_PASSWORD"} {
+		"HPC_PACK_ENDPOINT", "HPC_PACK_USERNAME", "HPC_PACK_PASSWORD",
+		"MRS_ENDPOINT", "HW_REGION_NAME", "HW_PROJECT_ID", "HW_ACCESS_KEY", "HW_SECRET_KEY"} {
 		if env[k] == "" {
 			t.Errorf("%s missing from emulator.env", k)
 		}
 	}
 	if _, ok := env["HPC_PACK_CLUSTER_NAME"]; ok {
 		t.Error("HPC_PACK_CLUSTER_NAME written without -hpc-cluster-name")
+	}
+	if _, ok := env["HW_SECURITY_TOKEN"]; ok {
+		t.Error("HW_SECURITY_TOKEN written without -mrs-security-token")
+	}
+	if env["HW_PROJECT_ID"] != mrs.DefaultProjectID || env["HW_ACCESS_KEY"] != mrs.DefaultAccessKey || env["HW_SECRET_KEY"] != mrs.DefaultSecretKey ||
+		env["HW_REGION_NAME"] != "emulator-1" || env["MRS_ENDPOINT"] == env["HPC_PACK_ENDPOINT"] || !strings.HasPrefix(env["MRS_ENDPOINT"], "https://") {
+		t.Errorf("MRS env %v", env)
 	}
 	if env["HPC_PACK_USERNAME"] != `CONTOSO\batchops` || env["HPC_PACK_ENDPOINT"] == env["AZURE_BATCH_ENDPOINT"] {
 		t.Errorf("HPC env %v", env)
@@ -133,6 +143,24 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("HPC Pack version: %d", resp.StatusCode)
+	}
+
+	// the MRS endpoint answers a request signed with the printed credentials
+	// on the default cluster
+	req, _ = http.NewRequest("GET", env["MRS_ENDPOINT"]+"/v2/"+env["HW_PROJECT_ID"]+"/clusters/demo-cluster/job-executions", nil)
+	req.Header.Set("X-Project-Id", env["HW_PROJECT_ID"])
+	mrs.SignRequest(req, nil, env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"], time.Now())
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("MRS list: %d", resp.StatusCode)
+	}
+	if !strings.Contains(out.String(), env["MRS_ENDPOINT"]) || !strings.Contains(out.String(), env["HW_SECRET_KEY"]) ||
+		!strings.Contains(out.String(), env["HW_ACCESS_KEY"]) || !strings.Contains(out.String(), env["HW_PROJECT_ID"]) {
+		t.Errorf("stdout = %s", out.String())
 	}
 
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
@@ -226,5 +254,79 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 	if err := run([]string{"-hpc-username", "a:b"}, io.Discard); err == nil {
 		t.Error("user name with ':' accepted")
+	}
+	if err := run([]string{"-mrs-run-time", "0s"}, io.Discard); err == nil {
+		t.Error("MRS run time 0 accepted")
+	}
+	if err := run([]string{"-mrs-clusters", "a/b"}, io.Discard); err == nil {
+		t.Error("bad MRS cluster id accepted")
+	}
+	if err := run([]string{"-mrs-project-id", "a-b"}, io.Discard); err == nil {
+		t.Error("bad MRS project id accepted")
+	}
+	if err := run([]string{"-mrs-max-running-jobs", "-1"}, io.Discard); err == nil {
+		t.Error("negative MRS max running jobs accepted")
+	}
+}
+
+func TestRunMRSFlags(t *testing.T) {
+	dir := t.TempDir()
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"-dir", dir, "-mrs-project-id", "abcdef0123456789abcdef0123456789", "-mrs-ak", "FLAGAK", "-mrs-sk", "flag-sk",
+			"-mrs-security-token", "flag-token", "-mrs-clusters", "c-1, c-2", "-mrs-run-time", "30s"}, out)
+	}()
+	envPath := filepath.Join(dir, "emulator.env")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(envPath); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("emulator.env not written")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	env := readEnv(t, envPath)
+	if env["HW_PROJECT_ID"] != "abcdef0123456789abcdef0123456789" || env["HW_ACCESS_KEY"] != "FLAGAK" || env["HW_SECRET_KEY"] != "flag-sk" ||
+		env["HW_SECURITY_TOKEN"] != "flag-token" {
+		t.Errorf("env %v", env)
+	}
+	pem, _ := os.ReadFile(env["BATCHOPS_EMULATOR_CA_FILE"])
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	for cluster, want := range map[string]int{"c-1": 202, "c-2": 202, "demo-cluster": 400} {
+		req, _ := http.NewRequest("GET", env["MRS_ENDPOINT"]+"/v2/"+env["HW_PROJECT_ID"]+"/clusters/"+cluster+"/job-executions", nil)
+		req.Header.Set("X-Security-Token", env["HW_SECURITY_TOKEN"])
+		mrs.SignRequest(req, nil, env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"], time.Now())
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", cluster, resp.StatusCode, want)
+		}
+	}
+	if !strings.Contains(out.String(), "MRS clusters:         c-1,c-2") || !strings.Contains(out.String(), "MRS security token:   flag-token") {
+		t.Errorf("stdout = %s", out.String())
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop on SIGTERM")
 	}
 }

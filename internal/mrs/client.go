@@ -1,0 +1,289 @@
+package mrs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	sdkregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/core/region"
+	mrsv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/mrs/v2"
+	mrsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/mrs/v2/region"
+
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
+)
+
+// Config describes how to reach MRS in one project.
+type Config struct {
+	// Endpoint is the MRS endpoint, e.g. https://mrs.cn-north-4.myhuaweicloud.com (see
+	// DefaultEndpoint). Required here; the provider derives it from the region when unset. A
+	// value without a scheme gets https://, as the SDK does. It must not carry a path: the SDK
+	// replaces the URL path with the API path.
+	Endpoint string
+	// ProjectID is the IAM project id (letters and digits, 1-64). It is required: with it the
+	// SDK never calls IAM to look it up.
+	ProjectID string
+	// AccessKey and SecretKey are the AK/SK pair that signs every request (SDK-HMAC-SHA256).
+	AccessKey, SecretKey string
+	// SecurityToken, set with temporary AK/SK, is sent as X-Security-Token.
+	SecurityToken string
+
+	CACertificateFile  string
+	InsecureSkipVerify bool
+	// UserAgent identifies the provider; it goes in front of the SDK's own user agent.
+	UserAgent string
+	Retry     transport.RetryPolicy
+}
+
+// defaultUserAgent is used when Config.UserAgent is empty. The SDK must always be given a user
+// agent: with none, it builds one from the OS and writes a generated application id into
+// ~/.huaweicloud/application_id.
+const defaultUserAgent = "terraform-provider-batchops"
+
+// Client performs the MRS V2 job operations the provider needs, through the official SDK.
+// It is safe for concurrent use.
+type Client struct {
+	endpoint  string
+	projectID string
+	userAgent string
+	cred      *basic.Credentials
+	rt        http.RoundTripper
+	retry     transport.RetryPolicy
+	// now is the clock used for signatures (X-Sdk-Date) and for the submit look-up window;
+	// tests replace it.
+	now     func() time.Time
+	secrets []string
+}
+
+var (
+	projectIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+	clusterIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	jobIDPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	jobNamePattern   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// New validates cfg and builds a client. Errors name the setting at fault.
+func New(cfg Config) (*Client, error) {
+	endpoint, err := normaliseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ProjectID == "" {
+		return nil, errors.New("project_id is required (the MRS API paths carry it; it is not looked up through IAM)")
+	}
+	if !projectIDPattern.MatchString(cfg.ProjectID) {
+		return nil, fmt.Errorf("project_id %q is not valid: it must be 1-64 letters and digits", cfg.ProjectID)
+	}
+	if cfg.AccessKey == "" {
+		return nil, errors.New("access_key is required")
+	}
+	if cfg.SecretKey == "" {
+		return nil, errors.New("secret_key is required")
+	}
+	if strings.ContainsAny(cfg.AccessKey, ", \t\r\n") {
+		// The AK is written into the Authorization header unquoted.
+		return nil, errors.New("access_key must not contain commas or white space")
+	}
+
+	builder := basic.NewCredentialsBuilder().WithAk(cfg.AccessKey).WithSk(cfg.SecretKey).WithProjectId(cfg.ProjectID)
+	if cfg.SecurityToken != "" {
+		builder = builder.WithSecurityToken(cfg.SecurityToken)
+	}
+	// SafeBuild, not Build: it reports an empty AK/SK instead of panicking, and with both set
+	// it never falls back to the ECS metadata credential accessor.
+	cred, err := builder.SafeBuild()
+	if err != nil {
+		return nil, fmt.Errorf("building MRS credentials: %w", err)
+	}
+
+	c := &Client{
+		endpoint:  endpoint,
+		projectID: cfg.ProjectID,
+		userAgent: cfg.UserAgent,
+		cred:      cred,
+		retry:     cfg.Retry,
+		now:       time.Now,
+	}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	if c.retry == (transport.RetryPolicy{}) {
+		c.retry = transport.DefaultRetry
+	}
+	for _, s := range []string{cfg.SecretKey, cfg.SecurityToken} {
+		if s != "" {
+			c.secrets = append(c.secrets, s)
+		}
+	}
+	rt, err := transport.NewRoundTripper(transport.Options{
+		Service:            "mrs",
+		UserAgent:          c.userAgent,
+		CACertificateFile:  cfg.CACertificateFile,
+		InsecureSkipVerify: cfg.InsecureSkipVerify,
+		Signer: &sdkSigner{
+			ak: cfg.AccessKey, sk: cfg.SecretKey, projectID: cfg.ProjectID, securityToken: cfg.SecurityToken,
+			now: func() time.Time { return c.now() },
+		},
+		Secrets: c.secrets,
+		Retry:   cfg.Retry,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.rt = rt
+	return c, nil
+}
+
+// normaliseEndpoint checks the endpoint and returns it as scheme://host[:port].
+func normaliseEndpoint(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", errors.New("endpoint is required (for example https://mrs.cn-north-4.myhuaweicloud.com)")
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", fmt.Errorf("endpoint %q is not an http(s) URL such as https://mrs.cn-north-4.myhuaweicloud.com", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("endpoint %q must be only scheme, host and port: the MRS SDK replaces any path with the API path", raw)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// sdkRegions are the MRS regions the SDK knows, with their endpoints. The SDK's own lookup
+// (region.SafeValueOf) is not used because it also reads environment variables and
+// ~/.huaweicloud/regions.yaml.
+var sdkRegions = []*sdkregion.Region{
+	mrsregion.CN_NORTH_1, mrsregion.CN_NORTH_2, mrsregion.CN_NORTH_4, mrsregion.CN_SOUTH_1, mrsregion.CN_EAST_2,
+	mrsregion.CN_EAST_3, mrsregion.AP_SOUTHEAST_1, mrsregion.AP_SOUTHEAST_2, mrsregion.AP_SOUTHEAST_3,
+	mrsregion.AF_SOUTH_1, mrsregion.RU_NORTHWEST_2, mrsregion.SA_BRAZIL_1, mrsregion.LA_SOUTH_2, mrsregion.LA_NORTH_2,
+	mrsregion.NA_MEXICO_1, mrsregion.CN_NORTH_9, mrsregion.CN_SOUTHWEST_2, mrsregion.TR_WEST_1, mrsregion.AP_SOUTHEAST_4,
+	mrsregion.EU_WEST_101, mrsregion.ME_EAST_1, mrsregion.EU_WEST_0, mrsregion.MY_KUALALUMPUR_1, mrsregion.RU_MOSCOW_1,
+	mrsregion.AE_AD_1, mrsregion.CN_SOUTH_4, mrsregion.CN_EAST_5, mrsregion.CN_NORTH_12, mrsregion.CN_EAST_4,
+	mrsregion.CN_NORTH_11, mrsregion.CN_SOUTHWEST_3, mrsregion.AP_SOUTHEAST_5, mrsregion.AF_NORTH_1,
+}
+
+var regionEndpoints = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, len(sdkRegions))
+	for _, r := range sdkRegions {
+		if r != nil && len(r.Endpoints) > 0 {
+			m[r.Id] = r.Endpoints[0]
+		}
+	}
+	return m
+})
+
+// DefaultEndpoint returns the MRS endpoint of a region: the SDK's endpoint for the regions it
+// knows (ap-southeast-1, ap-southeast-4 and ru-northwest-2 are on myhuaweicloud.cn,
+// eu-west-101 on myhuaweicloud.eu), else https://mrs.{region}.myhuaweicloud.com. An empty
+// region gives "".
+func DefaultEndpoint(region string) string {
+	region = strings.TrimSpace(region)
+	if region == "" {
+		return ""
+	}
+	if ep, ok := regionEndpoints()[region]; ok {
+		return ep
+	}
+	return "https://mrs." + region + ".myhuaweicloud.com"
+}
+
+// api returns an SDK client bound to ctx, and the exchange that will hold the answer's body.
+//
+// The SDK's operations take no context: it builds each *http.Request with http.NewRequest,
+// so cancellation, the operation's deadline (which bounds the transport's retries) and the
+// transport.WithIdempotent mark would all be lost. The SDK client is therefore a thin per-call
+// object whose round tripper puts ctx back on every request before handing it to the shared
+// transport (which owns the connection pool, TLS, retries, signing and logging). Building it
+// costs a few small allocations: no network, file or environment access, because the
+// credentials carry a project id, no region is given and the user agent is set.
+//
+// The round tripper also keeps the final answer's body: the SDK's error parser drops
+// request_id and does not know MRS's camelCase errorCode/errorMsg, and the submit response
+// model lacks the top-level error_code/error_msg.
+func (c *Client) api(ctx context.Context) (*mrsv2.MrsClient, *exchange, error) {
+	ex := &exchange{}
+	httpConfig := config.DefaultHttpConfig().
+		// One layer of retries: the transport's. The SDK itself only retries through its
+		// Invoker types (not used) and fails over between endpoints (there is one).
+		WithRetries(0).
+		// No client-wide timeout: it would cut across the transport's retries. The context's
+		// deadline bounds each operation.
+		WithTimeout(0).
+		WithUserAgent(c.userAgent).
+		WithHttpRoundTripper(&boundRoundTripper{ctx: ctx, next: c.rt, ex: ex})
+	hc, err := mrsv2.MrsClientBuilder().
+		WithEndpoints([]string{c.endpoint}).
+		WithCredential(c.cred).
+		WithHttpConfig(httpConfig).
+		SafeBuild()
+	if err != nil {
+		return nil, nil, fmt.Errorf("building the MRS SDK client: %w", err)
+	}
+	return mrsv2.NewMrsClient(hc), ex, nil
+}
+
+// exchange records the body of the last answer of one call.
+type exchange struct {
+	body []byte
+}
+
+// boundRoundTripper gives every request the caller's context and records the answer's body.
+type boundRoundTripper struct {
+	ctx  context.Context
+	next http.RoundTripper
+	ex   *exchange
+}
+
+func (b *boundRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := b.next.RoundTrip(req.WithContext(b.ctx))
+	if err != nil {
+		return nil, err
+	}
+	// The SDK reads every answer whole anyway; reading it here (once) lets the client look at
+	// it too. A connection lost while reading is an error of the round trip.
+	data, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	b.ex.body = data
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	return resp, nil
+}
+
+// mask removes the secret key and security token from s.
+func (c *Client) mask(s string) string {
+	for _, secret := range c.secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "***")
+		}
+	}
+	return s
+}
+
+func checkCluster(clusterID string) error {
+	if !clusterIDPattern.MatchString(clusterID) {
+		return fmt.Errorf("cluster_id %q is not valid: it must be 1-64 letters, digits, '_' or '-'", clusterID)
+	}
+	return nil
+}
+
+func checkJobID(jobID string) error {
+	if !jobIDPattern.MatchString(jobID) {
+		return fmt.Errorf("job id %q is not valid: it must be 1-64 letters, digits, '_' or '-'", jobID)
+	}
+	return nil
+}

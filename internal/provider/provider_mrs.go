@@ -1,0 +1,147 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/mrs"
+)
+
+type mrsProviderModel struct {
+	Region             types.String `tfsdk:"region"`
+	Endpoint           types.String `tfsdk:"endpoint"`
+	ProjectID          types.String `tfsdk:"project_id"`
+	AccessKey          types.String `tfsdk:"access_key"`
+	SecretKey          types.String `tfsdk:"secret_key"`
+	SecurityToken      types.String `tfsdk:"security_token"`
+	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+}
+
+var projectIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+
+func mrsProviderSchema() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Huawei Cloud MapReduce Service (MRS) V2 job API, signed with AK/SK (SDK-HMAC-SHA256) through the official SDK.",
+		Optional:            true,
+		Attributes: map[string]schema.Attribute{
+			"region": schema.StringAttribute{
+				MarkdownDescription: "Region, e.g. `cn-north-4`; the endpoint is derived from it. Defaults to the `HW_REGION_NAME` environment variable.",
+				Optional:            true,
+			},
+			"endpoint": schema.StringAttribute{
+				MarkdownDescription: "MRS endpoint URL. Defaults to `https://mrs.{region}.myhuaweicloud.com` (or the region's other domain).",
+				Optional:            true,
+			},
+			"project_id": schema.StringAttribute{
+				MarkdownDescription: "Project id (letters and digits). Defaults to the `HW_PROJECT_ID` environment variable.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.RegexMatches(projectIDPattern, "must be 1 to 64 letters and digits")},
+			},
+			"access_key": schema.StringAttribute{
+				MarkdownDescription: "Access key (AK). Defaults to the `HW_ACCESS_KEY` environment variable.",
+				Optional:            true,
+			},
+			"secret_key": schema.StringAttribute{
+				MarkdownDescription: "Secret key (SK). Defaults to the `HW_SECRET_KEY` environment variable.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"security_token": schema.StringAttribute{
+				MarkdownDescription: "Security token of temporary credentials. Defaults to the `HW_SECURITY_TOKEN` environment variable.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"ca_certificate_file": schema.StringAttribute{
+				MarkdownDescription: "Path of a PEM file with an extra trusted CA certificate.",
+				Optional:            true,
+			},
+			"insecure_skip_verify": schema.BoolAttribute{
+				MarkdownDescription: "Skip TLS certificate verification. Only for testing.",
+				Optional:            true,
+			},
+		},
+	}
+}
+
+// configureMRS builds the MRS client from the block and the environment.
+func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel, resp *provider.ConfigureResponse) (*mrs.Client, error) {
+	if m == nil {
+		m = &mrsProviderModel{}
+	}
+	base := path.Root("mrs")
+	requireKnown(&resp.Diagnostics, base, map[string]attr.Value{
+		"region": m.Region, "endpoint": m.Endpoint, "project_id": m.ProjectID, "access_key": m.AccessKey,
+		"secret_key": m.SecretKey, "security_token": m.SecurityToken,
+		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
+	})
+	if resp.Diagnostics.HasError() {
+		return nil, nil
+	}
+	region := stringOrEnv(m.Region, "HW_REGION_NAME")
+	endpoint := m.Endpoint.ValueString()
+	if endpoint == "" && region != "" {
+		endpoint = mrs.DefaultEndpoint(region)
+	}
+	projectID := stringOrEnv(m.ProjectID, "HW_PROJECT_ID")
+	accessKey := stringOrEnv(m.AccessKey, "HW_ACCESS_KEY")
+	secretKey := stringOrEnv(m.SecretKey, "HW_SECRET_KEY")
+	if endpoint == "" {
+		return nil, fmt.Errorf("mrs.region is not set (and no mrs.endpoint): set one in the provider's mrs block or export HW_REGION_NAME")
+	}
+	for _, s := range []struct{ name, env, value string }{
+		{"project_id", "HW_PROJECT_ID", projectID}, {"access_key", "HW_ACCESS_KEY", accessKey}, {"secret_key", "HW_SECRET_KEY", secretKey},
+	} {
+		if s.value == "" {
+			err := fmt.Errorf("mrs.%s is not set: set it or export %s", s.name, s.env)
+			resp.Diagnostics.AddAttributeError(base.AtName(s.name), "Missing MRS setting", err.Error())
+			return nil, err
+		}
+	}
+	if !projectIDPattern.MatchString(projectID) {
+		err := fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q must be 1 to 64 letters and digits", projectID)
+		resp.Diagnostics.AddAttributeError(base.AtName("project_id"), "Invalid MRS project id", err.Error())
+		return nil, err
+	}
+	client, err := mrs.New(mrs.Config{
+		Endpoint:           endpoint,
+		ProjectID:          projectID,
+		AccessKey:          accessKey,
+		SecretKey:          secretKey,
+		SecurityToken:      stringOrEnv(m.SecurityToken, "HW_SECURITY_TOKEN"),
+		CACertificateFile:  m.CACertificateFile.ValueString(),
+		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
+		UserAgent:          p.userAgent(),
+		Retry:              p.retry,
+	})
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(base, "Invalid MRS configuration", "mrs: "+err.Error())
+		return nil, err
+	}
+	tflog.Debug(ctx, "configured MRS", map[string]any{"endpoint": endpoint, "project_id": projectID})
+	return client, nil
+}
+
+// mrsClient returns the MRS client, or an error saying how to configure it.
+func mrsClient(data *providerData, diags *diag.Diagnostics) *mrs.Client {
+	if data == nil {
+		diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
+		return nil
+	}
+	if data.mrs == nil {
+		diags.AddError("MRS is not configured", "This resource needs the provider's mrs settings: "+data.mrsErr.Error())
+		return nil
+	}
+	return data.mrs
+}
