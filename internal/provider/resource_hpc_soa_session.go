@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -321,13 +322,13 @@ func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := strconv.Atoi(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid session id", fmt.Sprintf("%q is not a number.", state.ID.ValueString()))
+	id, ok := sessionID(state.ID, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 
 	var info *hpcsoa.SessionInfo
+	var err error
 	if state.Durable.IsNull() {
 		// Imported: the session's kind is not known yet.
 		info, err = attachEitherKind(ctx, svc.client, id)
@@ -352,6 +353,16 @@ func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadReque
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// sessionID parses the session id kept in state.
+func sessionID(v types.String, diags *diag.Diagnostics) (int, bool) {
+	id, err := strconv.Atoi(v.ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("id"), "Invalid session id", fmt.Sprintf("%q is not a number.", v.ValueString()))
+		return 0, false
+	}
+	return id, true
 }
 
 // attachEitherKind attaches to a session whose durability is unknown (after an import): Attach
@@ -390,12 +401,11 @@ func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id, err := strconv.Atoi(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid session id", fmt.Sprintf("%q is not a number.", state.ID.ValueString()))
+	id, ok := sessionID(state.ID, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	err = svc.client.CloseSession(ctx, id)
+	err := svc.client.CloseSession(ctx, id)
 	if hpcsoa.IsSessionGone(err) {
 		// Already closed (or never known): nothing is left to clean up.
 		return
