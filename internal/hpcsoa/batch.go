@@ -90,6 +90,16 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // only attempts the service cannot have processed (429, 503, refused connections) are
 // retried; after an ambiguous failure the caller must find out which message ids arrived.
 func (c *Client) SendRequests(ctx context.Context, sessionID int, batch string, generic bool, requests []Request) error {
+	return c.sendRequests(ctx, sessionID, batch, generic, false, requests)
+}
+
+// SendFinalRequests sends the last requests of a batch and commits it in the same call
+// (commit=True, answered 201), which saves the separate Commit request.
+func (c *Client) SendFinalRequests(ctx context.Context, sessionID int, batch string, generic bool, requests []Request) error {
+	return c.sendRequests(ctx, sessionID, batch, generic, true, requests)
+}
+
+func (c *Client) sendRequests(ctx context.Context, sessionID int, batch string, generic, commit bool, requests []Request) error {
 	const op = "send requests"
 	p, err := batchPath(sessionID, batch)
 	if err != nil {
@@ -102,6 +112,9 @@ func (c *Client) SendRequests(ctx context.Context, sessionID int, batch string, 
 		return fmt.Errorf("%s to batch %q: %w", op, batch, err)
 	}
 	query := "commit=False"
+	if commit {
+		query = "commit=True"
+	}
 	if generic {
 		query += "&genericservice=true"
 	}

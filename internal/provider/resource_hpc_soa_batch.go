@@ -90,7 +90,7 @@ func (r *hpcSOABatchResource) Metadata(_ context.Context, req resource.MetadataR
 func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A batch of requests sent to an HPC Pack SOA session. `terraform apply` sends the requests " +
-			"(Send Requests, in chunks for large batches) and commits them; `terraform destroy` purges the batch " +
+			"(Send Requests, in chunks for large batches; the last one commits the batch); `terraform destroy` purges the batch " +
 			"(`POST .../batch/{name}/Purge`), removing its requests and responses from the broker. Batches cannot " +
 			"change: any change replaces the batch.",
 		Attributes: map[string]schema.Attribute{
@@ -241,18 +241,10 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 
 	// From the first send on, requests may exist on the broker: whatever happens, state records
 	// the batch (tainted on error) so that destroy purges it.
-	if err := r.send(ctx, svc.client, sessionID, name, plan.GenericService.ValueBool(), requests); err != nil {
+	if err := r.send(ctx, svc.client, sessionID, name, plan.GenericService.ValueBool(), plan.Commit.ValueBool(), requests); err != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		resp.Diagnostics.AddError("Error sending HPC Pack SOA requests", describeHPCError(err))
 		return
-	}
-	if plan.Commit.ValueBool() {
-		err := svc.client.Commit(ctx, sessionID, name)
-		if err != nil && !hpcsoa.IsAlreadyCommitted(err) {
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-			resp.Diagnostics.AddError("Error committing HPC Pack SOA batch", describeHPCError(err))
-			return
-		}
 	}
 	tflog.Info(ctx, "sent HPC Pack SOA batch", map[string]any{"requests": len(requests), "committed": plan.Commit.ValueBool()})
 
@@ -275,10 +267,11 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 	}
 }
 
-// send streams the requests in chunks. A send that fails after the broker may have taken some
-// of it (a lost response, a 500) cannot simply be repeated, which would duplicate requests: the
-// batch is purged and sent again from the start.
-func (r *hpcSOABatchResource) send(ctx context.Context, client *hpcsoa.Client, sessionID int, name string, generic bool, requests []hpcsoa.Request) error {
+// send streams the requests in chunks; with commit, the last chunk also commits the batch. A
+// send that fails after the broker may have taken some of it (a lost response, a 500) cannot
+// simply be repeated, which would duplicate requests: the batch is purged and sent again from
+// the start.
+func (r *hpcSOABatchResource) send(ctx context.Context, client *hpcsoa.Client, sessionID int, name string, generic, commit bool, requests []hpcsoa.Request) error {
 	var err error
 	for attempt := 1; attempt <= sendAttempts; attempt++ {
 		if attempt > 1 {
@@ -289,7 +282,12 @@ func (r *hpcSOABatchResource) send(ctx context.Context, client *hpcsoa.Client, s
 		}
 		err = nil
 		for start := 0; start < len(requests) && err == nil; start += requestsPerSend {
-			err = client.SendRequests(ctx, sessionID, name, generic, requests[start:min(start+requestsPerSend, len(requests))])
+			chunk := requests[start:min(start+requestsPerSend, len(requests))]
+			if commit && start+requestsPerSend >= len(requests) {
+				err = client.SendFinalRequests(ctx, sessionID, name, generic, chunk)
+			} else {
+				err = client.SendRequests(ctx, sessionID, name, generic, chunk)
+			}
 		}
 		var fault *hpcsoa.Fault
 		var invalid *hpcsoa.RequestError

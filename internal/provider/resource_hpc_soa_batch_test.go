@@ -193,6 +193,14 @@ data "batchops_hpc_soa_batch_responses" "test" {
 					},
 				},
 			})
+			// A small batch is sent and committed in one request.
+			sends := hpcRequests(e, http.MethodPost, `(?i)/batch/batch-1$`)
+			if len(sends) != 1 || !strings.Contains(sends[0].Query, "commit=True") || sends[0].Status != http.StatusCreated {
+				t.Errorf("want one Send Requests with commit=True answered 201, got %v", sends)
+			}
+			if commits := hpcRequests(e, http.MethodPost, `(?i)/Commit$`); len(commits) != 0 {
+				t.Errorf("no separate Commit is needed, got %d", len(commits))
+			}
 			for _, r := range hpcRequests(e, http.MethodPost, `(?i)/Response$`) {
 				if !strings.Contains(r.Query, "reset=true") && !strings.Contains(r.Query, "reset=True") {
 					t.Errorf("Get Responses must use reset=true, got query %q", r.Query)
@@ -489,7 +497,6 @@ func TestAccHPCSOABatch_faultsAbsorbedWithoutDuplicates(t *testing.T) {
 	// The broker takes the first send, then the answer is lost: the provider cannot know, so it
 	// purges and sends again rather than repeating the request blindly.
 	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/batch/batch-1$`, Lost: true, Times: 1})
-	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/Commit$`, Lost: true, Times: 1})
 	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Status$`, Status: 429, Times: 1})
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
