@@ -570,14 +570,14 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 }
 
 // deleteJobs kills the jobs that still run (when kill is set), waits until they are terminal,
-// then deletes them all with batch-delete. It returns the names of the jobs that are gone.
+// then deletes them all with batch-delete. It returns the names of the jobs that are gone. The
+// jobs' states come from the refresh Terraform has just made: a job that finished since then
+// is killed for nothing (the service ignores that), and a terminal job never runs again, so
+// no extra read is needed.
 func (r *mrsJobSetResource) deleteJobs(ctx context.Context, client *mrs.Client, cluster string, jobs map[string]mrsJobModel, kill bool) ([]string, error) {
 	set := mrsJobSetModel{ClusterID: types.StringValue(cluster), Jobs: map[string]mrsJobModel{}}
 	for name, job := range jobs {
 		set.Jobs[name] = job
-	}
-	if err := r.refresh(ctx, client, &set, nil); err != nil {
-		return nil, err
 	}
 	var running []string
 	for _, name := range sortedMapKeys(set.Jobs) {
