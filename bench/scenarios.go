@@ -1,0 +1,218 @@
+package bench
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Scenario is one kind of workload.
+type Scenario struct {
+	Name    string
+	Service string // the emulated service, or "core" / "noop"
+	// Provider is the executable name of the provider process to follow ("" for none).
+	Provider string
+	// Config returns the working directory's main.tf for n objects; tag makes ids unique per run.
+	Config func(e *emulator, n int, tag string) string
+	// Minimum gives the fewest requests of each kind a phase needs for n objects
+	// (see minimumFor).
+	Minimum func(n int, phase string) Counts
+}
+
+// Counts are requests by kind.
+type Counts struct{ Reads, Writes, Deletes int }
+
+// Scenarios are all the workloads, in the order they run: the floor first.
+var Scenarios = []Scenario{
+	{Name: "terraform_data", Service: "core", Config: terraformDataConfig, Minimum: none},
+	{Name: "noop", Service: "noop", Provider: "terraform-provider-noop", Config: noopConfig, Minimum: none},
+	{Name: "azure_batch_task", Service: "azurebatch", Provider: "terraform-provider-batchops", Config: azureConfig, Minimum: perObject(0)},
+	{Name: "hpc_soa_batch", Service: "hpcpack", Provider: "terraform-provider-batchops", Config: hpcConfig, Minimum: perObject(1)},
+	{Name: "mrs_job_set", Service: "mrs", Provider: "terraform-provider-batchops", Config: mrsConfig, Minimum: mrsMinimum},
+}
+
+// NoopScenario is the floor ratios are taken against.
+const NoopScenario = "noop"
+
+func selectScenarios(names []string) ([]Scenario, error) {
+	if len(names) == 0 {
+		return Scenarios, nil
+	}
+	want := map[string]bool{NoopScenario: true}
+	for _, n := range names {
+		found := false
+		for _, s := range Scenarios {
+			found = found || s.Name == n
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown scenario %q (have %s)", n, strings.Join(ScenarioNames(), ", "))
+		}
+		want[n] = true
+	}
+	var out []Scenario
+	for _, s := range Scenarios {
+		if want[s.Name] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// ScenarioNames lists the scenarios.
+func ScenarioNames() []string {
+	var out []string
+	for _, s := range Scenarios {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// The minimums (the issue's rule): create is 1 write and at most 1 read per object; refresh at
+// most 1 read per object, fewer where a list call serves many; destroy 1 call per object, or 1
+// per chunk of a batch delete. `terraform destroy` refreshes first, so destroy also allows the
+// refresh's reads. fixed is what a scenario needs once whatever N (the SOA session's create,
+// read and close).
+func perObject(fixed int) func(n int, phase string) Counts {
+	return func(n int, phase string) Counts {
+		switch phase {
+		case "apply":
+			return Counts{Reads: n + fixed, Writes: n + fixed}
+		case "plan":
+			return Counts{Reads: n + fixed}
+		default:
+			return Counts{Reads: n + fixed, Deletes: n + fixed}
+		}
+	}
+}
+
+// mrsPage is both the MRS list page size and the batch-delete chunk.
+const mrsPage = 100
+
+// mrsMinimum: one submit per job; the job list serves 100 jobs a page, so every read is a page;
+// destroy is one batch-delete per 100 jobs after the refresh's list.
+func mrsMinimum(n int, phase string) Counts {
+	pages := (n + mrsPage - 1) / mrsPage
+	switch phase {
+	case "apply":
+		return Counts{Reads: pages, Writes: n}
+	case "plan":
+		return Counts{Reads: pages}
+	default:
+		return Counts{Reads: pages, Deletes: pages}
+	}
+}
+
+func none(int, string) Counts { return Counts{} }
+
+// aboveMinimum describes where a record's requests exceed the scenario's minimum ("" when
+// they do not).
+func (s Scenario) aboveMinimum(rec *Record) string {
+	min := s.Minimum(rec.N, rec.Phase)
+	got := Counts{}
+	for _, r := range rec.Routes {
+		switch r.Kind {
+		case "read":
+			got.Reads += r.Count
+		case "write":
+			got.Writes += r.Count
+		case "delete":
+			got.Deletes += r.Count
+		}
+	}
+	var parts []string
+	check := func(kind string, got, min int) {
+		if got <= min {
+			return
+		}
+		var routes []string
+		for _, r := range rec.Routes {
+			if r.Kind == kind {
+				routes = append(routes, fmt.Sprintf("%s %s ×%d", r.Method, r.Route, r.Count))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d %ss > minimum %d (%s)", got, kind, min, strings.Join(routes, ", ")))
+	}
+	check("read", got.Reads, min.Reads)
+	check("write", got.Writes, min.Writes)
+	check("delete", got.Deletes, min.Deletes)
+	return strings.Join(parts, "; ")
+}
+
+func terraformDataConfig(_ *emulator, n int, _ string) string {
+	return fmt.Sprintf(`resource "terraform_data" "r" {
+  count = %d
+  input = "value-${count.index}"
+}
+`, n)
+}
+
+func noopConfig(_ *emulator, n int, _ string) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    noop = { source = "bench/noop" }
+  }
+}
+
+resource "noop_thing" "r" {
+  count = %d
+  value = "value-${count.index}"
+}
+`, n)
+}
+
+// batchopsHeader declares the provider with one service; endpoints and credentials come from
+// the emulator's environment variables.
+func batchopsHeader(service, extra string, e *emulator) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    batchops = { source = "batchops/batchops" }
+  }
+}
+
+provider "batchops" {
+  %s = {%s
+    ca_certificate_file = %q
+  }
+}
+`, service, extra, e.ca)
+}
+
+func azureConfig(e *emulator, n int, tag string) string {
+	return batchopsHeader("azure_batch", "", e) + fmt.Sprintf(`
+resource "batchops_azure_batch_task" "r" {
+  count        = %d
+  job_id       = %q
+  task_id      = "%s-${count.index}"
+  command_line = "/bin/sh -c 'echo ${count.index}'"
+}
+`, n, benchAzureJob, tag)
+}
+
+func hpcConfig(e *emulator, n int, _ string) string {
+	return batchopsHeader("hpc_pack", "", e) + fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "s" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "r" {
+  count      = %d
+  session_id = batchops_hpc_soa_session.s.id
+  name       = "b-${count.index}"
+  requests = [{
+    action = "http://tempuri.org/IEchoSvc/Echo"
+    body   = "<Echo xmlns=\"http://tempuri.org/\"><input>${count.index}</input></Echo>"
+  }]
+}
+`, n)
+}
+
+// mrsConfig writes the jobs out literally: range() stops at 1024 elements.
+func mrsConfig(e *emulator, n int, tag string) string {
+	var b strings.Builder
+	b.WriteString(batchopsHeader("mrs", fmt.Sprintf("\n    endpoint            = %q", e.env["MRS_ENDPOINT"]), e))
+	fmt.Fprintf(&b, "\nresource \"batchops_mrs_job_set\" \"r\" {\n  cluster_id = %q\n  jobs = {\n", benchMRSCluster)
+	for i := range n {
+		fmt.Fprintf(&b, "    \"%s-%05d\" = { type = \"HiveSql\", arguments = [\"SELECT %d\"] }\n", tag, i, i)
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
+}
