@@ -2,10 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"time"
 
@@ -369,7 +367,7 @@ func sessionID(v types.String, diags *diag.Diagnostics) (int, bool) {
 // needs the right durable flag, and says so when it is wrong.
 func attachEitherKind(ctx context.Context, client *hpcsoa.Client, id int) (*hpcsoa.SessionInfo, error) {
 	info, err := client.AttachSession(ctx, id, false)
-	if hasFaultCode(err, hpcsoa.CodeInvalidAttachDurableSession, hpcsoa.CodeInvalidAttachInteractiveSession) {
+	if hpcsoa.HasCode(err, hpcsoa.CodeInvalidAttachDurableSession) || hpcsoa.HasCode(err, hpcsoa.CodeInvalidAttachInteractiveSession) {
 		return client.AttachSession(ctx, id, true)
 	}
 	return info, err
@@ -433,15 +431,6 @@ func describeHPCError(err error) string {
 			"(HPC_PACK_USERNAME / HPC_PACK_PASSWORD), or the session's run-as username and password.\n\nOriginal Error: " + err.Error()
 	}
 	return err.Error()
-}
-
-// hasFaultCode reports an HpcWebServiceFault with one of the codes.
-func hasFaultCode(err error, codes ...int) bool {
-	var fault *hpcsoa.Fault
-	if !errors.As(err, &fault) {
-		return false
-	}
-	return slices.Contains(codes, fault.Code)
 }
 
 func intPtr(v types.Int64) *int {
