@@ -4,7 +4,8 @@
 // Start mounts each emulated service on its own HTTPS listener (loopback,
 // random port, a fresh in-memory CA per run, HTTP/1.1 only), so every endpoint
 // is a plain base URL. Around every service the emulator records each request
-// (see Request), injects faults (see Faults and FaultRule) and offers a
+// (see Request), injects faults (see Faults and FaultRule: error statuses,
+// latency, lost responses, malformed answers) and offers a
 // controllable clock (see Clock) that drives the services' state machines. A
 // small plain-HTTP admin API (see AdminURL) exposes the same controls to
 // scripts.
@@ -456,6 +457,18 @@ func (e *Emulator) wrap(svc Service) http.Handler {
 				}
 			}
 			panic(http.ErrAbortHandler)
+		case f.malformed != "":
+			// The work is done, then the answer is replaced (see MalformedShape).
+			bw := &bufferWriter{header: http.Header{}}
+			svc.ServeHTTP(bw, r)
+			status, header, body := malform(f.malformed, bw.statusOr200(), bw.header, bw.body.Bytes())
+			for k, vs := range header {
+				w.Header()[k] = vs
+			}
+			w.WriteHeader(status)
+			_, _ = w.Write(body)
+			rec.Status = status
+			e.record(rec)
 		default:
 			sw := &statusWriter{ResponseWriter: w}
 			svc.ServeHTTP(sw, r)
@@ -534,4 +547,11 @@ func (w *bufferWriter) Write(b []byte) (int, error) {
 		w.status = http.StatusOK
 	}
 	return w.body.Write(b)
+}
+
+func (w *bufferWriter) statusOr200() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
 }

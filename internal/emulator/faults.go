@@ -15,21 +15,27 @@ import (
 
 // Faults configures random fault injection for one service. Every request the
 // service receives draws two numbers from a math/rand source seeded from
-// Config.Seed and the service name, whatever the rates are, so the outcome is
-// deterministic for a given seed and request sequence:
+// Config.Seed and the service name, and two more from a second source seeded
+// from Config.Seed and the service name (so the malformed answers, added
+// later, changed none of the earlier outcomes of a seed), whatever the rates
+// are, so the outcome is deterministic for a given seed and request sequence:
 //
 //   - the first draw u picks a status fault: u < Rate429 gives 429,
 //     u < Rate429+Rate500 gives 500, u < Rate429+Rate500+Rate503 gives 503;
 //   - when no status fault was picked, the second draw v < LostResponseRate
-//     gives a lost response.
+//     gives a lost response;
+//   - when neither was picked, the third draw w < MalformedRate gives a
+//     malformed answer, whose shape the fourth draw picks (uniformly among
+//     MalformedShapes).
 //
 // Latency is added (in real time) before every request of the service is
 // handled. RetryAfter, when positive, is sent as a Retry-After header (whole
 // seconds, rounded up) with every injected status fault.
 //
 // In JSON (admin endpoint PUT /faults/{service}) the fields are rate429,
-// rate500, rate503, lostResponseRate (numbers between 0 and 1) and retryAfter,
-// latency (Go duration strings such as "2s", or numbers of nanoseconds).
+// rate500, rate503, lostResponseRate, malformedRate (numbers between 0 and 1)
+// and retryAfter, latency (Go duration strings such as "2s", or numbers of
+// nanoseconds).
 type Faults struct {
 	Rate429          float64
 	Rate500          float64
@@ -37,6 +43,10 @@ type Faults struct {
 	RetryAfter       time.Duration
 	Latency          time.Duration
 	LostResponseRate float64
+	// MalformedRate is the share of requests that are handled (the work is
+	// done, as for a lost response) and then answered with a malformed body
+	// (see MalformedShape).
+	MalformedRate float64
 }
 
 // FaultRule is a deterministic one-off fault. Rules of a service are checked
@@ -45,21 +55,26 @@ type Faults struct {
 // matched against the escaped request path, without the query) match and whose
 // Times is not used up fires, and its Times is decremented.
 //
-// A rule with Lost set produces a lost response; otherwise it returns Status
-// (an HTTP status code such as 429, 500 or 503) with the service's own error
-// body and, when RetryAfter > 0, a Retry-After header. Times = 0 when the rule
-// is added means 1; a negative Times never runs out.
+// A rule with Lost set produces a lost response; a rule with Malformed set
+// lets the service do the work and answers with a malformed body of shape
+// MalformedShape (empty: drawn from the seeded source, as for MalformedRate);
+// otherwise the rule returns Status (an HTTP status code such as 429, 500 or
+// 503) with the service's own error body and, when RetryAfter > 0, a
+// Retry-After header. Times = 0 when the rule is added means 1; a negative
+// Times never runs out.
 //
 // In JSON (admin endpoint POST /faults/{service}/rules) the fields are method,
-// pathRegexp, status, lost, retryAfter (duration string or nanoseconds) and
-// times.
+// pathRegexp, status, lost, malformed, malformedShape, retryAfter (duration
+// string or nanoseconds) and times.
 type FaultRule struct {
-	Method     string
-	PathRegexp string
-	Status     int
-	Lost       bool
-	RetryAfter time.Duration
-	Times      int
+	Method         string
+	PathRegexp     string
+	Status         int
+	Lost           bool
+	Malformed      bool
+	MalformedShape MalformedShape
+	RetryAfter     time.Duration
+	Times          int
 }
 
 // Validate reports whether the rule can be added.
@@ -67,8 +82,17 @@ func (r FaultRule) Validate() error {
 	if _, err := regexp.Compile(r.PathRegexp); err != nil {
 		return fmt.Errorf("fault rule: invalid pathRegexp: %w", err)
 	}
-	if !r.Lost && (r.Status < 400 || r.Status > 599) {
-		return fmt.Errorf("fault rule: status must be an HTTP error status (400-599) unless lost is set, got %d", r.Status)
+	switch {
+	case r.Lost && r.Malformed:
+		return fmt.Errorf("fault rule: lost and malformed exclude each other")
+	case r.MalformedShape != "" && !r.Malformed:
+		return fmt.Errorf("fault rule: malformedShape needs malformed")
+	case r.Malformed && !r.MalformedShape.valid():
+		return fmt.Errorf("fault rule: unknown malformedShape %q (want one of %s)", r.MalformedShape, shapeList())
+	case (r.Lost || r.Malformed) && r.Status != 0:
+		return fmt.Errorf("fault rule: status must not be set with lost or malformed")
+	case !r.Lost && !r.Malformed && (r.Status < 400 || r.Status > 599):
+		return fmt.Errorf("fault rule: status must be an HTTP error status (400-599) unless lost or malformed is set, got %d", r.Status)
 	}
 	return nil
 }
@@ -76,7 +100,7 @@ func (r FaultRule) Validate() error {
 // Validate reports whether the rates are within [0, 1] and the durations are
 // not negative.
 func (f Faults) Validate() error {
-	for name, v := range map[string]float64{"rate429": f.Rate429, "rate500": f.Rate500, "rate503": f.Rate503, "lostResponseRate": f.LostResponseRate} {
+	for name, v := range map[string]float64{"rate429": f.Rate429, "rate500": f.Rate500, "rate503": f.Rate503, "lostResponseRate": f.LostResponseRate, "malformedRate": f.MalformedRate} {
 		if v < 0 || v > 1 || math.IsNaN(v) {
 			return fmt.Errorf("faults: %s must be between 0 and 1, got %v", name, v)
 		}
@@ -97,12 +121,14 @@ type faultsJSON struct {
 	RetryAfter       *jsonDur `json:"retryAfter,omitempty"`
 	Latency          *jsonDur `json:"latency,omitempty"`
 	LostResponseRate float64  `json:"lostResponseRate"`
+	MalformedRate    float64  `json:"malformedRate"`
 }
 
 // MarshalJSON writes the JSON form described on Faults.
 func (f Faults) MarshalJSON() ([]byte, error) {
 	ra, l := jsonDur(f.RetryAfter), jsonDur(f.Latency)
-	return json.Marshal(faultsJSON{Rate429: f.Rate429, Rate500: f.Rate500, Rate503: f.Rate503, RetryAfter: &ra, Latency: &l, LostResponseRate: f.LostResponseRate})
+	return json.Marshal(faultsJSON{Rate429: f.Rate429, Rate500: f.Rate500, Rate503: f.Rate503, RetryAfter: &ra, Latency: &l,
+		LostResponseRate: f.LostResponseRate, MalformedRate: f.MalformedRate})
 }
 
 // UnmarshalJSON reads the JSON form described on Faults.
@@ -111,7 +137,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	if err := strictUnmarshal(b, &j); err != nil {
 		return err
 	}
-	*f = Faults{Rate429: j.Rate429, Rate500: j.Rate500, Rate503: j.Rate503, LostResponseRate: j.LostResponseRate}
+	*f = Faults{Rate429: j.Rate429, Rate500: j.Rate500, Rate503: j.Rate503, LostResponseRate: j.LostResponseRate, MalformedRate: j.MalformedRate}
 	if j.RetryAfter != nil {
 		f.RetryAfter = time.Duration(*j.RetryAfter)
 	}
@@ -122,17 +148,20 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 }
 
 type faultRuleJSON struct {
-	Method     string   `json:"method,omitempty"`
-	PathRegexp string   `json:"pathRegexp,omitempty"`
-	Status     int      `json:"status,omitempty"`
-	Lost       bool     `json:"lost,omitempty"`
-	RetryAfter *jsonDur `json:"retryAfter,omitempty"`
-	Times      int      `json:"times"`
+	Method         string         `json:"method,omitempty"`
+	PathRegexp     string         `json:"pathRegexp,omitempty"`
+	Status         int            `json:"status,omitempty"`
+	Lost           bool           `json:"lost,omitempty"`
+	Malformed      bool           `json:"malformed,omitempty"`
+	MalformedShape MalformedShape `json:"malformedShape,omitempty"`
+	RetryAfter     *jsonDur       `json:"retryAfter,omitempty"`
+	Times          int            `json:"times"`
 }
 
 // MarshalJSON writes the JSON form described on FaultRule.
 func (r FaultRule) MarshalJSON() ([]byte, error) {
-	j := faultRuleJSON{Method: r.Method, PathRegexp: r.PathRegexp, Status: r.Status, Lost: r.Lost, Times: r.Times}
+	j := faultRuleJSON{Method: r.Method, PathRegexp: r.PathRegexp, Status: r.Status, Lost: r.Lost,
+		Malformed: r.Malformed, MalformedShape: r.MalformedShape, Times: r.Times}
 	if r.RetryAfter != 0 {
 		ra := jsonDur(r.RetryAfter)
 		j.RetryAfter = &ra
@@ -146,7 +175,8 @@ func (r *FaultRule) UnmarshalJSON(b []byte) error {
 	if err := strictUnmarshal(b, &j); err != nil {
 		return err
 	}
-	*r = FaultRule{Method: j.Method, PathRegexp: j.PathRegexp, Status: j.Status, Lost: j.Lost, Times: j.Times}
+	*r = FaultRule{Method: j.Method, PathRegexp: j.PathRegexp, Status: j.Status, Lost: j.Lost,
+		Malformed: j.Malformed, MalformedShape: j.MalformedShape, Times: j.Times}
 	if j.RetryAfter != nil {
 		r.RetryAfter = time.Duration(*j.RetryAfter)
 	}
@@ -188,6 +218,7 @@ func (d *jsonDur) UnmarshalJSON(b []byte) error {
 type fault struct {
 	status     int
 	lost       bool
+	malformed  MalformedShape // "" unless the answer is to be malformed
 	retryAfter time.Duration
 	latency    time.Duration
 }
@@ -200,6 +231,8 @@ func (f fault) label() string {
 	switch {
 	case f.lost:
 		parts = append(parts, "lost")
+	case f.malformed != "":
+		parts = append(parts, "malformed:"+string(f.malformed))
 	case f.status != 0:
 		parts = append(parts, fmt.Sprint(f.status))
 	}
@@ -217,12 +250,19 @@ type faultState struct {
 	faults Faults
 	rules  []*compiledRule
 	rnd    *rand.Rand
+	// mrnd draws the malformed answers: a source of its own, so that the
+	// draws of rnd, and with them the outcomes of a seed, stay as they were
+	// before malformed answers existed.
+	mrnd *rand.Rand
 }
 
 func newFaultState(seed int64, service string, f Faults) *faultState {
 	h := fnv.New64a()
 	h.Write([]byte(service))
-	return &faultState{faults: f, rnd: rand.New(rand.NewSource(seed ^ int64(h.Sum64())))}
+	m := fnv.New64a()
+	m.Write([]byte(service + "/malformed"))
+	return &faultState{faults: f, rnd: rand.New(rand.NewSource(seed ^ int64(h.Sum64()))),
+		mrnd: rand.New(rand.NewSource(seed ^ int64(m.Sum64())))}
 }
 
 func (s *faultState) set(f Faults) {
@@ -274,6 +314,7 @@ func (s *faultState) decide(method, path string) fault {
 	f := fault{latency: s.faults.Latency}
 	// Always draw, so the sequence does not depend on rules or rates.
 	u, v := s.rnd.Float64(), s.rnd.Float64()
+	w, x := s.mrnd.Float64(), s.mrnd.Float64()
 	for _, r := range s.rules {
 		if r.Times == 0 {
 			continue
@@ -288,7 +329,12 @@ func (s *faultState) decide(method, path string) fault {
 			r.Times--
 		}
 		f.lost, f.retryAfter = r.Lost, r.RetryAfter
-		if !r.Lost {
+		switch {
+		case r.Malformed && r.MalformedShape != "":
+			f.malformed = r.MalformedShape
+		case r.Malformed:
+			f.malformed = drawShape(x)
+		case !r.Lost:
 			f.status = r.Status
 		}
 		return f
@@ -303,6 +349,8 @@ func (s *faultState) decide(method, path string) fault {
 		f.status = 503
 	case v < fs.LostResponseRate:
 		f.lost = true
+	case w < fs.MalformedRate:
+		f.malformed = drawShape(x)
 	}
 	if f.status != 0 {
 		f.retryAfter = fs.RetryAfter

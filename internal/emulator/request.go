@@ -24,7 +24,7 @@ type Request struct {
 	Header  http.Header // copy, with credentials redacted (see RedactAuthorization)
 	Body    []byte      // first MaxRecordedBody bytes of the body
 	Status  int         // status written; 0 for a lost response
-	Fault   string      // "" or the injected fault: "429", "500", "503", "lost", "latency", "latency,503", ...
+	Fault   string      // "" or the injected fault: "429", "500", "503", "lost", "malformed:html" (see MalformedShape), "latency", "latency,503", ...
 }
 
 // String returns the one-line text form used for the request log, e.g.

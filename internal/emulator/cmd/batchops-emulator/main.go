@@ -90,6 +90,7 @@ func run(args []string, stdout io.Writer) error {
 	rate429 := fs.Float64("fault-rate-429", 0, "fraction of requests answered 429 (every service)")
 	rate500 := fs.Float64("fault-rate-500", 0, "fraction of requests answered 500 (every service)")
 	lostRate := fs.Float64("fault-lost-rate", 0, "fraction of requests whose response is lost after the work is done (every service)")
+	malformedRate := fs.Float64("fault-malformed-rate", 0, "fraction of requests answered with a malformed body (truncated, an HTML page, empty, wrong types, broken syntax) after the work is done (every service)")
 	latency := fs.Duration("fault-latency", 0, "latency added to every request")
 	retryAfter := fs.Duration("fault-retry-after", 0, "Retry-After sent with injected 429/500/503 responses")
 	if err := fs.Parse(args); err != nil {
@@ -130,7 +131,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	faults := emulator.Faults{
 		Rate429: *rate429, Rate500: *rate500, Rate503: *rate503,
-		LostResponseRate: *lostRate, Latency: *latency, RetryAfter: *retryAfter,
+		LostResponseRate: *lostRate, MalformedRate: *malformedRate, Latency: *latency, RetryAfter: *retryAfter,
 	}
 	if err := faults.Validate(); err != nil {
 		return err
