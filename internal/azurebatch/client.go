@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -38,7 +39,8 @@ type Config struct {
 
 // Client performs the task operations the provider needs.
 type Client struct {
-	sdk *azbatch.Client
+	sdk   *azbatch.Client
+	retry transport.RetryPolicy
 }
 
 // New validates cfg and builds a client.
@@ -87,23 +89,59 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{sdk: sdk}, nil
+	return &Client{sdk: sdk, retry: cfg.Retry}, nil
 }
 
 // AddTask adds a task to a job. A repeat after a lost response is safe: the service answers it
-// with 409 TaskExists, which the caller resolves by comparing the existing task.
+// with 409 TaskExists, which the caller resolves by comparing the existing task. The same
+// repeat follows a success status other than 201 Created (a proxy's page, an empty 200): that
+// answer says nothing of whether the task was added. A *MalformedError is returned when every
+// attempt was answered so; the task may then exist.
 func (c *Client) AddTask(ctx context.Context, jobID string, task azbatch.CreateTaskContent) error {
-	_, err := c.sdk.CreateTask(transport.WithIdempotent(ctx), jobID, task, nil)
-	return asError(err)
+	target := jobID + "/" + valueOf(task.ID)
+	return transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+		_, err := c.sdk.CreateTask(transport.WithIdempotent(ctx), jobID, task, nil)
+		return withOperation(asError(err), "add task", target,
+			"the answer is not 201 Created, so the task may or may not have been added")
+	})
 }
 
-// GetTask reads a task.
+// GetTask reads a task. An answer that does not decode, or lacks the task's id or a known
+// state, is a *MalformedError, never a half-filled task; such answers are repeated (a read
+// changes nothing) within the retry policy before the error is returned.
 func (c *Client) GetTask(ctx context.Context, jobID, taskID string) (*azbatch.Task, error) {
-	resp, err := c.sdk.GetTask(ctx, jobID, taskID, nil)
+	var task *azbatch.Task
+	err := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+		var raw *http.Response
+		resp, err := c.sdk.GetTask(policy.WithCaptureResponse(ctx, &raw), jobID, taskID, nil)
+		if err != nil {
+			return withOperation(decodeFailure(asError(err), raw), "get task", jobID+"/"+taskID, "")
+		}
+		if err := checkTask(&resp.Task, taskID); err != nil {
+			return withOperation(err, "get task", jobID+"/"+taskID, "")
+		}
+		task = &resp.Task
+		return nil
+	})
 	if err != nil {
-		return nil, asError(err)
+		return nil, err
 	}
-	return &resp.Task, nil
+	return task, nil
+}
+
+// checkTask reports what a task read from the service lacks for the provider to use it.
+func checkTask(t *azbatch.Task, taskID string) error {
+	switch {
+	case t.ID == nil || *t.ID == "":
+		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no task id"}
+	case !strings.EqualFold(*t.ID, taskID):
+		return &MalformedError{StatusCode: http.StatusOK, Detail: fmt.Sprintf("the answer is for task %q", *t.ID)}
+	case t.State == nil || *t.State == "":
+		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no task state"}
+	case !slices.Contains(azbatch.PossibleTaskStateValues(), *t.State):
+		return &MalformedError{StatusCode: http.StatusOK, Detail: fmt.Sprintf("the answer has an unknown task state %q", *t.State)}
+	}
+	return nil
 }
 
 // UpdateConstraints replaces a task's constraints (the only updatable part of a task). The PUT
@@ -115,7 +153,7 @@ func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, co
 		opts = &azbatch.ReplaceTaskOptions{IfMatch: &e}
 	}
 	_, err := c.sdk.ReplaceTask(ctx, jobID, taskID, azbatch.Task{Constraints: &constraints}, opts)
-	return asError(err)
+	return withOperation(asError(err), "update task", jobID+"/"+taskID, "the constraints may or may not have been changed")
 }
 
 // DeleteTask deletes a task. A task or job that is already gone counts as deleted.
@@ -124,7 +162,15 @@ func (c *Client) DeleteTask(ctx context.Context, jobID, taskID string) error {
 	if err = asError(err); IsNotFound(err) {
 		return nil
 	}
-	return err
+	return withOperation(err, "delete task", jobID+"/"+taskID, "the task may or may not have been deleted")
+}
+
+func valueOf[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // Error is a failed call, with the service's BatchError fields.

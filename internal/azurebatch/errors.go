@@ -3,6 +3,8 @@ package azurebatch
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -22,11 +24,88 @@ type batchError struct {
 	} `json:"values"`
 }
 
-// asError turns azcore's ResponseError into *Error; other errors pass through.
+// MalformedError is a success answer that lacks what the caller needs: a body that does not
+// decode (a proxy's HTML page, a body cut short, fields of the wrong type), a task without an
+// id or a known state, or a success status the operation does not answer with. Such an answer
+// is an error, never state. The request may have taken effect.
+type MalformedError struct {
+	// Operation names the call ("get task", "add task") and Target its job/task ids; both are
+	// empty until the client method fills them in.
+	Operation, Target string
+	StatusCode        int
+	// Detail says what is wrong with the answer.
+	Detail string
+	// Effect, when set, says what the caller cannot know after this answer.
+	Effect string
+}
+
+func (e *MalformedError) Error() string {
+	var b strings.Builder
+	b.WriteString("Azure Batch ")
+	if e.Operation != "" {
+		fmt.Fprintf(&b, "%s %s: ", e.Operation, e.Target)
+	}
+	fmt.Fprintf(&b, "malformed answer (HTTP %d): %s", e.StatusCode, e.Detail)
+	if e.Effect != "" {
+		fmt.Fprintf(&b, "; %s", e.Effect)
+	}
+	return b.String()
+}
+
+// IsMalformed reports a *MalformedError.
+func IsMalformed(err error) bool {
+	var m *MalformedError
+	return errors.As(err, &m)
+}
+
+// withOperation names the call in a *MalformedError (and, when effect is set, what the answer
+// leaves unknown); other errors pass through.
+func withOperation(err error, op, target, effect string) error {
+	var m *MalformedError
+	if errors.As(err, &m) {
+		m.Operation, m.Target = op, target
+		if effect != "" {
+			m.Effect = effect
+		}
+	}
+	return err
+}
+
+// maxDetail bounds the server text quoted in a *MalformedError.
+const maxDetail = 200
+
+// decodeFailure turns the SDK's failure to decode a success answer (raw, captured with
+// policy.WithCaptureResponse) into a *MalformedError. Anything else passes through, such as a
+// connection lost while the body was read.
+func decodeFailure(err error, raw *http.Response) error {
+	var e *Error
+	if err == nil || raw == nil || raw.StatusCode < 200 || raw.StatusCode > 299 || errors.As(err, &e) || IsMalformed(err) {
+		return err
+	}
+	body, readErr := runtime.Payload(raw)
+	if readErr != nil {
+		return err
+	}
+	what := "the body does not decode"
+	if ct := raw.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "json") {
+		what = fmt.Sprintf("the body is %s, not JSON", ct)
+	}
+	msg := err.Error()
+	if len(msg) > maxDetail {
+		msg = msg[:maxDetail] + "…"
+	}
+	return &MalformedError{StatusCode: raw.StatusCode, Detail: fmt.Sprintf("%s (%d bytes): %s", what, len(body), msg)}
+}
+
+// asError turns azcore's ResponseError into *Error (or, for a success status the operation
+// does not answer with, *MalformedError); other errors pass through.
 func asError(err error) error {
 	var respErr *azcore.ResponseError
 	if !errors.As(err, &respErr) {
 		return err
+	}
+	if respErr.StatusCode >= 200 && respErr.StatusCode <= 299 {
+		return &MalformedError{StatusCode: respErr.StatusCode, Detail: "unexpected success status for this operation"}
 	}
 	e := &Error{StatusCode: respErr.StatusCode, Code: respErr.ErrorCode}
 	if resp := respErr.RawResponse; resp != nil {
