@@ -427,7 +427,7 @@ func TestListJobsStopsAtTotalRecordAndDetectsIgnoredOffset(t *testing.T) {
 	g.hook = func(w http.ResponseWriter, r *http.Request, rec record) bool {
 		jobs := make([]map[string]any, 100)
 		for i := range jobs {
-			jobs[i] = map[string]any{"job_id": fmt.Sprint("same-", i)}
+			jobs[i] = map[string]any{"job_id": fmt.Sprint("same-", i), "job_name": "n", "job_state": "FINISHED"}
 		}
 		writeJSON(w, http.StatusAccepted, map[string]any{"job_list": jobs}) // no total_record, offset ignored
 		return true
@@ -835,5 +835,42 @@ func TestVerifierRejectsTamperedRequests(t *testing.T) {
 		if err := verifySignature(r, body, testAK, sk, testToken, now); err == nil {
 			t.Errorf("%s: tampered request verified", name)
 		}
+	}
+}
+
+func TestAnswersLackingWhatTheCallerNeedsAreMalformed(t *testing.T) {
+	get := func(c *Client) error { _, err := c.GetJob(context.Background(), testCluster, "x"); return err }
+	list := func(c *Client) error {
+		return c.ListJobs(context.Background(), testCluster, ListFilter{}, func(Job) error { return nil })
+	}
+	for _, tc := range []struct {
+		name, body string
+		call       func(*Client) error
+		want       string
+	}{
+		{"get no id", `{"job_detail":{"job_name":"n","job_state":"RUNNING"}}`, get, "MRS get job: malformed response (HTTP 200): job_detail has no job_id"},
+		{"get no name", `{"job_detail":{"job_id":"x","job_state":"RUNNING"}}`, get, "job_detail of job x has no job_name"},
+		{"get no state", `{"job_detail":{"job_id":"x","job_name":"n"}}`, get, "job_detail of job x has no job_state"},
+		{"get unknown state", `{"job_detail":{"job_id":"x","job_name":"n","job_state":"EXPLODED"}}`, get, `job_detail of job x has an unknown job_state "EXPLODED"`},
+		{"get other job", `{"job_detail":{"job_id":"y","job_name":"n","job_state":"RUNNING"}}`, get, `the answer is for job "y", not "x"`},
+		{"list entry without state", `{"total_record":2,"job_list":[{"job_id":"a","job_name":"n","job_state":"New"},{"job_id":"b","job_name":"n"}]}`, list,
+			"MRS list jobs: malformed response (HTTP 200): entry 2 of job_list of job b has no job_state"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t, false, "")
+			f.hook = func(w http.ResponseWriter, r *http.Request, rec record) bool {
+				w.WriteHeader(http.StatusOK)
+				_, _ = w.Write([]byte(tc.body))
+				return true
+			}
+			err := tc.call(f.client(t))
+			if !IsMalformed(err) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			// a read is repeated after a malformed answer, within the retry policy
+			if n := len(f.requests(http.MethodGet, "")); n != fastRetry.MaxAttempts {
+				t.Errorf("%d requests, want %d", n, fastRetry.MaxAttempts)
+			}
+		})
 	}
 }

@@ -107,7 +107,13 @@
 // read as error_code/error_msg, errorCode/errorMsg (which the SDK's parser misses) or
 // code/message, with request_id from the body when the X-Request-Id header is absent. Bodies
 // that are not JSON keep their text (truncated) as the message. Malformed 2xx answers are
-// errors naming the operation ("MRS get job: malformed response (HTTP 202): ..."), never panics.
+// errors naming the operation ("MRS get job: malformed response (HTTP 202): ..."; IsMalformed),
+// never panics and never half-filled jobs: a job read by GetJob or ListJobs must have job_id
+// (for GetJob, the one asked for), job_name and a documented job_state (NEW, NEW_SAVING,
+// SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED; any case). GetJob and each list page
+// are asked for again after a malformed answer (reads change nothing), up to the retry
+// policy's MaxAttempts in all, with backoff; a submission's is ambiguous (see Submit); kill's
+// and batch-delete's bodies are not read.
 // IsJobGone: 0176, 0201, 12000003 or HTTP 404, whatever the status (the docs say 500 for 0176;
 // the service has been seen answering 400). IsAuthFailure: HTTP 401, APIGW.0301 or 12000001;
 // the text names mrs.access_key / mrs.secret_key (HW_ACCESS_KEY / HW_SECRET_KEY) and

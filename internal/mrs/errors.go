@@ -99,7 +99,8 @@ func isAuthError(e *Error) bool {
 // IsJobRunning reports error 0183, "The job is running" (e.g. a delete of an unfinished job).
 func IsJobRunning(err error) bool { return HasCode(err, CodeJobRunning) }
 
-// malformedError is a 2xx answer whose body could not be read as the operation's response.
+// malformedError is a 2xx answer whose body could not be read as the operation's response, or
+// lacks what the caller needs (a job's id, name or known state).
 type malformedError struct {
 	operation string
 	status    int
@@ -108,6 +109,13 @@ type malformedError struct {
 
 func (e *malformedError) Error() string {
 	return fmt.Sprintf("MRS %s: malformed response (HTTP %d): %s", e.operation, e.status, e.detail)
+}
+
+// IsMalformed reports a success answer that could not be read as the operation's response, or
+// that lacks what the caller needs. The request may have taken effect.
+func IsMalformed(err error) bool {
+	var m *malformedError
+	return errors.As(err, &m)
 }
 
 // maxMessage bounds the length of a server text kept in an error.

@@ -14,6 +14,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/mrs/v2/model"
+
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
 // Operation names used in errors.
@@ -350,7 +352,9 @@ func sameType(listed, submitted string) bool {
 		(strings.EqualFold(submitted, typeSparkPython) && strings.EqualFold(listed, typeSparkSubmit))
 }
 
-// GetJob reads one job.
+// GetJob reads one job. An answer that does not decode, or whose job lacks its id, name or a
+// known state, is a malformed-answer error (see IsMalformed), never a half-filled job; such
+// answers are repeated (a read changes nothing) within the retry policy first.
 func (c *Client) GetJob(ctx context.Context, clusterID, jobID string) (*Job, error) {
 	if err := checkCluster(clusterID); err != nil {
 		return nil, err
@@ -358,25 +362,55 @@ func (c *Client) GetJob(ctx context.Context, clusterID, jobID string) (*Job, err
 	if err := checkJobID(jobID); err != nil {
 		return nil, err
 	}
-	api, ex, err := c.api(ctx)
+	var job Job
+	err := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+		api, ex, err := c.api(ctx)
+		if err != nil {
+			return err
+		}
+		resp, err := api.ShowSingleJobExe(&model.ShowSingleJobExeRequest{ClusterId: clusterID, JobExecutionId: jobID})
+		if err != nil {
+			return c.convertError(opGet, err, ex)
+		}
+		if err := statusError(opGet, resp.HttpStatusCode); err != nil {
+			return err
+		}
+		if resp.JobDetail == nil {
+			return &malformedError{operation: opGet, status: resp.HttpStatusCode, detail: "the answer has no job_detail"}
+		}
+		if problem := checkBean(resp.JobDetail); problem != "" {
+			return &malformedError{operation: opGet, status: resp.HttpStatusCode, detail: "job_detail " + problem}
+		}
+		if *resp.JobDetail.JobId != jobID {
+			return &malformedError{operation: opGet, status: resp.HttpStatusCode, detail: fmt.Sprintf("the answer is for job %q, not %q", *resp.JobDetail.JobId, jobID)}
+		}
+		job = jobFromBean(resp.JobDetail)
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	resp, err := api.ShowSingleJobExe(&model.ShowSingleJobExeRequest{ClusterId: clusterID, JobExecutionId: jobID})
-	if err != nil {
-		return nil, c.convertError(opGet, err, ex)
-	}
-	if err := statusError(opGet, resp.HttpStatusCode); err != nil {
-		return nil, err
-	}
-	if resp.JobDetail == nil {
-		return nil, &malformedError{operation: opGet, status: resp.HttpStatusCode, detail: "the answer has no job_detail"}
-	}
-	job := jobFromBean(resp.JobDetail)
-	if job.ID == "" {
-		job.ID = jobID
 	}
 	return &job, nil
+}
+
+// knownStates are the documented job_state values (compared without regard to case: some
+// regions write New).
+var knownStates = []string{"NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING", StateFinished, StateFailed, StateKilled}
+
+// checkBean says what a job read from the service lacks for the provider to use it ("" when
+// nothing): its id, its name and a known state.
+func checkBean(b *model.JobQueryBean) string {
+	switch {
+	case b.JobId == nil || *b.JobId == "":
+		return "has no job_id"
+	case b.JobName == nil || *b.JobName == "":
+		return fmt.Sprintf("of job %s has no job_name", *b.JobId)
+	case b.JobState == nil || *b.JobState == "":
+		return fmt.Sprintf("of job %s has no job_state", *b.JobId)
+	case !slices.ContainsFunc(knownStates, func(s string) bool { return strings.EqualFold(s, *b.JobState) }):
+		return fmt.Sprintf("of job %s has an unknown job_state %q", *b.JobId, *b.JobState)
+	}
+	return ""
 }
 
 // ListFilter selects jobs; empty fields do not filter. SortBy is "asc" or "desc" (by submit
@@ -444,18 +478,36 @@ func (c *Client) listBeans(ctx context.Context, clusterID string, f ListFilter, 
 	for page := 1; ; page++ {
 		offset := strconv.Itoa(page)
 		req.Offset = &offset
-		resp, err := api.ShowJobExeListNew(req)
+		var resp *model.ShowJobExeListNewResponse
+		// A page whose answer is malformed is asked for again (a read changes nothing) before
+		// any of its jobs is passed on.
+		err := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+			var err error
+			resp, err = api.ShowJobExeListNew(req)
+			if err != nil {
+				return c.convertError(opList, err, ex)
+			}
+			if err := statusError(opList, resp.HttpStatusCode); err != nil {
+				return err
+			}
+			if resp.JobList == nil {
+				if resp.TotalRecord != nil {
+					return nil // {"total_record": 0} without a list
+				}
+				return &malformedError{operation: opList, status: resp.HttpStatusCode, detail: "the answer has no job_list"}
+			}
+			for i := range *resp.JobList {
+				if problem := checkBean(&(*resp.JobList)[i]); problem != "" {
+					return &malformedError{operation: opList, status: resp.HttpStatusCode, detail: fmt.Sprintf("entry %d of job_list %s", i+1, problem)}
+				}
+			}
+			return nil
+		})
 		if err != nil {
-			return c.convertError(opList, err, ex)
-		}
-		if err := statusError(opList, resp.HttpStatusCode); err != nil {
 			return err
 		}
 		if resp.JobList == nil {
-			if resp.TotalRecord != nil {
-				return nil // {"total_record": 0} without a list
-			}
-			return &malformedError{operation: opList, status: resp.HttpStatusCode, detail: "the answer has no job_list"}
+			return nil
 		}
 		jobs := *resp.JobList
 		if len(jobs) > 0 && jobs[0].JobId != nil {
