@@ -31,9 +31,9 @@ const (
 	// element becomes "not-a-number".
 	MalformedWrongTypes MalformedShape = "wrong-types"
 	// MalformedBroken keeps the real status and headers and breaks the
-	// body's syntax: in XML the last end tag no longer matches its start
-	// tag, in JSON the first ':' becomes ';' (or, without one, the body is
-	// preceded by '{').
+	// body's syntax: in XML the first end tag no longer matches its start
+	// tag (so a reader that stops early sees it too), in JSON the first ':'
+	// becomes ';' (or, without one, the body is preceded by '{').
 	MalformedBroken MalformedShape = "broken"
 )
 
@@ -161,16 +161,16 @@ func mistype(v any) any {
 	return v
 }
 
-// lastEndTag matches the last end tag of a document.
-var lastEndTag = regexp.MustCompile(`</([^<>\s]+)\s*>\s*$`)
+// endTag matches an end tag.
+var endTag = regexp.MustCompile(`</([^<>\s]+)\s*>`)
 
-// breakXML makes the last end tag not match its start tag; a body without an
+// breakXML makes the first end tag not match its start tag; a body without an
 // end tag gets an unclosed one.
 func breakXML(body []byte) []byte {
-	if m := lastEndTag.FindSubmatchIndex(body); m != nil {
+	if m := endTag.FindSubmatchIndex(body); m != nil {
 		out := bytes.Clone(body[:m[3]])
 		out = append(out, "-broken>"...)
-		return out
+		return append(out, body[m[1]:]...)
 	}
 	return append(bytes.Clone(body), "<broken"...)
 }
