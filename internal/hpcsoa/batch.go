@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
 // MaxBatchNameLength is the broker's limit on a batch ("client id") name.
@@ -213,17 +215,27 @@ func (c *Client) BatchStatus(ctx context.Context, sessionID int, batch string) (
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
-	resp, err := c.do(ctx, call{op: op, method: http.MethodGet, path: p + "/Status"})
+	var st BatchStatus
+	err = transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+		resp, err := c.do(ctx, call{op: op, method: http.MethodGet, path: p + "/Status"})
+		if err != nil {
+			return err
+		}
+		data, err := readAnswer(op, resp)
+		if err != nil {
+			return err
+		}
+		if page := htmlPage(resp.Header.Get("Content-Type")); page != "" {
+			return &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: page}
+		}
+		st, err = decodeBatchStatus(resp.Header.Get("Content-Type"), data)
+		if err != nil {
+			return &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: err.Error()}
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, err
-	}
-	data, err := readAnswer(op, resp)
-	if err != nil {
-		return 0, err
-	}
-	st, err := decodeBatchStatus(resp.Header.Get("Content-Type"), data)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", op, err)
 	}
 	return st, nil
 }

@@ -50,6 +50,7 @@ type Client struct {
 	accept     string
 	username   string
 	secrets    []string
+	retry      transport.RetryPolicy
 }
 
 // New validates cfg and builds a client. Errors name the offending setting.
@@ -132,6 +133,7 @@ func New(cfg Config) (*Client, error) {
 		accept:     accept,
 		username:   username,
 		secrets:    secrets,
+		retry:      cfg.Retry,
 	}, nil
 }
 

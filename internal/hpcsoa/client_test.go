@@ -96,7 +96,7 @@ func TestEveryCallSendsVersionAcceptAndBasicAuth(t *testing.T) {
 func TestBasicAuthCarriesTheDomainNameAsIs(t *testing.T) {
 	rec := plausibleServer(t)
 	c := testClient(t, rec.srv.URL)
-	if _, err := c.AttachSession(context.Background(), 1, false); err != nil {
+	if _, err := c.AttachSession(context.Background(), 42, false); err != nil { // the session plausibleServer answers with
 		t.Fatal(err)
 	}
 	auth := rec.last(t).Header.Get("Authorization")
@@ -109,7 +109,7 @@ func TestBasicAuthCarriesTheDomainNameAsIs(t *testing.T) {
 func TestDefaultAPIVersion(t *testing.T) {
 	rec := plausibleServer(t)
 	c := testClient(t, rec.srv.URL)
-	if _, err := c.AttachSession(context.Background(), 1, false); err != nil {
+	if _, err := c.AttachSession(context.Background(), 42, false); err != nil { // the session plausibleServer answers with
 		t.Fatal(err)
 	}
 	if v := rec.last(t).Header.Get("api-version"); v != "2011-11-01" {

@@ -69,8 +69,13 @@
 // XML: elements matched by local name; ServiceVersion i:nil → "", _Major/_Minor[/_Build/
 // _Revision] children → "major.minor[.build[.revision]]" (-1 components omitted), or plain text
 // if the element holds text [I]. JSON: ServiceVersion null, a string, or an object with
-// _Major... [I]. An answer without Id, of another root element, or malformed is an error naming
-// the operation.
+// _Major... [I]. An answer without a positive Id, of another root element, an HTML page, or
+// malformed is a *MalformedError naming the operation (IsMalformed), never a session; an Attach
+// answered for another session id is one too. Attach is asked again after such an answer (a
+// read changes nothing), up to the retry policy's MaxAttempts in all, with backoff. Create is
+// not: its error then also wraps ErrAmbiguous (as after a connection lost once the request may
+// have been sent), since a session may exist whose id the answer did not give, and the web
+// service has no operation that lists sessions.
 //
 // # Send Requests
 //
@@ -109,7 +114,8 @@
 // JSON: a bare number (a JSON string holding a member name is accepted too). XML: a
 // BrokerClientStatus element holding the member name [I: DataContract enum convention] or a
 // number. Anything else (another element, an unknown name, a number outside 0-3, malformed
-// text) is an error quoting the value. An unknown batch presumably reports Ready, not an error.
+// text, an HTML page) is a *MalformedError quoting the value, asked again like Attach. An
+// unknown batch presumably reports Ready, not an error.
 //
 // # Get Responses
 //
@@ -127,7 +133,9 @@
 //     fault without RelatesTo is taken to be about the stream itself [I]: it ends the call with a
 //     *Fault (StatusCode 200) whose Code comes from its SessionFault detail when present.
 //   - An envelope with action http://hpc.microsoft.com/BrokerInstanceUnavailable ends the call
-//     with an error. A stream that ends without EndOfResponses is an error.
+//     with an error. A stream that is empty, not XML (an HTML page), syntactically broken or
+//     ends without EndOfResponses is a *MalformedError. It is not asked again: the callback has
+//     already seen the responses read before the fault.
 //   - EndOfResponses: Count and Reason (Success, ClientPurged, ClientTimeout; the numbers 0-2 are
 //     mapped to these names [I]). Count is returned as sent; it is not compared with the number
 //     of responses seen.
@@ -139,7 +147,8 @@
 //
 // # Faults
 //
-// Non-2xx answers become *Fault: HpcWebServiceFault in XML (ns
+// Send Requests, Commit, Purge and Close read nothing from a success answer, so a malformed
+// body there changes nothing. Non-2xx answers become *Fault: HpcWebServiceFault in XML (ns
 // http://schemas.microsoft.com/HPCS2008R2/common; Values as a:KeyValuePairOfstringstring with
 // a:key/a:value [I]) or JSON ({"Code":n,"Message":..,"Values":[{"key":..,"value":..}]|null} [I];
 // {"Key","Value"} items and a plain object are accepted too), or the legacy <string> body. The

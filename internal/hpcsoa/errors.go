@@ -219,6 +219,31 @@ func IsNotFound(err error) bool {
 	return ok && f.StatusCode == http.StatusNotFound
 }
 
+// MalformedError is a success answer that lacks what the caller needs: a body that is not
+// the operation's XML or JSON (a proxy's HTML page, an empty body, a document cut short or of
+// the wrong shape), a session without an Id, a batch status that is not a BrokerClientStatus.
+// Such an answer is an error, never a result. The request may have taken effect.
+type MalformedError struct {
+	Op         string // the operation, e.g. "attach session"
+	StatusCode int
+	Detail     string // what is wrong, quoting the answer
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("%s: malformed answer (HTTP %d): %s", e.Op, e.StatusCode, e.Detail)
+}
+
+// IsMalformed reports a *MalformedError.
+func IsMalformed(err error) bool {
+	var m *MalformedError
+	return errors.As(err, &m)
+}
+
+// ErrAmbiguous marks the failure of a request that creates something when the request may
+// have taken effect all the same (a malformed answer, a connection lost after sending): what
+// it created, if anything, is unknown. Test with errors.Is.
+var ErrAmbiguous = errors.New("the request may have taken effect")
+
 // maxFaultBody bounds how much of an error answer is read.
 const maxFaultBody = 1 << 20
 
@@ -436,6 +461,15 @@ const (
 	formatXML
 	formatJSON
 )
+
+// htmlPage returns a description of an answer whose Content-Type says HTML (a proxy's or a
+// login page standing in for the service's), or "".
+func htmlPage(contentType string) string {
+	if strings.Contains(strings.ToLower(contentType), "html") {
+		return fmt.Sprintf("the answer is an HTML page (%s), not the service's XML or JSON", contentType)
+	}
+	return ""
+}
 
 // formatOf decides how to parse an answer: by its Content-Type, else by its first byte.
 func formatOf(contentType string, data []byte) int {

@@ -97,12 +97,15 @@ func (c *Client) GetResponses(ctx context.Context, sessionID int, batch string, 
 	if each == nil {
 		each = func(Response) error { return nil }
 	}
-	r := &responseReader{op: op, sessionID: sessionID, batch: batch, each: each}
+	r := &responseReader{op: op, sessionID: sessionID, batch: batch, each: each, status: resp.StatusCode}
+	if page := htmlPage(resp.Header.Get("Content-Type")); page != "" {
+		return EndOfResponses{}, r.malformed("%s", page)
+	}
 	br := bufio.NewReaderSize(resp.Body, 32<<10)
 	first, err := firstByte(br)
 	switch {
 	case err == io.EOF:
-		return EndOfResponses{}, fmt.Errorf("%s: the answer is empty (no EndOfResponses)", op)
+		return EndOfResponses{}, r.malformed("the answer is empty (no EndOfResponses)")
 	case err != nil:
 		return EndOfResponses{}, fmt.Errorf("%s: reading the answer: %w", op, err)
 	case first == '<':
@@ -111,7 +114,7 @@ func (c *Client) GetResponses(ctx context.Context, sessionID int, batch string, 
 		return r.readGeneric(br)
 	}
 	head, _ := br.Peek(80)
-	return EndOfResponses{}, fmt.Errorf("%s: the answer is not XML: %s", op, quote(string(head)))
+	return EndOfResponses{}, r.malformed("the answer is not XML: %s", quote(string(head)))
 }
 
 // queryEscape escapes a query value with %20 for spaces (not '+', which some .NET query
@@ -145,10 +148,27 @@ type responseReader struct {
 	batch     string
 	each      func(Response) error
 	received  int
+	status    int
 }
 
 func (r *responseReader) errorf(format string, args ...any) error {
 	return fmt.Errorf("%s of batch %q in session %d: %s", r.op, r.batch, r.sessionID, fmt.Sprintf(format, args...))
+}
+
+// malformed is a *MalformedError: the stream is not what the service sends.
+func (r *responseReader) malformed(format string, args ...any) error {
+	return &MalformedError{Op: fmt.Sprintf("%s of batch %q in session %d", r.op, r.batch, r.sessionID), StatusCode: r.status,
+		Detail: fmt.Sprintf(format, args...)}
+}
+
+// streamError is a failure to read the XML stream: malformed when the decoder found bad XML,
+// else (the connection failed) a plain error.
+func (r *responseReader) streamError(err error, format string, args ...any) error {
+	var syntax *xml.SyntaxError
+	if errors.As(err, &syntax) {
+		return r.malformed(format+": %v", append(args, err)...)
+	}
+	return r.errorf(format+": %v", append(args, err)...)
 }
 
 type headerItem struct {
@@ -183,10 +203,10 @@ func (r *responseReader) readXML(src io.Reader) (EndOfResponses, error) {
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			return EndOfResponses{}, r.errorf("the stream ended after %d responses without EndOfResponses", r.received)
+			return EndOfResponses{}, r.malformed("the stream ended after %d responses without EndOfResponses", r.received)
 		}
 		if err != nil {
-			return EndOfResponses{}, r.errorf("malformed response stream after %d responses: %v", r.received, err)
+			return EndOfResponses{}, r.streamError(err, "malformed response stream after %d responses", r.received)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -196,20 +216,20 @@ func (r *responseReader) readXML(src io.Reader) (EndOfResponses, error) {
 			}
 			if t.Name.Local != "Envelope" {
 				if err := dec.Skip(); err != nil {
-					return EndOfResponses{}, r.errorf("malformed response stream: %v", err)
+					return EndOfResponses{}, r.streamError(err, "malformed response stream")
 				}
 				continue
 			}
 			var env envelope
 			if err := dec.DecodeElement(&env, &t); err != nil {
-				return EndOfResponses{}, r.errorf("malformed response envelope after %d responses: %v", r.received, err)
+				return EndOfResponses{}, r.streamError(err, "malformed response envelope after %d responses", r.received)
 			}
 			eom, done, err := r.handleEnvelope(&env)
 			if err != nil || done {
 				return eom, err
 			}
 		case xml.EndElement:
-			return EndOfResponses{}, r.errorf("the stream ended after %d responses without EndOfResponses", r.received)
+			return EndOfResponses{}, r.malformed("the stream ended after %d responses without EndOfResponses", r.received)
 		}
 	}
 }
@@ -225,7 +245,7 @@ func (r *responseReader) handleEnvelope(env *envelope) (EndOfResponses, bool, er
 			Reason  string `xml:"Reason"`
 		}
 		if err := xml.Unmarshal(body, &x); err != nil || x.XMLName.Local != "EndOfResponses" {
-			return EndOfResponses{}, true, r.errorf("malformed EndOfResponses: %s", quote(string(body)))
+			return EndOfResponses{}, true, r.malformed("malformed EndOfResponses: %s", quote(string(body)))
 		}
 		return r.endOfResponses(x.Count, x.Reason)
 	case strings.EqualFold(action, ActionBrokerInstanceUnavailable):
@@ -254,7 +274,7 @@ func (r *responseReader) handleEnvelope(env *envelope) (EndOfResponses, bool, er
 func (r *responseReader) endOfResponses(count, reason string) (EndOfResponses, bool, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(count))
 	if err != nil {
-		return EndOfResponses{}, true, r.errorf("EndOfResponses count %s is not a number", quote(count))
+		return EndOfResponses{}, true, r.malformed("EndOfResponses count %s is not a number", quote(count))
 	}
 	reason = strings.TrimSpace(reason)
 	switch reason {
@@ -366,9 +386,9 @@ func (r *responseReader) readGeneric(br *bufio.Reader) (EndOfResponses, error) {
 		}
 		if err == io.EOF {
 			if len(bytes.TrimSpace(record)) > 0 {
-				return EndOfResponses{}, r.errorf("the generic stream ended inside a record after %d responses", r.received)
+				return EndOfResponses{}, r.malformed("the generic stream ended inside a record after %d responses", r.received)
 			}
-			return EndOfResponses{}, r.errorf("the stream ended after %d responses without EndOfResponses", r.received)
+			return EndOfResponses{}, r.malformed("the stream ended after %d responses without EndOfResponses", r.received)
 		}
 		if err != nil {
 			return EndOfResponses{}, r.errorf("reading the generic stream after %d responses: %v", r.received, err)
@@ -377,7 +397,7 @@ func (r *responseReader) readGeneric(br *bufio.Reader) (EndOfResponses, error) {
 		record = record[:0]
 		fields := strings.Split(rec, genericFieldSep)
 		if len(fields) != 3 {
-			return EndOfResponses{}, r.errorf("generic record %d has %d fields, want 3 (action, output, user data): %s", r.received+1, len(fields), quote(rec))
+			return EndOfResponses{}, r.malformed("generic record %d has %d fields, want 3 (action, output, user data): %s", r.received+1, len(fields), quote(rec))
 		}
 		action := strings.TrimSpace(fields[0])
 		switch {

@@ -5,14 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
 // SessionStartInfo is the WebSessionStartInfo of Create Session.
@@ -64,6 +68,11 @@ const (
 // WebSessionStartInfo as DataContract XML. It is not retried after an ambiguous failure
 // (a repeat could start a second service job); only unprocessed attempts (429, 503, refused
 // connections) are repeated.
+//
+// After an ambiguous failure the error wraps ErrAmbiguous: a success answer without a readable
+// WebSessionInfo (a *MalformedError too), or a connection that failed once the request may
+// have been sent. A session may then exist whose id nobody knows: the web service has no
+// operation that lists sessions, so the caller can only report it.
 func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*SessionInfo, error) {
 	const op = "create session"
 	body, err := s.marshalXML()
@@ -81,10 +90,26 @@ func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*Sessio
 		secrets:     []string{s.Password},
 		authHint:    ", and the session's run-as username and password",
 	})
-	if err != nil {
+	var fault *Fault
+	if err != nil && (errors.As(err, &fault) || neverSent(err)) {
 		return nil, err
 	}
-	return parseSessionInfo(op, resp)
+	var info *SessionInfo
+	if err == nil {
+		info, err = parseSessionInfo(op, resp)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w; %w: a session (a service job of service %s for %s) may exist whose id is unknown, so it cannot be attached or closed here; look for it on the cluster",
+			err, ErrAmbiguous, quote(s.ServiceName), s.Username)
+	}
+	return info, nil
+}
+
+// neverSent reports a connection failure before the request reached the service.
+func neverSent(err error) bool {
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr)
 }
 
 // AttachSession reads a session: GET .../session/{id}/Attach?durable=True|False. durable must
@@ -96,11 +121,22 @@ func (c *Client) AttachSession(ctx context.Context, id int, durable bool) (*Sess
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	resp, err := c.do(ctx, call{op: op, method: http.MethodGet, path: p + "/Attach", query: "durable=" + dotnetBool(durable)})
+	var info *SessionInfo
+	err = transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+		resp, err := c.do(ctx, call{op: op, method: http.MethodGet, path: p + "/Attach", query: "durable=" + dotnetBool(durable)})
+		if err != nil {
+			return err
+		}
+		info, err = parseSessionInfo(op, resp)
+		if err == nil && info.ID != id {
+			err = &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: fmt.Sprintf("the answer is for session %d", info.ID)}
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return parseSessionInfo(op, resp)
+	return info, nil
 }
 
 // CloseSession closes a session (ending its service job): POST .../session/{id}/Close with
@@ -316,9 +352,12 @@ func parseSessionInfo(op string, resp *http.Response) (*SessionInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if page := htmlPage(resp.Header.Get("Content-Type")); page != "" {
+		return nil, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: page}
+	}
 	info, err := decodeSessionInfo(resp.Header.Get("Content-Type"), data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: malformed WebSessionInfo answer: %w", op, err)
+		return nil, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: "the answer is not a WebSessionInfo: " + err.Error()}
 	}
 	return info, nil
 }
@@ -333,8 +372,8 @@ func decodeSessionInfo(contentType string, data []byte) (*SessionInfo, error) {
 		if x.XMLName.Local != "WebSessionInfo" {
 			return nil, fmt.Errorf("root element <%s>, want <WebSessionInfo>", x.XMLName.Local)
 		}
-		if x.ID == nil {
-			return nil, fmt.Errorf("no Id")
+		if x.ID == nil || *x.ID <= 0 {
+			return nil, fmt.Errorf("no positive Id")
 		}
 		info := &SessionInfo{ID: *x.ID, BrokerNode: strings.TrimSpace(x.BrokerNode), IsDurable: x.IsDurable,
 			MaxMessageSize: x.MaxMessageSize, ServiceOperationTimeout: x.ServiceOperationTimeout}
@@ -355,8 +394,8 @@ func decodeSessionInfo(contentType string, data []byte) (*SessionInfo, error) {
 		if err := json.Unmarshal(data, &j); err != nil {
 			return nil, err
 		}
-		if j.ID == nil {
-			return nil, fmt.Errorf("no Id")
+		if j.ID == nil || *j.ID <= 0 {
+			return nil, fmt.Errorf("no positive Id")
 		}
 		info := &SessionInfo{ID: *j.ID, BrokerNode: j.BrokerNode, IsDurable: j.IsDurable,
 			MaxMessageSize: j.MaxMessageSize, ServiceOperationTimeout: j.ServiceOperationTimeout}

@@ -3,6 +3,7 @@ package hpcsoa
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -256,13 +257,35 @@ func TestMalformedSessionAnswersAreClearErrors(t *testing.T) {
 		{"application/json", `[]`},
 		{"text/plain", `hello`},
 		{"", ``},
+		{"application/xml", `<WebSessionInfo xmlns="http://hpc.microsoft.com/"><Id>0</Id></WebSessionInfo>`},
+		{"application/json", `{"Id":-3}`},
+		{"text/html", `<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>`},
 	} {
 		rec := newRecorder(t, false, reply(http.StatusOK, tc.ct, tc.body))
 		c := testClient(t, rec.srv.URL)
 		_, err := c.AttachSession(context.Background(), 1, false)
-		if err == nil || !strings.HasPrefix(err.Error(), "attach session: ") {
-			t.Errorf("%q: want an attach session error, got %v", tc.body, err)
+		if !IsMalformed(err) || !strings.HasPrefix(err.Error(), "attach session: malformed answer (HTTP 200): ") || errors.Is(err, ErrAmbiguous) {
+			t.Errorf("%q: want a malformed attach session answer, got %v", tc.body, err)
 		}
+		// The same answer to Create Session leaves a session that may exist with an unknown id.
+		_, err = c.CreateSession(context.Background(), SessionStartInfo{ServiceName: "EchoService", MaxMessageSize: 1, RuntimeSeconds: -1, Username: testUser, Password: testPassword})
+		if !IsMalformed(err) || !errors.Is(err, ErrAmbiguous) || !strings.HasPrefix(err.Error(), "create session: malformed answer (HTTP 200): ") ||
+			!strings.Contains(err.Error(), `the request may have taken effect: a session (a service job of service "EchoService" for CONTOSO\alice) may exist whose id is unknown`) {
+			t.Errorf("%q: want an ambiguous create, got %v", tc.body, err)
+		}
+	}
+	// a fault is a definite answer: no session was created
+	rec := newRecorder(t, false, reply(http.StatusBadRequest, "application/json", `{"Code":251723806,"Message":"no such service"}`))
+	c := testClient(t, rec.srv.URL)
+	_, err := c.CreateSession(context.Background(), SessionStartInfo{ServiceName: "Nope", MaxMessageSize: 1, RuntimeSeconds: -1, Username: testUser, Password: testPassword})
+	if err == nil || errors.Is(err, ErrAmbiguous) || IsMalformed(err) {
+		t.Errorf("a fault: %v", err)
+	}
+	// an attach answered for another session is not that session
+	rec = newRecorder(t, false, reply(http.StatusOK, "application/json", `{"Id":2}`))
+	c = testClient(t, rec.srv.URL)
+	if _, err := c.AttachSession(context.Background(), 1, false); !IsMalformed(err) || !strings.Contains(err.Error(), "the answer is for session 2") {
+		t.Errorf("another session: %v", err)
 	}
 }
 
