@@ -94,12 +94,19 @@ func New(cfg Config) (*Client, error) {
 
 // AddTask adds a task to a job. A repeat after a lost response is safe: the service answers it
 // with 409 TaskExists, which the caller resolves by comparing the existing task. The same
-// repeat follows a success status other than 201 Created (a proxy's page, an empty 200): that
-// answer says nothing of whether the task was added. A *MalformedError is returned when every
-// attempt was answered so; the task may then exist.
+// repeat follows a success status other than 201 Created (a proxy's page, an empty 200), which
+// says nothing of whether the task was added, and an error status whose body does not decode
+// (a 409 may be TaskExists). A *MalformedError (or an *Error with Unreadable set) is returned
+// when every attempt was answered so; the task may then exist.
 func (c *Client) AddTask(ctx context.Context, jobID string, task azbatch.CreateTaskContent) error {
 	target := jobID + "/" + valueOf(task.ID)
-	return transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+	// An error answer whose code is unreadable is repeated too: a 409 may be TaskExists, which
+	// the caller needs to see as such.
+	again := func(err error) bool {
+		var e *Error
+		return IsMalformed(err) || errors.As(err, &e) && e.Unreadable && e.Code == "" && e.StatusCode < 500
+	}
+	return transport.Repeat(ctx, c.retry, again, func() error {
 		_, err := c.sdk.CreateTask(transport.WithIdempotent(ctx), jobID, task, nil)
 		return withOperation(asError(err), "add task", target,
 			"the answer is not 201 Created, so the task may or may not have been added")
@@ -180,6 +187,9 @@ type Error struct {
 	Message    string
 	RequestID  string
 	Values     map[string]string
+	// Unreadable is set when the answer had a body that is not a BatchError with a code (cut
+	// short, mistyped, a proxy's page): the status stands, the service's code is unknown.
+	Unreadable bool
 }
 
 func (e *Error) Error() string {
@@ -190,6 +200,9 @@ func (e *Error) Error() string {
 	}
 	if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.Unreadable && e.Code == "" {
+		b.WriteString(" with a malformed answer: the error body does not decode, so the service's error code is unknown")
 	}
 	for _, k := range sortedKeys(e.Values) {
 		fmt.Fprintf(&b, "; %s=%s", k, e.Values[k])

@@ -112,7 +112,9 @@ func asError(err error) error {
 		e.RequestID = resp.Header.Get("request-id")
 		if body, readErr := runtime.Payload(resp); readErr == nil && len(body) > 0 {
 			var be batchError
-			if json.Unmarshal(body, &be) == nil {
+			decodeErr := json.Unmarshal(body, &be)
+			e.Unreadable = decodeErr != nil || be.Code == ""
+			if decodeErr == nil {
 				if be.Code != "" {
 					e.Code = be.Code
 				}

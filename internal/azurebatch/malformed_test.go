@@ -2,6 +2,7 @@ package azurebatch
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -107,6 +108,21 @@ func TestAddTaskMalformedAnswer(t *testing.T) {
 		}
 	}
 
+	// A 409 whose body does not decode may be TaskExists: it is repeated until the code reads.
+	e.ResetRequests()
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: "POST", Malformed: true, MalformedShape: emulator.MalformedEmpty})
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: "POST", Malformed: true, MalformedShape: emulator.MalformedWrongTypes})
+	if err := add("garbled-conflict"); !HasCode(err, "TaskExists") {
+		t.Errorf("want the readable 409 TaskExists, got %v", err)
+	}
+	var answers []string
+	for _, r := range e.RequestsFor(emulator.ServiceAzureBatch) {
+		answers = append(answers, fmt.Sprint(r.Status, r.Fault))
+	}
+	if got := strings.Join(answers, ","); got != "200malformed:empty,409malformed:wrong-types,409" {
+		t.Errorf("answers %s, want an empty 200, a garbled 409 and a readable one", got)
+	}
+
 	// When every attempt is answered so, the error says the task may exist.
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: "POST", Malformed: true, MalformedShape: emulator.MalformedHTML, Times: fastRetry.MaxAttempts})
 	err := add("never-clear")
@@ -141,6 +157,10 @@ func TestCheckTask(t *testing.T) {
 		case tc.want != "" && (!IsMalformed(err) || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s: got %v, want %q", name, err, tc.want)
 		}
+	}
+	unreadable := &Error{StatusCode: http.StatusConflict, Unreadable: true, RequestID: "r1"}
+	if got := unreadable.Error(); got != "Azure Batch returned HTTP 409 with a malformed answer: the error body does not decode, so the service's error code is unknown (request-id r1)" {
+		t.Errorf("Error() = %q", got)
 	}
 	m := &MalformedError{Operation: "get task", Target: "j/t", StatusCode: http.StatusOK, Detail: "the answer has no task id"}
 	if got := m.Error(); got != "Azure Batch get task j/t: malformed answer (HTTP 200): the answer has no task id" {
