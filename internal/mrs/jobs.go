@@ -150,7 +150,8 @@ const (
 // else submits again, at most three submissions in all. A listed job is taken to be this
 // submission when its name matches exactly, its type matches (SparkPython is listed as
 // SparkSubmit) and its arguments and properties, when listed, read the same as the spec's; the
-// latest such job wins.
+// latest such job wins. A look-up whose list answers stay malformed is started again (up to the
+// retry policy's MaxAttempts), since giving up would leave a job nobody tracks.
 //
 // When the service answers with a job id but a failed submission state, Submit returns that id
 // with the error, so the caller can record it and delete the job record.
@@ -190,7 +191,14 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 		tflog.Debug(ctx, "MRS job submission failed ambiguously; looking the job up by name", map[string]any{
 			"job_name": spec.Name, "attempt": attempt, "error": err.Error(),
 		})
-		found, lookupErr := c.findSubmitted(ctx, clusterID, spec, started.Add(-submitLookupSkew))
+		// Giving up here would leave a job nobody tracks, so a look-up answered malformed on
+		// every page attempt is itself tried again, within the same retry policy.
+		var found string
+		lookupErr := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+			var err error
+			found, err = c.findSubmitted(ctx, clusterID, spec, started.Add(-submitLookupSkew))
+			return err
+		})
 		if lookupErr != nil {
 			return "", fmt.Errorf("%w; looking the job up afterwards failed too (%v): the job may have been submitted: look for jobs named %q on cluster %s",
 				err, lookupErr, spec.Name, clusterID)

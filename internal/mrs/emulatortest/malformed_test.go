@@ -79,6 +79,31 @@ func TestMalformedSubmitAnswerFindsTheJob(t *testing.T) {
 	}
 }
 
+// TestMalformedSubmitAndLookUpAnswers: the look-up after an ambiguous submission is tried
+// again when every attempt at its list is answered malformed.
+func TestMalformedSubmitAndLookUpAnswers(t *testing.T) {
+	emu, c := start(t)
+	ctx := ctxFor(t)
+	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: `/job-executions$`, Malformed: true, MalformedShape: emulator.MalformedEmpty})
+	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "GET", PathRegexp: `/job-executions$`, Malformed: true, Times: fastRetry.MaxAttempts + 1})
+	id, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "hard_to_find", Type: "MapReduce", Arguments: []string{"a.jar"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobs := emu.MRS().Jobs(cluster); len(jobs) != 1 || jobs[0].JobID != id {
+		t.Errorf("jobs %+v, client returned %q", jobs, id)
+	}
+	lists := 0
+	for _, r := range emu.RequestsFor(emulator.ServiceMRS) {
+		if r.Method == "GET" {
+			lists++
+		}
+	}
+	if lists != fastRetry.MaxAttempts+2 {
+		t.Errorf("%d list requests, want %d (one full look-up, then two attempts)", lists, fastRetry.MaxAttempts+2)
+	}
+}
+
 // TestMalformedKillAndDeleteAnswers: kill and batch-delete read nothing from a success
 // answer, so a malformed one is the success it reports (the work was done).
 func TestMalformedKillAndDeleteAnswers(t *testing.T) {
