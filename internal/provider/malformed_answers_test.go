@@ -1,0 +1,341 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
+	emumrs "github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
+)
+
+// These tests apply a configuration while the service answers 30% of its requests (seeded)
+// with a malformed body after doing the work (a body cut short, a proxy's HTML page, an empty
+// 200, fields of the wrong type, broken syntax). Which request is hit depends on the order in
+// which Terraform and the provider send them, so every outcome must be handled: the apply
+// fails with a clear error, state never holds an object with an empty id, a refresh with the
+// service healthy again works, the next apply converges, and destroy leaves nothing behind.
+//
+// A rule on one read, covering every attempt the clients make, makes sure the faulty apply
+// does fail, whatever the random draws give.
+
+// malformedRate is the share of requests answered malformed while faults are on.
+const malformedRate = 0.3
+
+// malformedAttempts is how often the provider under test asks: testProviderFactories' retry
+// policy (the clients repeat reads after a malformed answer within it).
+const malformedAttempts = 6
+
+// malformedError matches the clients' errors for malformed answers: "... malformed answer
+// (HTTP 200): ..." (Azure Batch, HPC Pack), "Azure Batch returned HTTP 409 with a malformed
+// answer: ..." (an error body that does not decode) or "MRS ...: malformed response (HTTP
+// 202): ...". Terraform wraps long lines, so words are separated by any white space.
+var malformedError = regexp.MustCompile(`malformed\s+(answer|response)\b`)
+
+// malformedFaultsOn answers malformedRate of the service's requests malformed, and every
+// attempt at the reads matching method and path.
+func malformedFaultsOn(e *emulator.Emulator, service, method, path string) {
+	e.SetFaults(service, emulator.Faults{MalformedRate: malformedRate})
+	e.AddFaultRule(service, emulator.FaultRule{Method: method, PathRegexp: path, Malformed: true, Times: malformedAttempts})
+}
+
+func malformedFaultsOff(e *emulator.Emulator, service string) {
+	e.SetFaults(service, emulator.Faults{})
+	e.ClearFaultRules(service)
+}
+
+// malformedNoEmptyIDs fails when a resource or data source in state has an empty id, or an
+// empty value in an id attribute ("id", "*_id", "*.id", job_ids): what a malformed answer taken
+// for the object would leave behind.
+func malformedNoEmptyIDs(s *terraform.State) error {
+	for addr, rs := range s.RootModule().Resources {
+		if rs.Primary == nil || rs.Primary.ID == "" {
+			return fmt.Errorf("%s has an empty id in state", addr)
+		}
+		for key, value := range rs.Primary.Attributes {
+			isID := key == "id" || strings.HasSuffix(key, "_id") || strings.HasSuffix(key, ".id") ||
+				(strings.HasPrefix(key, "job_ids.") && key != "job_ids.%")
+			if isID && value == "" {
+				return fmt.Errorf("%s has an empty %s in state", addr, key)
+			}
+		}
+	}
+	return nil
+}
+
+// malformedCount returns how many of the service's requests were answered malformed.
+func malformedCount(e *emulator.Emulator, service string) int {
+	n := 0
+	for _, r := range e.RequestsFor(service) {
+		if strings.HasPrefix(r.Fault, "malformed:") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestAccMalformedAnswers_azureBatchTasks(t *testing.T) {
+	e := startEmulator(t)
+	config := azureProviderConfig(e) + `
+resource "batchops_azure_batch_task" "mf" {
+  count        = 3
+  job_id       = "job-1"
+  task_id      = "mf-${count.index}"
+  command_line = "echo ${count.index}"
+}
+`
+	var converged []statecheck.StateCheck
+	for i := range 3 {
+		addr, id := fmt.Sprintf(`batchops_azure_batch_task.mf[%d]`, i), fmt.Sprintf("mf-%d", i)
+		converged = append(converged,
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/"+id)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("task_id"), knownvalue.StringExact(id)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("state"), knownvalue.NotNull()),
+		)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkTasksDeleted(e)(s); err != nil {
+				return err
+			}
+			if left := e.AzureBatch().Tasks(testJob); len(left) != 0 {
+				return fmt.Errorf("%d tasks left in %s after destroy, e.g. %q", len(left), testJob, left[0].ID)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				// The read after adding mf-0 is answered malformed on every attempt.
+				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/mf-0$`) },
+				Config:      config,
+				ExpectError: malformedError,
+			},
+			{
+				// The service answers well again: what the faulty apply saved refreshes.
+				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceAzureBatch) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check:              malformedNoEmptyIDs,
+			},
+			{
+				Config:            config,
+				Check:             malformedNoEmptyIDs,
+				ConfigStateChecks: converged,
+			},
+		},
+	})
+	if n := malformedCount(e, emulator.ServiceAzureBatch); n < malformedAttempts {
+		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
+	}
+}
+
+func TestAccMalformedAnswers_hpcSOASessionAndBatch(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	sessionOnly := hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+`
+	config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + `
+data "batchops_hpc_soa_batch_status" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+
+data "batchops_hpc_soa_batch_responses" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkSOADestroyed(e)(s); err != nil {
+				return err
+			}
+			for _, session := range e.HPCPack().Sessions() {
+				if !session.Closed {
+					return fmt.Errorf("session %d is still open after destroy", session.ID)
+				}
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				// The session is created while the service answers well: a malformed answer to
+				// Create Session leaves a session whose id nobody knows (the web service cannot
+				// list sessions), which TestAccMalformedAnswers_hpcCreateSessionIsAmbiguous covers.
+				Config: sessionOnly,
+				Check:  malformedNoEmptyIDs,
+			},
+			{
+				// Everything else runs against malformed answers: the refresh of the session,
+				// the batch's send and status reads, the data sources. The first status read
+				// is answered malformed on every attempt.
+				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceHPCPack, http.MethodGet, `(?i)/batch/batch-1/Status$`) },
+				Config:      config,
+				ExpectError: malformedError,
+			},
+			{
+				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check:              malformedNoEmptyIDs,
+			},
+			{
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
+					id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+					if b, ok := e.HPCPack().Batch(id, "batch-1"); !ok || b.RequestCount != 3 || b.Duplicates != 0 {
+						return fmt.Errorf("want 3 distinct requests in batch-1, got %+v", b)
+					}
+					return nil
+				}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[1-9][0-9]*$`))),
+					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+				},
+			},
+		},
+	})
+	if n := malformedCount(e, emulator.ServiceHPCPack); n < malformedAttempts {
+		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
+	}
+	if n := len(e.HPCPack().Sessions()); n != 1 {
+		t.Errorf("%d sessions were created, want 1", n)
+	}
+}
+
+// TestAccMalformedAnswers_hpcCreateSessionIsAmbiguous: a malformed answer to Create Session
+// (the session exists, its id is unreadable) is an error that says a session may exist, and
+// never a session with an empty id in state; the next apply creates the session it needs.
+// The first session stays open: without a way to list sessions nobody can find it, and the
+// error asks the user to look for it.
+func TestAccMalformedAnswers_hpcCreateSessionIsAmbiguous(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkSOADestroyed(e)(s); err != nil {
+				return err
+			}
+			var open []int
+			for _, session := range e.HPCPack().Sessions() {
+				if !session.Closed {
+					open = append(open, session.ID)
+				}
+			}
+			if len(open) != 1 || open[0] != 1 {
+				return fmt.Errorf("open sessions after destroy: %v, want only session 1, whose creation was reported as ambiguous", open)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Malformed: true})
+				},
+				Config:      config,
+				ExpectError: errorText(`create session: malformed answer (HTTP`),
+			},
+			{
+				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					if rs, ok := s.RootModule().Resources[sessionAddr]; ok {
+						return fmt.Errorf("the session is in state after an ambiguous create, with id %q", rs.Primary.ID)
+					}
+					return nil
+				},
+			},
+			{
+				Config: config,
+				Check:  malformedNoEmptyIDs,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact("2")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccMalformedAnswers_mrsJobSet(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{})
+	config := jobSetConfig(e, "", map[string]string{
+		"mf_a": `type = "MapReduce", arguments = ["obs://b/a.jar"]`,
+		"mf_b": `type = "SparkSubmit", arguments = ["--class", "x", "app.jar"]`,
+		"mf_c": `type = "HiveSql", arguments = ["select 1"]`,
+	})
+	var converged []statecheck.StateCheck
+	for _, name := range []string{"mf_a", "mf_b", "mf_c"} {
+		converged = append(converged,
+			statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey(name).AtMapKey("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[A-Za-z0-9-]+$`))),
+			statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey(name).AtMapKey("state"), knownvalue.NotNull()),
+		)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkJobSetDestroyed(e)(s); err != nil {
+				return err
+			}
+			if left := e.MRS().Jobs(mrsCluster); len(left) != 0 {
+				return fmt.Errorf("%d jobs left on %s after destroy, e.g. %s (%s)", len(left), mrsCluster, left[0].JobID, left[0].Name)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				// The first job read after the submissions is answered malformed on every attempt.
+				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceMRS, http.MethodGet, jobsBasePath+`/[^/]+$`) },
+				Config:      config,
+				ExpectError: malformedError,
+			},
+			{
+				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceMRS) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check:              malformedNoEmptyIDs,
+			},
+			{
+				Config: config,
+				Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
+					// Every job the service has is one of the set's: no submission left a duplicate.
+					inState := map[string]bool{}
+					for _, id := range jobIDsInState(s) {
+						inState[id] = true
+					}
+					for _, j := range e.MRS().Jobs(mrsCluster) {
+						if !inState[j.JobID] {
+							return fmt.Errorf("job %s (%s) exists but is not in state", j.JobID, j.Name)
+						}
+					}
+					return nil
+				}),
+				ConfigStateChecks: converged,
+			},
+		},
+	})
+	if n := malformedCount(e, emulator.ServiceMRS); n < malformedAttempts {
+		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
+	}
+}
