@@ -243,6 +243,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	if err := run([]string{"-fault-rate-503", "3"}, io.Discard); err == nil {
 		t.Error("rate 3 accepted")
 	}
+	if err := run([]string{"-fault-malformed-rate", "1.5"}, io.Discard); err == nil || !strings.Contains(err.Error(), "malformedRate") {
+		t.Errorf("malformed rate 1.5: %v", err)
+	}
 	if err := run([]string{"-nosuchflag"}, io.Discard); err == nil {
 		t.Error("unknown flag accepted")
 	}
