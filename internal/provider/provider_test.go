@@ -27,10 +27,15 @@ import (
 var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"batchops": providerserver.NewProtocol6WithError(&batchopsProvider{
 		version: "test",
-		poll:    transport.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5},
-		retry:   transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
+		poll:    testProviderPoll,
+		retry:   testProviderRetry,
 	}),
 }
+
+var (
+	testProviderPoll  = transport.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5}
+	testProviderRetry = transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}
+)
 
 const (
 	testJob     = "job-1"
