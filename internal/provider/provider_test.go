@@ -427,7 +427,7 @@ resource "batchops_mrs_job_set" "j" {
 }
 `)
 	out, err := bad.terraform("validate", "-no-color")
-	if err == nil || !strings.Contains(out, `job names must be 1 to 64 letters, digits, hyphens (-) and underscores (_)`) {
+	if err == nil || !strings.Contains(strings.Join(strings.Fields(out), " "), `jobs["bad name!"] job names must be 1 to 64 letters, digits, hyphens (-) and underscores (_)`) {
 		t.Errorf("validate must reject a bad literal job name, naming the rule: %v\n%s", err, out)
 	}
 }
