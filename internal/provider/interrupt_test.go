@@ -215,3 +215,43 @@ func missingFrom(have, state []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Ctrl-C during wait_for_completion abandons the wait at once: the submitted jobs are all in
+// state, and destroy kills and deletes them.
+func TestAccInterrupt_mrsJobSetWait(t *testing.T) {
+	t.Parallel()
+	const n = 20
+	e := startMRSEmulator(t, emumrs.Config{})
+	h := newCLIHarness(t, mrsProviderConfig(e, mrsSK)+fmt.Sprintf(`
+resource "batchops_mrs_job_set" "test" {
+  cluster_id = %q
+  jobs = { for i in range(%d) : format("long-%%02d", i) => {
+    type      = "HiveSql"
+    arguments = ["SELECT ${i}", "sleep=1h"]
+  } }
+  wait_for_completion = true
+}
+`, mrsCluster, n))
+
+	// Submitted, read back, and then polled at least once: the wait is under way.
+	reads := func() int { return len(mrsRequests(e, http.MethodGet, jobsBasePath+`(/[^/]+)?$`)) }
+	res := h.applyAndInterrupt(10, "the wait's first poll", func() bool {
+		return len(mrsRequests(e, http.MethodPost, jobsBasePath+`$`)) == n && reads() >= 2
+	}, interruptExitBound)
+	if res.signalToExit > 15*time.Second {
+		t.Errorf("terraform took %s to exit after SIGINT: the wait was not abandoned at once", res.signalToExit)
+	}
+	set := instancesOf(h.state(), "batchops_mrs_job_set")
+	if len(set) != 1 {
+		t.Fatalf("want the job set in state after the interrupt, got %d instances", len(set))
+	}
+	if ids, _ := set[0].Attributes["job_ids"].(map[string]any); len(ids) != n {
+		t.Errorf("want all %d submitted jobs in state, got %d", n, len(ids))
+	}
+	if err := h.destroy(); err != nil {
+		t.Errorf("terraform destroy: %v", err)
+	}
+	if left := e.MRS().JobCount(mrsCluster); left != 0 {
+		t.Errorf("after destroy %d job(s) remain on the cluster", left)
+	}
+}
