@@ -277,13 +277,20 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 				return s == hpcsoa.StatusFinished, s.String(), err
 			})
 	}
-	if err == nil {
+	if err == nil || status != hpcsoa.StatusUnknown {
 		setBatchStatus(&plan, status)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if err != nil {
+	var waitErr *transport.WaitError
+	switch {
+	case errors.As(err, &waitErr) && errors.Is(err, context.DeadlineExceeded):
+		timeout, _ := plan.Timeouts.Create(ctx, batchCreateTimeout)
+		resp.Diagnostics.AddError("HPC Pack SOA batch did not finish in time", fmt.Sprintf("%s. The batch was sent and "+
+			"keeps running; it stays in state (tainted, so the next apply would purge and send it again). To wait "+
+			"longer, raise timeouts.create (now %s); to keep the batch as it is, run `terraform untaint` on it.", err, timeout))
+	case err != nil:
 		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err)+
-			"\n\nThe batch stays in state; the next apply replaces it.")
+			"\n\nThe batch stays in state (tainted): the next apply purges it and sends it again; `terraform untaint` keeps it.")
 	}
 }
 

@@ -185,7 +185,8 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: "Wait, within the create or update timeout, until every new job is terminal; jobs whose " +
-					"`result` is not `SUCCEEDED` are then an error naming them (the set stays in state). Default `false`.",
+					"`result` is not `SUCCEEDED` are then an error naming them (the set stays in state), and the next apply " +
+					"resubmits exactly those jobs. Default `false`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
