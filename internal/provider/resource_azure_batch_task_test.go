@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
 const taskAddr = "batchops_azure_batch_task.test"
@@ -446,8 +448,25 @@ resource "batchops_azure_batch_task" "test" {
 }
 `,
 			ExpectError: regexp.MustCompile(`(?s)Job "no-such-job" does not exist.*JobNotFound`),
+		}, {
+			// A definite refusal records nothing: the next plan adds the task.
+			Config: azureProviderConfig(e) + `
+resource "batchops_azure_batch_task" "test" {
+  job_id       = "no-such-job"
+  task_id      = "t"
+  command_line = "echo hi"
+}
+`,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
+			}},
 		}},
 	})
+	if gets := requestsMatching(e, http.MethodGet, `/tasks/`); len(gets) != 0 {
+		t.Fatalf("nothing was recorded, so nothing should have been read back; got %v", gets)
+	}
 }
 
 func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
@@ -1131,5 +1150,334 @@ func TestAzureBatchTaskAttrTypesMatchSchema(t *testing.T) {
 				t.Errorf("%s %s: schema type %v, model type %v (%v)", kind, name, got, want, diags)
 			}
 		}
+	}
+}
+
+// Add Task whose answer never comes, however often it is repeated: the task exists on the
+// service, so it is recorded (tainted) and destroy deletes it.
+func TestAccAzureBatchTask_lostAddTaskIsRecorded(t *testing.T) {
+	e := startEmulator(t)
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Lost: true, Times: -1})
+	config := taskConfig(e, `
+  task_id      = "never-answered"
+  command_line = "echo hi"
+  constraints  = { retention_time = "P1D" }
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkTasksDeleted(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ExpectError: regexp.MustCompile(`(?s)Outcome of adding Azure Batch task unknown.*` + errorText(`Add Task for job-1/never-answered got no definite answer, so the task may or may not exist`).String() +
+					`.*` + errorText(`The task is recorded in state (tainted): the next refresh finds it`).String()),
+			},
+			{
+				PreConfig: func() {
+					if !e.AzureBatch().TaskExists(testJob, "never-answered") {
+						t.Fatal("the first Add Task should have added the task before its answer was lost")
+					}
+					if adds := requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
+						t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
+					}
+				},
+				// The task is in state, tainted: refresh reads it and the plan replaces it.
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+			},
+		},
+	})
+}
+
+// Add Task refused with 503 until the retries run out: the outcome is unknown, so the task is
+// recorded; the refresh finds no task and forgets it, and the plan adds it.
+func TestAccAzureBatchTask_unavailableAddTaskIsRecordedThenForgotten(t *testing.T) {
+	e := startEmulator(t)
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Status: 503, Times: -1})
+	config := taskConfig(e, `
+  task_id      = "unavailable"
+  command_line = "echo hi"
+`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		// Destroy refreshes first, finds nothing and has nothing to delete.
+		CheckDestroy: func(*terraform.State) error {
+			if e.AzureBatch().TaskExists(testJob, "unavailable") {
+				return fmt.Errorf("task job-1/unavailable exists")
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)Outcome of adding Azure Batch task unknown.*HTTP 503.*recorded in state`),
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					// Without refresh the recorded (tainted) task is replaced...
+					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate)},
+					// ...the refresh finds it does not exist, so it is simply added.
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+	if gets := requestsMatching(e, http.MethodGet, `^/jobs/job-1/tasks/unavailable$`); len(gets) == 0 || gets[0].Status != http.StatusNotFound {
+		t.Fatalf("the refresh should have asked for the recorded task and got 404, got %v", gets)
+	}
+}
+
+// Ctrl-C makes Terraform cancel the context of the provider's calls (StopProvider). The
+// tests below call the resource's methods directly with a context they cancel, as a plugin
+// server does.
+
+// directTaskResource is the task resource configured with a client of the emulator.
+func directTaskResource(t *testing.T, e *emulator.Emulator) (*azureBatchTaskResource, fwresource.SchemaResponse) {
+	t.Helper()
+	client, err := azurebatch.New(azurebatch.Config{
+		Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(),
+		Retry: transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &azureBatchTaskResource{data: &providerData{
+		poll:       transport.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5},
+		azureBatch: client,
+	}}
+	var s fwresource.SchemaResponse
+	r.Schema(context.Background(), fwresource.SchemaRequest{}, &s)
+	return r, s
+}
+
+// createPlan is the plan Terraform sends to create a task with args: computed values unknown,
+// the other arguments null.
+func createPlan(s fwresource.SchemaResponse, args map[string]tftypes.Value) tfsdk.Plan {
+	typ := s.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		switch a := s.Schema.Attributes[name]; {
+		case args[name].Type() != nil:
+			vals[name] = args[name]
+		case a.IsComputed() && !a.IsOptional(), name == "constraints":
+			vals[name] = tfUnknown(at)
+		default:
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	return tfsdk.Plan{Schema: s.Schema, Raw: tftypes.NewValue(typ, vals)}
+}
+
+// eventually waits for something that is bound to happen.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
+}
+
+func stateString(t *testing.T, s tfsdk.State, name string) types.String {
+	t.Helper()
+	var v types.String
+	if diags := s.GetAttribute(context.Background(), path.Root(name), &v); diags.HasError() {
+		t.Fatalf("state %s: %v", name, diags)
+	}
+	return v
+}
+
+func diagsText(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "[%s: %s] ", d.Summary(), d.Detail())
+	}
+	return b.String()
+}
+
+// Interrupted while Add Task is on its way: the service adds the task but the answer never
+// comes back. The task is recorded; refresh then reads it and destroy deletes it.
+func TestAzureBatchTaskInterruptedAddTaskIsRecorded(t *testing.T) {
+	e := startEmulator(t)
+	// The service holds every request until the caller gives up; the rule (which loses the
+	// answer) is used up when Add Task arrives, which is when the test interrupts.
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: time.Hour})
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Lost: true})
+	r, s := directTaskResource(t, e)
+	plan := createPlan(s, map[string]tftypes.Value{
+		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "interrupted"),
+		"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for e.FaultRules(emulator.ServiceAzureBatch)[0].Times != 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{})
+
+	text := diagsText(resp.Diagnostics)
+	for _, want := range []string{"Outcome of adding Azure Batch task unknown", "context canceled", "recorded in state (tainted)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the error should say %q, got %s", want, text)
+		}
+	}
+	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/interrupted" {
+		t.Fatalf("the task must be recorded with its id, state id %q", got)
+	}
+	if got := stateString(t, resp.State, "state"); !got.IsNull() {
+		t.Errorf("values never read must be null in state, state is %s", got)
+	}
+
+	// The service did add it (after the caller had gone): refresh finds it.
+	eventually(t, "the interrupted Add Task to be done", func() bool { return e.AzureBatch().TaskExists(testJob, "interrupted") })
+	read := fwresource.ReadResponse{State: resp.State}
+	r.Read(context.Background(), fwresource.ReadRequest{State: resp.State}, &read)
+	if read.Diagnostics.HasError() || stateString(t, read.State, "state").ValueString() == "" {
+		t.Fatalf("refresh should read the task: %s, state %s", diagsText(read.Diagnostics), stateString(t, read.State, "state"))
+	}
+	var del fwresource.DeleteResponse
+	r.Delete(context.Background(), fwresource.DeleteRequest{State: read.State}, &del)
+	if del.Diagnostics.HasError() || e.AzureBatch().TaskExists(testJob, "interrupted") {
+		t.Fatalf("destroy should delete the recorded task: %s", diagsText(del.Diagnostics))
+	}
+}
+
+// Interrupted before Add Task could be sent: the task is recorded all the same (the provider
+// cannot tell), and the refresh forgets it.
+func TestAzureBatchTaskAddTaskCancelledBeforeSendingIsForgottenOnRefresh(t *testing.T) {
+	e := startEmulator(t)
+	r, s := directTaskResource(t, e)
+	plan := createPlan(s, map[string]tftypes.Value{
+		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "never-sent"),
+		"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+	if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Outcome of adding Azure Batch task unknown") {
+		t.Fatalf("want the unknown-outcome error, got %s", text)
+	}
+	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/never-sent" {
+		t.Fatalf("the task must be recorded with its id, state id %q", got)
+	}
+	read := fwresource.ReadResponse{State: resp.State}
+	r.Read(context.Background(), fwresource.ReadRequest{State: resp.State}, &read)
+	if read.Diagnostics.HasError() || !read.State.Raw.IsNull() {
+		t.Fatalf("refresh should drop a task that does not exist: %s", diagsText(read.Diagnostics))
+	}
+}
+
+// Interrupted during wait_for_completion: the wait is abandoned and the task stays in state.
+func TestAzureBatchTaskInterruptedWaitKeepsTheTask(t *testing.T) {
+	e := startEmulator(t)
+	r, s := directTaskResource(t, e)
+	plan := createPlan(s, map[string]tftypes.Value{
+		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "long"),
+		"command_line": tftypes.NewValue(tftypes.String, "sleep 3600"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, true),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		// Interrupt once the task has been read back: Create is then waiting.
+		for len(requestsMatching(e, http.MethodGet, `^/jobs/job-1/tasks/long$`)) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+
+	if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Interrupted while waiting for Azure Batch task to complete") ||
+		!strings.Contains(text, "context canceled") || !strings.Contains(text, "The task stays in state") {
+		t.Fatalf("want the interrupted-wait error, got %s", text)
+	}
+	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/long" {
+		t.Fatalf("the task must stay in state, state id %q", got)
+	}
+	if got := stateString(t, resp.State, "state").ValueString(); got != "active" && got != "running" {
+		t.Fatalf("state should show the task as last read, got %q", got)
+	}
+	if !e.AzureBatch().TaskExists(testJob, "long") {
+		t.Fatal("the task should still exist")
+	}
+}
+
+// The endpoint as azurerm_batch_account.account_endpoint gives it, without a scheme: https
+// is assumed. The emulator serves https on 127.0.0.1:PORT.
+func TestAccAzureBatchTask_endpointWithoutScheme(t *testing.T) {
+	e := startEmulator(t)
+	host := strings.TrimPrefix(e.AzureBatchURL(), "https://")
+	if !strings.HasPrefix(host, "127.0.0.1:") {
+		t.Fatalf("the emulator's endpoint should be https://127.0.0.1:PORT, got %s", e.AzureBatchURL())
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkTasksDeleted(e),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "batchops" {
+  azure_batch = {
+    endpoint            = %q
+    account_name        = %q
+    account_key         = %q
+    ca_certificate_file = %q
+  }
+}
+resource "batchops_azure_batch_task" "test" {
+  job_id       = "job-1"
+  task_id      = "bare-host"
+  command_line = "echo hi"
+}
+`, host, testAccount, testKey, e.CAFile()),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/bare-host$`))),
+			},
+		}},
+	})
+	if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+		t.Fatalf("want 1 Add Task through the endpoint without scheme, got %d", n)
+	}
+}
+
+// The same from AZURE_BATCH_ENDPOINT.
+func TestAccAzureBatchTask_endpointWithoutSchemeFromEnvironment(t *testing.T) {
+	e := startEmulator(t)
+	t.Setenv("AZURE_BATCH_ENDPOINT", strings.TrimPrefix(e.AzureBatchURL(), "https://"))
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkTasksDeleted(e),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "batchops" {
+  azure_batch = {
+    account_name        = %q
+    account_key         = %q
+    ca_certificate_file = %q
+  }
+}
+resource "batchops_azure_batch_task" "test" {
+  job_id       = "job-1"
+  task_id      = "bare-host-env"
+  command_line = "echo hi"
+}
+`, testAccount, testKey, e.CAFile()),
+		}},
+	})
+	if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+		t.Fatalf("want 1 Add Task through AZURE_BATCH_ENDPOINT without scheme, got %d", n)
 	}
 }
