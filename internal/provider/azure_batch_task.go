@@ -689,6 +689,21 @@ func listAs[T any](ctx context.Context, l types.List, diags *diag.Diagnostics) [
 	return out
 }
 
+// attrOf returns an attribute of a known object (nil when the object is null or unknown),
+// reading flattened state without converting the whole object.
+func attrOf(obj types.Object, name string) attr.Value {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	return obj.Attributes()[name]
+}
+
+// isNullAttr reports whether the attribute is null or absent (its object is null).
+func isNullAttr(obj types.Object, name string) bool {
+	v := attrOf(obj, name)
+	return v == nil || v.IsNull()
+}
+
 // stringOf returns the value of a string element, nil when it is null or unknown.
 func stringOf(v attr.Value) *string {
 	s, ok := v.(types.String)
@@ -900,7 +915,7 @@ func expandExitConditions(ctx context.Context, e *exitConditionsModel, diags *di
 // for (nil for the data source): where the configuration left an attribute unset and the
 // service reports its documented default, the attribute stays unset, so defaults cause no
 // diff; values the service never returns (the registry password) are kept from prior.
-func flattenTask(ctx context.Context, t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
+func flattenTask(t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	showDefaults := prior == nil
 	if prior == nil {
@@ -918,13 +933,13 @@ func flattenTask(ctx context.Context, t *azbatch.Task, jobID string, prior *azur
 		m.JobID = prior.JobID
 	}
 	m.ID = types.StringValue(m.JobID.ValueString() + "/" + m.TaskID.ValueString())
-	m.taskSpecModel = flattenTaskSpec(ctx, t, &prior.taskSpecModel, showDefaults, &diags)
+	m.taskSpecModel = flattenTaskSpec(t, &prior.taskSpecModel, showDefaults, &diags)
 	m.taskStatusModel = flattenTaskStatus(t, &diags)
 	return m, diags
 }
 
 // flattenTaskSpec reads a task's definition back; prior and showDefaults as for flattenTask.
-func flattenTaskSpec(ctx context.Context, t *azbatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
+func flattenTaskSpec(t *azbatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
 	s := taskSpecModel{
 		CommandLine:                  types.StringPointerValue(t.CommandLine),
 		DisplayName:                  types.StringPointerValue(t.DisplayName),
@@ -999,9 +1014,9 @@ func flattenTaskSpec(ctx context.Context, t *azbatch.Task, prior *taskSpecModel,
 	if !showDefaults && prior.RequiredSlots.IsNull() && deref(t.RequiredSlots) == 1 {
 		s.RequiredSlots = types.Int64Null()
 	}
-	s.UserIdentity = flattenUserIdentity(ctx, t.UserIdentity, prior.UserIdentity, showDefaults, diags)
+	s.UserIdentity = flattenUserIdentity(t.UserIdentity, prior.UserIdentity, showDefaults, diags)
 	s.TaskDependencies = flattenTaskDependencies(t.DependsOn, diags)
-	s.ContainerSettings = flattenContainerSettings(ctx, t.ContainerSettings, prior.ContainerSettings, diags)
+	s.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings, diags)
 	s.MultiInstanceSettings = types.ObjectNull(multiInstanceSettingsAttrTypes)
 	if mi := t.MultiInstanceSettings; mi != nil {
 		s.MultiInstanceSettings = objectValue(types.ObjectType{AttrTypes: multiInstanceSettingsAttrTypes}, map[string]attr.Value{
@@ -1077,7 +1092,7 @@ func flattenResourceFiles(files []azbatch.ResourceFile, diags *diag.Diagnostics)
 
 // flattenUserIdentity hides the service's default identity (the pool's non-admin auto user)
 // where the configuration did not set it.
-func flattenUserIdentity(ctx context.Context, u *azbatch.UserIdentity, priorObj types.Object, showDefaults bool, diags *diag.Diagnostics) types.Object {
+func flattenUserIdentity(u *azbatch.UserIdentity, priorObj types.Object, showDefaults bool, diags *diag.Diagnostics) types.Object {
 	objType := types.ObjectType{AttrTypes: userIdentityAttrTypes}
 	if u == nil {
 		return types.ObjectNull(userIdentityAttrTypes)
@@ -1088,15 +1103,11 @@ func flattenUserIdentity(ctx context.Context, u *azbatch.UserIdentity, priorObj 
 		out.AutoUserElevationLevel = enumValue(u.AutoUser.ElevationLevel)
 	}
 	if !showDefaults {
-		prior := objectAs[userIdentityModel](ctx, priorObj, diags)
-		configured := prior != nil
-		if prior == nil {
-			prior = &userIdentityModel{}
-		}
-		if prior.AutoUserScope.IsNull() && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
+		configured := !priorObj.IsNull() && !priorObj.IsUnknown()
+		if isNullAttr(priorObj, "auto_user_scope") && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
 			out.AutoUserScope = types.StringNull()
 		}
-		if prior.AutoUserElevationLevel.IsNull() && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
+		if isNullAttr(priorObj, "auto_user_elevation_level") && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
 			out.AutoUserElevationLevel = types.StringNull()
 		}
 		if out.Username.IsNull() && out.AutoUserScope.IsNull() && out.AutoUserElevationLevel.IsNull() && !configured {
@@ -1133,7 +1144,7 @@ func flattenTaskDependencies(d *azbatch.TaskDependencies, diags *diag.Diagnostic
 	return objectValue(types.ObjectType{AttrTypes: taskDependenciesAttrTypes}, map[string]attr.Value{"task_ids": ids, "task_id_ranges": ranges}, diags)
 }
 
-func flattenContainerSettings(ctx context.Context, c *azbatch.TaskContainerSettings, priorObj types.Object, diags *diag.Diagnostics) types.Object {
+func flattenContainerSettings(c *azbatch.TaskContainerSettings, priorObj types.Object, diags *diag.Diagnostics) types.Object {
 	if c == nil {
 		return types.ObjectNull(containerSettingsAttrTypes)
 	}
@@ -1142,9 +1153,9 @@ func flattenContainerSettings(ctx context.Context, c *azbatch.TaskContainerSetti
 		password := types.StringPointerValue(r.Password)
 		// The service does not return the password; keep the configured one.
 		if r.Password == nil {
-			if prior := objectAs[containerSettingsModel](ctx, priorObj, diags); prior != nil {
-				if priorRegistry := objectAs[containerRegistryModel](ctx, prior.Registry, diags); priorRegistry != nil {
-					password = priorRegistry.Password
+			if priorRegistry, ok := attrOf(priorObj, "registry").(types.Object); ok {
+				if p, ok := attrOf(priorRegistry, "password").(types.String); ok {
+					password = p
 				}
 			}
 		}

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
@@ -114,7 +116,8 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 
-	err := client.AddTask(ctx, jobID, body)
+	addCtx, sent := withSendTrace(ctx)
+	err := client.AddTask(addCtx, jobID, body)
 	switch {
 	case err == nil:
 	case azurebatch.HasCode(err, "TaskExists"):
@@ -126,9 +129,11 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 			resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
 			return
 		}
-	case addOutcomeUnknown(err):
+	case sent.Load() && addOutcomeUnknown(err):
 		// The request may have added the task before the answer was lost (or the apply was
-		// interrupted): its id is known, so record it rather than risk an orphan.
+		// interrupted): its id is known, so record it rather than risk an orphan. A request
+		// that never left (no such host, connection refused, TLS refused, cancelled first)
+		// added nothing.
 		recordPlannedTask(ctx, req.Plan, jobID, taskID, &resp.State, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Outcome of adding Azure Batch task unknown", fmt.Sprintf(
 			"Add Task for %s/%s got no definite answer, so the task may or may not exist: %s\n\n"+
@@ -385,7 +390,7 @@ func (r *azureBatchTaskResource) ImportState(ctx context.Context, req resource.I
 
 // setState writes the task read from the service, keeping the resource's own settings.
 func (r *azureBatchTaskResource) setState(ctx context.Context, task *azbatch.Task, prior *azureBatchTaskResourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
-	flat, d := flattenTask(ctx, task, prior.JobID.ValueString(), &prior.azureBatchTaskModel)
+	flat, d := flattenTask(task, prior.JobID.ValueString(), &prior.azureBatchTaskModel)
 	diags.Append(d...)
 	if diags.HasError() {
 		return
@@ -407,6 +412,13 @@ func addOutcomeUnknown(err error) bool {
 		return true
 	}
 	return e.StatusCode < 400 || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
+}
+
+// withSendTrace notes whether any attempt of the requests made with the returned context
+// wrote its headers to a connection: until one has, a failure cannot have added anything.
+func withSendTrace(ctx context.Context) (context.Context, *atomic.Bool) {
+	sent := new(atomic.Bool)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}), sent
 }
 
 // recordPlannedTask saves the planned task with its id, and null for every value not known

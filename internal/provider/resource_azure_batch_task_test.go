@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -1355,29 +1356,53 @@ func TestAzureBatchTaskInterruptedAddTaskIsRecorded(t *testing.T) {
 	}
 }
 
-// Interrupted before Add Task could be sent: the task is recorded all the same (the provider
-// cannot tell), and the refresh forgets it.
-func TestAzureBatchTaskAddTaskCancelledBeforeSendingIsForgottenOnRefresh(t *testing.T) {
+// Add Task that never left (interrupted first, or nothing listening) added nothing: nothing is
+// recorded.
+func TestAzureBatchTaskAddTaskNeverSentRecordsNothing(t *testing.T) {
 	e := startEmulator(t)
-	r, s := directTaskResource(t, e)
-	plan := createPlan(s, map[string]tftypes.Value{
-		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "never-sent"),
-		"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
-	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
-	if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Outcome of adding Azure Batch task unknown") {
-		t.Fatalf("want the unknown-outcome error, got %s", text)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/never-sent" {
-		t.Fatalf("the task must be recorded with its id, state id %q", got)
+	closedAddr := closed.Addr().String()
+	_ = closed.Close()
+	for name, tc := range map[string]struct {
+		endpoint  string
+		cancelled bool
+		want      string
+	}{
+		"cancelled before sending": {e.AzureBatchURL(), true, "context canceled"},
+		"nothing listening":        {closedAddr, false, "connection refused"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, s := directTaskResource(t, e)
+			client, err := azurebatch.New(azurebatch.Config{Endpoint: tc.endpoint, AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(),
+				Retry: transport.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.data.azureBatch = client
+			plan := createPlan(s, map[string]tftypes.Value{
+				"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "never-sent"),
+				"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancelled {
+				cancel()
+			}
+			resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+			r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+			if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Error adding Azure Batch task") || !strings.Contains(text, tc.want) {
+				t.Fatalf("want the Add Task error with %q, got %s", tc.want, text)
+			}
+			if !resp.State.Raw.IsNull() {
+				t.Fatalf("nothing may be recorded for a request that never left, state %s", resp.State.Raw)
+			}
+		})
 	}
-	read := fwresource.ReadResponse{State: resp.State}
-	r.Read(context.Background(), fwresource.ReadRequest{State: resp.State}, &read)
-	if read.Diagnostics.HasError() || !read.State.Raw.IsNull() {
-		t.Fatalf("refresh should drop a task that does not exist: %s", diagsText(read.Diagnostics))
+	if n := len(e.Requests()); n != 0 {
+		t.Fatalf("no request should have reached the service, got %d", n)
 	}
 }
 
