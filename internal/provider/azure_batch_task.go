@@ -1,16 +1,17 @@
 package provider
 
 import (
-	"context"
+	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -669,24 +670,77 @@ var exitOptionsType = types.ObjectType{AttrTypes: map[string]attr.Type{"job_acti
 // objectAs converts a known object to its model; a null one gives nil. So does an unknown
 // one: at apply only an Optional+Computed object can still be unknown, and its values are then
 // left to the service.
-func objectAs[T any](ctx context.Context, obj types.Object, diags *diag.Diagnostics) *T {
+func objectAs[T any](obj types.Object, diags *diag.Diagnostics) *T {
 	if obj.IsNull() || obj.IsUnknown() {
 		return nil
 	}
-	var out T
-	diags.Append(obj.As(ctx, &out, basetypes.ObjectAsOptions{})...)
-	return &out
+	out := new(T)
+	setFields(obj.Attributes(), reflect.ValueOf(out).Elem(), diags)
+	return out
 }
 
-// listAs converts a known list to its elements: nil for a null list, an empty slice for an
-// empty one (the service tells "none" from "unset" for some lists).
-func listAs[T any](ctx context.Context, l types.List, diags *diag.Diagnostics) []T {
+// listAs converts a known list to its elements, values (strings) or models: nil for a null
+// list, an empty slice for an empty one (the service tells "none" from "unset" for some
+// lists).
+func listAs[T any](l types.List, diags *diag.Diagnostics) []T {
 	if l.IsNull() || l.IsUnknown() {
 		return nil
 	}
-	out := make([]T, 0, len(l.Elements()))
-	diags.Append(l.ElementsAs(ctx, &out, false)...)
+	elems := l.Elements()
+	out := make([]T, 0, len(elems))
+	for _, e := range elems {
+		if v, ok := e.(T); ok {
+			out = append(out, v)
+			continue
+		}
+		obj, ok := e.(types.Object)
+		if !ok {
+			diags.AddError("Unexpected list element", fmt.Sprintf("A list element is %T. This is a bug in the provider.", e))
+			return nil
+		}
+		var m T
+		setFields(obj.Attributes(), reflect.ValueOf(&m).Elem(), diags)
+		out = append(out, m)
+	}
 	return out
+}
+
+// setFields copies an object's attributes into the tfsdk-tagged fields of a model. The values
+// already have the fields' types (the attribute types match the schema), so this skips the
+// framework's conversion through Terraform values (obj.As), which costs over ten times more:
+// the task-set resource expands thousands of tasks.
+func setFields(attrs map[string]attr.Value, model reflect.Value, diags *diag.Diagnostics) {
+	for _, f := range modelFields(model.Type()) {
+		v := reflect.ValueOf(attrs[f.name])
+		field := model.Field(f.index)
+		if !v.IsValid() || !v.Type().AssignableTo(field.Type()) {
+			diags.AddError("Unexpected attribute value", fmt.Sprintf("Attribute %q is %T where the model has %s. This is a bug in the provider.", f.name, attrs[f.name], field.Type()))
+			return
+		}
+		field.Set(v)
+	}
+}
+
+type modelField struct {
+	name  string
+	index int
+}
+
+var modelFieldCache sync.Map // reflect.Type -> []modelField
+
+func modelFields(t reflect.Type) []modelField {
+	if f, ok := modelFieldCache.Load(t); ok {
+		fields, _ := f.([]modelField)
+		return fields
+	}
+	var fields []modelField
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("tfsdk"); name != "" && name != "-" {
+			fields = append(fields, modelField{name: name, index: i})
+		}
+	}
+	modelFieldCache.Store(t, fields)
+	return fields
 }
 
 // attrOf returns an attribute of a known object (nil when the object is null or unknown),
@@ -714,25 +768,25 @@ func stringOf(v attr.Value) *string {
 }
 
 // expandTask builds the Add Task body from the planned model.
-func expandTask(ctx context.Context, m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
-	return expandTaskSpec(ctx, m.TaskID.ValueString(), &m.taskSpecModel)
+func expandTask(m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+	return expandTaskSpec(m.TaskID.ValueString(), &m.taskSpecModel)
 }
 
 // expandTaskSpec builds the Add Task body of the task taskID. The spec must be known, as it is
 // at apply.
-func expandTaskSpec(ctx context.Context, taskID string, s *taskSpecModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+func expandTaskSpec(taskID string, s *taskSpecModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	t := azbatch.CreateTaskContent{
 		ID:                    to.Ptr(taskID),
 		CommandLine:           stringPtr(s.CommandLine),
 		DisplayName:           stringPtr(s.DisplayName),
 		RequiredSlots:         int32Ptr(s.RequiredSlots),
-		ResourceFiles:         expandResourceFiles(ctx, s.ResourceFiles, &diags),
-		UserIdentity:          expandUserIdentity(objectAs[userIdentityModel](ctx, s.UserIdentity, &diags)),
-		DependsOn:             expandTaskDependencies(ctx, objectAs[taskDependenciesModel](ctx, s.TaskDependencies, &diags), &diags),
-		ContainerSettings:     expandContainerSettings(ctx, objectAs[containerSettingsModel](ctx, s.ContainerSettings, &diags), &diags),
-		MultiInstanceSettings: expandMultiInstance(ctx, objectAs[multiInstanceSettingsModel](ctx, s.MultiInstanceSettings, &diags), &diags),
-		ExitConditions:        expandExitConditions(ctx, objectAs[exitConditionsModel](ctx, s.ExitConditions, &diags), &diags),
+		ResourceFiles:         expandResourceFiles(s.ResourceFiles, &diags),
+		UserIdentity:          expandUserIdentity(objectAs[userIdentityModel](s.UserIdentity, &diags)),
+		DependsOn:             expandTaskDependencies(objectAs[taskDependenciesModel](s.TaskDependencies, &diags), &diags),
+		ContainerSettings:     expandContainerSettings(objectAs[containerSettingsModel](s.ContainerSettings, &diags), &diags),
+		MultiInstanceSettings: expandMultiInstance(objectAs[multiInstanceSettingsModel](s.MultiInstanceSettings, &diags), &diags),
+		ExitConditions:        expandExitConditions(objectAs[exitConditionsModel](s.ExitConditions, &diags), &diags),
 	}
 	if !s.AffinityID.IsNull() {
 		t.AffinityInfo = &azbatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
@@ -741,7 +795,7 @@ func expandTaskSpec(ctx context.Context, taskID string, s *taskSpecModel) (azbat
 	for _, name := range sortedMapKeys(env) {
 		t.EnvironmentSettings = append(t.EnvironmentSettings, azbatch.EnvironmentSetting{Name: to.Ptr(name), Value: stringOf(env[name])})
 	}
-	for _, o := range listAs[outputFileModel](ctx, s.OutputFiles, &diags) {
+	for _, o := range listAs[outputFileModel](s.OutputFiles, &diags) {
 		dest := &azbatch.OutputFileBlobContainerDestination{
 			ContainerURL: stringPtr(o.ContainerURL),
 			Path:         stringPtr(o.Path),
@@ -759,13 +813,13 @@ func expandTaskSpec(ctx context.Context, taskID string, s *taskSpecModel) (azbat
 			UploadOptions: &azbatch.OutputFileUploadConfig{UploadCondition: enumPtr[azbatch.OutputFileUploadCondition](o.UploadCondition)},
 		})
 	}
-	for _, a := range listAs[applicationPackageModel](ctx, s.ApplicationPackageReferences, &diags) {
+	for _, a := range listAs[applicationPackageModel](s.ApplicationPackageReferences, &diags) {
 		t.ApplicationPackageReferences = append(t.ApplicationPackageReferences, azbatch.ApplicationPackageReference{
 			ApplicationID: stringPtr(a.ApplicationID), Version: stringPtr(a.Version),
 		})
 	}
 	if !s.Constraints.IsNull() && !s.Constraints.IsUnknown() {
-		c, d := expandConstraints(ctx, s.Constraints)
+		c, d := expandConstraints(s.Constraints)
 		diags.Append(d...)
 		t.Constraints = c
 	}
@@ -773,10 +827,10 @@ func expandTaskSpec(ctx context.Context, taskID string, s *taskSpecModel) (azbat
 }
 
 // expandConstraints converts the known constraint values; unknown ones are left to the service.
-func expandConstraints(ctx context.Context, obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
-	var c constraintsModel
-	diags := obj.As(ctx, &c, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})
-	if diags.HasError() {
+func expandConstraints(obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := objectAs[constraintsModel](obj, &diags)
+	if c == nil || diags.HasError() {
 		return nil, diags
 	}
 	return &azbatch.TaskConstraints{
@@ -786,9 +840,9 @@ func expandConstraints(ctx context.Context, obj types.Object) (*azbatch.TaskCons
 	}, diags
 }
 
-func expandResourceFiles(ctx context.Context, l types.List, diags *diag.Diagnostics) []azbatch.ResourceFile {
+func expandResourceFiles(l types.List, diags *diag.Diagnostics) []azbatch.ResourceFile {
 	var out []azbatch.ResourceFile
-	for _, f := range listAs[resourceFileModel](ctx, l, diags) {
+	for _, f := range listAs[resourceFileModel](l, diags) {
 		rf := azbatch.ResourceFile{
 			AutoStorageContainerName: stringPtr(f.AutoStorageContainerName),
 			StorageContainerURL:      stringPtr(f.StorageContainerURL),
@@ -819,24 +873,24 @@ func expandUserIdentity(u *userIdentityModel) *azbatch.UserIdentity {
 	return id
 }
 
-func expandTaskDependencies(ctx context.Context, d *taskDependenciesModel, diags *diag.Diagnostics) *azbatch.TaskDependencies {
+func expandTaskDependencies(d *taskDependenciesModel, diags *diag.Diagnostics) *azbatch.TaskDependencies {
 	if d == nil {
 		return nil
 	}
 	out := &azbatch.TaskDependencies{}
-	if ids := listAs[types.String](ctx, d.TaskIDs, diags); ids != nil {
+	if ids := listAs[types.String](d.TaskIDs, diags); ids != nil {
 		out.TaskIDs = make([]string, 0, len(ids))
 		for _, id := range ids {
 			out.TaskIDs = append(out.TaskIDs, id.ValueString())
 		}
 	}
-	for _, r := range listAs[taskIDRangeModel](ctx, d.TaskIDRanges, diags) {
+	for _, r := range listAs[taskIDRangeModel](d.TaskIDRanges, diags) {
 		out.TaskIDRanges = append(out.TaskIDRanges, azbatch.TaskIDRange{Start: int32Ptr(r.Start), End: int32Ptr(r.End)})
 	}
 	return out
 }
 
-func expandContainerSettings(ctx context.Context, c *containerSettingsModel, diags *diag.Diagnostics) *azbatch.TaskContainerSettings {
+func expandContainerSettings(c *containerSettingsModel, diags *diag.Diagnostics) *azbatch.TaskContainerSettings {
 	if c == nil {
 		return nil
 	}
@@ -845,7 +899,7 @@ func expandContainerSettings(ctx context.Context, c *containerSettingsModel, dia
 		ContainerRunOptions: stringPtr(c.ContainerRunOptions),
 		WorkingDirectory:    enumPtr[azbatch.ContainerWorkingDirectory](c.WorkingDirectory),
 	}
-	if r := objectAs[containerRegistryModel](ctx, c.Registry, diags); r != nil {
+	if r := objectAs[containerRegistryModel](c.Registry, diags); r != nil {
 		out.Registry = &azbatch.ContainerRegistryReference{
 			RegistryServer: stringPtr(r.RegistryServer),
 			Username:       stringPtr(r.Username),
@@ -855,7 +909,7 @@ func expandContainerSettings(ctx context.Context, c *containerSettingsModel, dia
 			out.Registry.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(r.IdentityReference)}
 		}
 	}
-	if mounts := listAs[bindMountModel](ctx, c.HostBatchBindMounts, diags); mounts != nil {
+	if mounts := listAs[bindMountModel](c.HostBatchBindMounts, diags); mounts != nil {
 		out.ContainerHostBatchBindMounts = make([]azbatch.ContainerHostBindMountEntry, 0, len(mounts))
 		for _, b := range mounts {
 			out.ContainerHostBatchBindMounts = append(out.ContainerHostBatchBindMounts, azbatch.ContainerHostBindMountEntry{
@@ -866,14 +920,14 @@ func expandContainerSettings(ctx context.Context, c *containerSettingsModel, dia
 	return out
 }
 
-func expandMultiInstance(ctx context.Context, m *multiInstanceSettingsModel, diags *diag.Diagnostics) *azbatch.MultiInstanceSettings {
+func expandMultiInstance(m *multiInstanceSettingsModel, diags *diag.Diagnostics) *azbatch.MultiInstanceSettings {
 	if m == nil {
 		return nil
 	}
 	return &azbatch.MultiInstanceSettings{
 		NumberOfInstances:       int32Ptr(m.NumberOfInstances),
 		CoordinationCommandLine: stringPtr(m.CoordinationCommandLine),
-		CommonResourceFiles:     expandResourceFiles(ctx, m.CommonResourceFiles, diags),
+		CommonResourceFiles:     expandResourceFiles(m.CommonResourceFiles, diags),
 	}
 }
 
@@ -887,22 +941,22 @@ func expandExitOptions(o *exitOptionsModel) *azbatch.ExitOptions {
 	}
 }
 
-func expandExitConditions(ctx context.Context, e *exitConditionsModel, diags *diag.Diagnostics) *azbatch.ExitConditions {
+func expandExitConditions(e *exitConditionsModel, diags *diag.Diagnostics) *azbatch.ExitConditions {
 	if e == nil {
 		return nil
 	}
 	out := &azbatch.ExitConditions{
-		PreProcessingError: expandExitOptions(objectAs[exitOptionsModel](ctx, e.PreProcessingError, diags)),
-		FileUploadError:    expandExitOptions(objectAs[exitOptionsModel](ctx, e.FileUploadError, diags)),
-		Default:            expandExitOptions(objectAs[exitOptionsModel](ctx, e.Default, diags)),
+		PreProcessingError: expandExitOptions(objectAs[exitOptionsModel](e.PreProcessingError, diags)),
+		FileUploadError:    expandExitOptions(objectAs[exitOptionsModel](e.FileUploadError, diags)),
+		Default:            expandExitOptions(objectAs[exitOptionsModel](e.Default, diags)),
 	}
-	for _, c := range listAs[exitCodeModel](ctx, e.ExitCodes, diags) {
+	for _, c := range listAs[exitCodeModel](e.ExitCodes, diags) {
 		out.ExitCodes = append(out.ExitCodes, azbatch.ExitCodeMapping{
 			Code:        int32Ptr(c.Code),
 			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: c.JobAction, DependencyAction: c.DependencyAction}),
 		})
 	}
-	for _, r := range listAs[exitCodeRangeModel](ctx, e.ExitCodeRanges, diags) {
+	for _, r := range listAs[exitCodeRangeModel](e.ExitCodeRanges, diags) {
 		out.ExitCodeRanges = append(out.ExitCodeRanges, azbatch.ExitCodeRangeMapping{
 			Start: int32Ptr(r.Start), End: int32Ptr(r.End),
 			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: r.JobAction, DependencyAction: r.DependencyAction}),

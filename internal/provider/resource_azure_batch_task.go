@@ -110,7 +110,7 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 
 	jobID, taskID := plan.JobID.ValueString(), plan.TaskID.ValueString()
 	ctx = tflog.SetField(ctx, "task", jobID+"/"+taskID)
-	body, diags := expandTask(ctx, &plan.azureBatchTaskModel)
+	body, diags := expandTask(&plan.azureBatchTaskModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -300,7 +300,7 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 
 	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
 	if !plan.Constraints.Equal(state.Constraints) {
-		want, diags := expandConstraints(ctx, plan.Constraints)
+		want, diags := expandConstraints(plan.Constraints)
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -338,7 +338,7 @@ func (r *azureBatchTaskResource) updateConstraints(ctx context.Context, client *
 	if getErr != nil {
 		return getErr
 	}
-	seen, diags := expandConstraints(ctx, state.Constraints)
+	seen, diags := expandConstraints(state.Constraints)
 	if diags.HasError() || !sameConstraints(current.Constraints, seen) {
 		return fmt.Errorf("the task's constraints were changed outside Terraform since it was last read; run terraform apply again to review the change: %w", err)
 	}
