@@ -458,12 +458,12 @@ type azureBatchTaskModel struct {
 type taskSpecModel struct {
 	CommandLine                  types.String `tfsdk:"command_line"`
 	DisplayName                  types.String `tfsdk:"display_name"`
-	Environment                  types.Map    `tfsdk:"environment"`                    // of string
-	AffinityID                   types.String `tfsdk:"affinity_id"`                    //
-	ResourceFiles                types.List   `tfsdk:"resource_files"`                 // of resourceFileModel
-	OutputFiles                  types.List   `tfsdk:"output_files"`                   // of outputFileModel
-	Constraints                  types.Object `tfsdk:"constraints"`                    // constraintsModel
-	RequiredSlots                types.Int64  `tfsdk:"required_slots"`                 //
+	Environment                  types.Map    `tfsdk:"environment"` // of string
+	AffinityID                   types.String `tfsdk:"affinity_id"`
+	ResourceFiles                types.List   `tfsdk:"resource_files"` // of resourceFileModel
+	OutputFiles                  types.List   `tfsdk:"output_files"`   // of outputFileModel
+	Constraints                  types.Object `tfsdk:"constraints"`    // constraintsModel
+	RequiredSlots                types.Int64  `tfsdk:"required_slots"`
 	UserIdentity                 types.Object `tfsdk:"user_identity"`                  // userIdentityModel
 	TaskDependencies             types.Object `tfsdk:"task_dependencies"`              // taskDependenciesModel
 	ContainerSettings            types.Object `tfsdk:"container_settings"`             // containerSettingsModel
