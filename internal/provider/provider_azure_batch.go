@@ -32,8 +32,9 @@ func azureBatchProviderSchema() schema.SingleNestedAttribute {
 		Optional: true,
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				MarkdownDescription: "Account endpoint, e.g. `https://myacct.westeurope.batch.azure.com`. " +
-					"Defaults to the `AZURE_BATCH_ENDPOINT` environment variable.",
+				MarkdownDescription: "Account endpoint: the URL, e.g. `https://myacct.westeurope.batch.azure.com`, or the host name alone as " +
+					"`azurerm_batch_account.account_endpoint` and `az batch account show --query accountEndpoint` give it " +
+					"(`myacct.westeurope.batch.azure.com`; https is assumed). Defaults to the `AZURE_BATCH_ENDPOINT` environment variable.",
 				Optional: true,
 			},
 			"account_name": schema.StringAttribute{

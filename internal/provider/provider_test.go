@@ -177,7 +177,7 @@ func TestProviderRejectsMalformedSettings(t *testing.T) {
 				Config: fmt.Sprintf(`
 provider "batchops" {
   azure_batch = {
-    endpoint     = "myacct.westeurope.batch.azure.com"
+    endpoint     = "ftp://myacct.westeurope.batch.azure.com"
     account_name = "acct"
     account_key  = %q
   }
@@ -188,7 +188,7 @@ resource "batchops_azure_batch_task" "t" {
   command_line = "echo hi"
 }
 `, testKey),
-				ExpectError: regexp.MustCompile(`(?s)endpoint "myacct.westeurope.batch.azure.com" is not an absolute http\(s\) URL`),
+				ExpectError: errorText(`endpoint "ftp://myacct.westeurope.batch.azure.com" is not an Azure Batch account endpoint (scheme "ftp": use https)`),
 			},
 			{
 				Config: fmt.Sprintf(`

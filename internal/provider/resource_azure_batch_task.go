@@ -92,7 +92,7 @@ func (r *azureBatchTaskResource) ModifyPlan(_ context.Context, req resource.Modi
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or the provider's configuration is not known yet
 	}
-	r.client(&resp.Diagnostics)
+	r.data.azureBatch.checkPlan(&resp.Diagnostics)
 }
 
 func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

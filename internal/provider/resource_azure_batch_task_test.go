@@ -1251,7 +1251,7 @@ func directTaskResource(t *testing.T, e *emulator.Emulator) (*azureBatchTaskReso
 	}
 	r := &azureBatchTaskResource{data: &providerData{
 		poll:       transport.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5},
-		azureBatch: client,
+		azureBatch: service[*azurebatch.Client]{client: client},
 	}}
 	var s fwresource.SchemaResponse
 	r.Schema(context.Background(), fwresource.SchemaRequest{}, &s)
@@ -1381,7 +1381,7 @@ func TestAzureBatchTaskAddTaskNeverSentRecordsNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.data.azureBatch = client
+			r.data.azureBatch.client = client
 			plan := createPlan(s, map[string]tftypes.Value{
 				"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "never-sent"),
 				"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
