@@ -223,12 +223,17 @@ func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *
 			})
 	}
 	if err != nil {
-		summary := "Error waiting for Azure Batch task to complete"
-		if errors.Is(err, context.Canceled) {
+		summary, advice := "Error waiting for Azure Batch task to complete", "The task stays in state; it is replaced on the next apply."
+		switch {
+		case errors.Is(err, context.Canceled):
 			summary = "Interrupted while waiting for Azure Batch task to complete"
+		case errors.Is(err, context.DeadlineExceeded):
+			summary = "Azure Batch task did not complete in time"
+			advice = "The task keeps running and stays in state, tainted: the next apply would replace it. To wait " +
+				"longer, raise timeouts.create (or timeouts.update, when wait_for_completion was switched on later); " +
+				"to keep the task as it is, run `terraform untaint` on it."
 		}
-		diags.AddError(summary, describeTaskError(err, jobID, taskID)+
-			"\n\nThe task stays in state; it is replaced on the next apply.")
+		diags.AddError(summary, describeTaskError(err, jobID, taskID)+"\n\n"+advice)
 		return last
 	}
 	if info := last.ExecutionInfo; info != nil && deref(info.Result) == azbatch.TaskExecutionResultFailure {
