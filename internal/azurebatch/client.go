@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -24,7 +23,7 @@ const APIVersion = "2024-07-01.20.0"
 
 // Config describes how to reach one Batch account.
 type Config struct {
-	Endpoint    string // https://{account}.{region}.batch.azure.com
+	Endpoint    string // https://{account}.{region}.batch.azure.com, or the host name alone
 	AccountName string
 	// AccountKey (base64) selects Shared Key; empty selects Credential.
 	AccountKey string
@@ -45,9 +44,9 @@ type Client struct {
 
 // New validates cfg and builds a client.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(cfg.Endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("endpoint %q is not an absolute http(s) URL such as https://myaccount.westeurope.batch.azure.com", cfg.Endpoint)
+	endpoint, err := NormalizeEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
 	}
 	opts := transport.Options{
 		Service:            "azurebatch",
@@ -77,13 +76,13 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sdk, err := azbatch.NewClient(strings.TrimRight(cfg.Endpoint, "/"), credential, &azbatch.ClientOptions{
+	sdk, err := azbatch.NewClient(endpoint, credential, &azbatch.ClientOptions{
 		ClientOptions: azcore.ClientOptions{
 			Transport: httpClient,
 			// Retries happen in the transport, where each attempt is re-signed.
 			Retry: policy.RetryOptions{MaxRetries: -1},
 			// Lets tests run Entra ID against a plain-HTTP server; real endpoints are HTTPS.
-			InsecureAllowCredentialWithHTTP: u.Scheme == "http",
+			InsecureAllowCredentialWithHTTP: strings.HasPrefix(endpoint, "http:"),
 		},
 	})
 	if err != nil {

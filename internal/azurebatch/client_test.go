@@ -115,10 +115,10 @@ func TestClientWithMicrosoftEntraID(t *testing.T) {
 
 func TestNewRejectsBadSettings(t *testing.T) {
 	for name, cfg := range map[string]Config{
-		"relative endpoint": {Endpoint: "myacct.batch.azure.com", AccountName: "a", AccountKey: testKey},
-		"no account name":   {Endpoint: "https://a.b", AccountKey: testKey},
-		"no credential":     {Endpoint: "https://a.b"},
-		"missing ca file":   {Endpoint: "https://a.b", AccountName: "a", AccountKey: testKey, CACertificateFile: "/nonexistent.pem"},
+		"ftp endpoint":    {Endpoint: "ftp://myacct.batch.azure.com", AccountName: "a", AccountKey: testKey},
+		"no account name": {Endpoint: "https://a.b", AccountKey: testKey},
+		"no credential":   {Endpoint: "https://a.b"},
+		"missing ca file": {Endpoint: "https://a.b", AccountName: "a", AccountKey: testKey, CACertificateFile: "/nonexistent.pem"},
 	} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%s: want an error", name)

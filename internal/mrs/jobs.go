@@ -165,14 +165,23 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 	if spec.Type == "" {
 		return "", fmt.Errorf("job %q: the job type is required", spec.Name)
 	}
+	if err := ctx.Err(); err != nil {
+		return "", err // nothing was sent
+	}
 	var lastErr error
+	var firstStart time.Time
 	for attempt := 1; attempt <= submitAttempts; attempt++ {
 		if attempt > 1 {
 			if err := sleep(ctx, c.backoff(attempt-1)); err != nil {
-				return "", fmt.Errorf("MRS %s %q: %w (last error: %v)", opSubmit, spec.Name, err, lastErr)
+				// An earlier attempt was ambiguous and its job was not found: a refused
+				// attempt leaves nothing, so only a look-up can tell.
+				return "", &OutcomeUnknownError{Since: firstStart, Err: fmt.Errorf("MRS %s %q: %w (last error: %v)", opSubmit, spec.Name, err, lastErr)}
 			}
 		}
 		started := c.now()
+		if attempt == 1 {
+			firstStart = started
+		}
 		id, err := c.submitOnce(ctx, clusterID, spec)
 		if err == nil || id != "" {
 			return id, err
@@ -186,7 +195,7 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 		case !ambiguousSubmitFailure(err):
 			return "", err
 		case ctx.Err() != nil:
-			return "", fmt.Errorf("%w; the job may have been submitted: look for jobs named %q on cluster %s", err, spec.Name, clusterID)
+			return "", &OutcomeUnknownError{Since: firstStart, Err: err}
 		}
 		tflog.Debug(ctx, "MRS job submission failed ambiguously; looking the job up by name", map[string]any{
 			"job_name": spec.Name, "attempt": attempt, "error": err.Error(),
@@ -200,8 +209,7 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 			return err
 		})
 		if lookupErr != nil {
-			return "", fmt.Errorf("%w; looking the job up afterwards failed too (%v): the job may have been submitted: look for jobs named %q on cluster %s",
-				err, lookupErr, spec.Name, clusterID)
+			return "", &OutcomeUnknownError{Since: firstStart, Err: fmt.Errorf("%w; looking the job up afterwards failed too: %v", err, lookupErr)}
 		}
 		if found != "" {
 			tflog.Debug(ctx, "found the MRS job of an ambiguous submission", map[string]any{"job_name": spec.Name, "job_id": found})
@@ -209,6 +217,31 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 		}
 	}
 	return "", fmt.Errorf("MRS %s %q: gave up after %d attempts: %w", opSubmit, spec.Name, submitAttempts, lastErr)
+}
+
+// OutcomeUnknownError is a submission whose outcome is unknown: the request may have reached
+// the service (the answer was lost, or the caller gave up waiting for it), and the job may
+// exist. FindSubmitted, given the same spec and Since, finds it later.
+type OutcomeUnknownError struct {
+	// Since is when the first attempt started.
+	Since time.Time
+	Err   error
+}
+
+func (e *OutcomeUnknownError) Error() string {
+	return e.Err.Error() + "; the job may have been submitted"
+}
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+
+// FindSubmitted looks for the job of a submission whose outcome was unknown, by the rule Submit
+// applies after a lost answer (see Submit); since is OutcomeUnknownError.Since. It returns ""
+// when no such job exists.
+func (c *Client) FindSubmitted(ctx context.Context, clusterID string, spec JobSpec, since time.Time) (string, error) {
+	if err := checkCluster(clusterID); err != nil {
+		return "", err
+	}
+	return c.findSubmitted(ctx, clusterID, spec, since.Add(-submitLookupSkew))
 }
 
 // definiteSubmitRefusals are error codes, answered with HTTP 500, by which MRS says it did not

@@ -1,16 +1,17 @@
 package provider
 
 import (
-	"context"
+	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -42,11 +43,6 @@ func batchIDValidator() validator.String {
 }
 
 var (
-	constraintsAttrTypes = map[string]attr.Type{
-		"max_wall_clock_time":  durationType{},
-		"retention_time":       durationType{},
-		"max_task_retry_count": types.Int64Type,
-	}
 	failureInfoAttrTypes = map[string]attr.Type{
 		"category": types.StringType,
 		"code":     types.StringType,
@@ -448,24 +444,36 @@ func withAttributes(a, b map[string]schema.Attribute) map[string]schema.Attribut
 
 // azureBatchTaskModel holds a task's attributes; the resource adds its own settings to it.
 type azureBatchTaskModel struct {
-	ID                           types.String                `tfsdk:"id"`
-	JobID                        types.String                `tfsdk:"job_id"`
-	TaskID                       types.String                `tfsdk:"task_id"`
-	CommandLine                  types.String                `tfsdk:"command_line"`
-	DisplayName                  types.String                `tfsdk:"display_name"`
-	Environment                  map[string]types.String     `tfsdk:"environment"`
-	AffinityID                   types.String                `tfsdk:"affinity_id"`
-	ResourceFiles                []resourceFileModel         `tfsdk:"resource_files"`
-	OutputFiles                  []outputFileModel           `tfsdk:"output_files"`
-	Constraints                  types.Object                `tfsdk:"constraints"`
-	RequiredSlots                types.Int64                 `tfsdk:"required_slots"`
-	UserIdentity                 *userIdentityModel          `tfsdk:"user_identity"`
-	TaskDependencies             *taskDependenciesModel      `tfsdk:"task_dependencies"`
-	ContainerSettings            *containerSettingsModel     `tfsdk:"container_settings"`
-	MultiInstanceSettings        *multiInstanceSettingsModel `tfsdk:"multi_instance_settings"`
-	ApplicationPackageReferences []applicationPackageModel   `tfsdk:"application_package_references"`
-	ExitConditions               *exitConditionsModel        `tfsdk:"exit_conditions"`
+	ID     types.String `tfsdk:"id"`
+	JobID  types.String `tfsdk:"job_id"`
+	TaskID types.String `tfsdk:"task_id"`
+	taskSpecModel
+	taskStatusModel
+}
 
+// taskSpecModel is the definition of a task: what Add Task sends, without the ids, so that a
+// task held inside another object (a map of tasks keyed by id) can share it. Collections and
+// nested objects are framework values, which may be unknown at plan time; they become Go
+// structs only where they are known (expandTaskSpec, at apply).
+type taskSpecModel struct {
+	CommandLine                  types.String `tfsdk:"command_line"`
+	DisplayName                  types.String `tfsdk:"display_name"`
+	Environment                  types.Map    `tfsdk:"environment"` // of string
+	AffinityID                   types.String `tfsdk:"affinity_id"`
+	ResourceFiles                types.List   `tfsdk:"resource_files"` // of resourceFileModel
+	OutputFiles                  types.List   `tfsdk:"output_files"`   // of outputFileModel
+	Constraints                  types.Object `tfsdk:"constraints"`    // constraintsModel
+	RequiredSlots                types.Int64  `tfsdk:"required_slots"`
+	UserIdentity                 types.Object `tfsdk:"user_identity"`                  // userIdentityModel
+	TaskDependencies             types.Object `tfsdk:"task_dependencies"`              // taskDependenciesModel
+	ContainerSettings            types.Object `tfsdk:"container_settings"`             // containerSettingsModel
+	MultiInstanceSettings        types.Object `tfsdk:"multi_instance_settings"`        // multiInstanceSettingsModel
+	ApplicationPackageReferences types.List   `tfsdk:"application_package_references"` // of applicationPackageModel
+	ExitConditions               types.Object `tfsdk:"exit_conditions"`                // exitConditionsModel
+}
+
+// taskStatusModel is what the service reports about a task as it runs.
+type taskStatusModel struct {
 	State        types.String `tfsdk:"state"`
 	ExitCode     types.Int64  `tfsdk:"exit_code"`
 	Result       types.String `tfsdk:"result"`
@@ -473,9 +481,12 @@ type azureBatchTaskModel struct {
 	LastModified types.String `tfsdk:"last_modified"`
 	URL          types.String `tfsdk:"url"`
 	CreationTime types.String `tfsdk:"creation_time"`
-	FailureInfo  types.Object `tfsdk:"failure_info"`
-	NodeInfo     types.Object `tfsdk:"node_info"`
+	FailureInfo  types.Object `tfsdk:"failure_info"` // failureInfoAttrTypes
+	NodeInfo     types.Object `tfsdk:"node_info"`    // nodeInfoAttrTypes
 }
+
+// The nested models, each next to its attribute types. The attribute types must match the
+// schema (TestAzureBatchTaskAttrTypesMatchSchema).
 
 type resourceFileModel struct {
 	AutoStorageContainerName types.String `tfsdk:"auto_storage_container_name"`
@@ -487,19 +498,44 @@ type resourceFileModel struct {
 	IdentityReference        types.String `tfsdk:"identity_reference"`
 }
 
+var resourceFileType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"auto_storage_container_name": types.StringType,
+	"storage_container_url":       types.StringType,
+	"http_url":                    types.StringType,
+	"blob_prefix":                 types.StringType,
+	"file_path":                   types.StringType,
+	"file_mode":                   types.StringType,
+	"identity_reference":          types.StringType,
+}}
+
 type outputFileModel struct {
-	FilePattern       types.String            `tfsdk:"file_pattern"`
-	ContainerURL      types.String            `tfsdk:"container_url"`
-	Path              types.String            `tfsdk:"path"`
-	IdentityReference types.String            `tfsdk:"identity_reference"`
-	UploadHeaders     map[string]types.String `tfsdk:"upload_headers"`
-	UploadCondition   types.String            `tfsdk:"upload_condition"`
+	FilePattern       types.String `tfsdk:"file_pattern"`
+	ContainerURL      types.String `tfsdk:"container_url"`
+	Path              types.String `tfsdk:"path"`
+	IdentityReference types.String `tfsdk:"identity_reference"`
+	UploadHeaders     types.Map    `tfsdk:"upload_headers"` // of string
+	UploadCondition   types.String `tfsdk:"upload_condition"`
 }
+
+var outputFileType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"file_pattern":       types.StringType,
+	"container_url":      types.StringType,
+	"path":               types.StringType,
+	"identity_reference": types.StringType,
+	"upload_headers":     types.MapType{ElemType: types.StringType},
+	"upload_condition":   types.StringType,
+}}
 
 type constraintsModel struct {
 	MaxWallClockTime  durationValue `tfsdk:"max_wall_clock_time"`
 	RetentionTime     durationValue `tfsdk:"retention_time"`
 	MaxTaskRetryCount types.Int64   `tfsdk:"max_task_retry_count"`
+}
+
+var constraintsAttrTypes = map[string]attr.Type{
+	"max_wall_clock_time":  durationType{},
+	"retention_time":       durationType{},
+	"max_task_retry_count": types.Int64Type,
 }
 
 type userIdentityModel struct {
@@ -508,9 +544,20 @@ type userIdentityModel struct {
 	AutoUserElevationLevel types.String `tfsdk:"auto_user_elevation_level"`
 }
 
+var userIdentityAttrTypes = map[string]attr.Type{
+	"username":                  types.StringType,
+	"auto_user_scope":           types.StringType,
+	"auto_user_elevation_level": types.StringType,
+}
+
 type taskDependenciesModel struct {
-	TaskIDs      []types.String     `tfsdk:"task_ids"`
-	TaskIDRanges []taskIDRangeModel `tfsdk:"task_id_ranges"`
+	TaskIDs      types.List `tfsdk:"task_ids"`       // of string
+	TaskIDRanges types.List `tfsdk:"task_id_ranges"` // of taskIDRangeModel
+}
+
+var taskDependenciesAttrTypes = map[string]attr.Type{
+	"task_ids":       types.ListType{ElemType: types.StringType},
+	"task_id_ranges": types.ListType{ElemType: taskIDRangeType},
 }
 
 type taskIDRangeModel struct {
@@ -518,12 +565,22 @@ type taskIDRangeModel struct {
 	End   types.Int64 `tfsdk:"end"`
 }
 
+var taskIDRangeType = types.ObjectType{AttrTypes: map[string]attr.Type{"start": types.Int64Type, "end": types.Int64Type}}
+
 type containerSettingsModel struct {
-	ImageName           types.String            `tfsdk:"image_name"`
-	ContainerRunOptions types.String            `tfsdk:"container_run_options"`
-	WorkingDirectory    types.String            `tfsdk:"working_directory"`
-	Registry            *containerRegistryModel `tfsdk:"registry"`
-	HostBatchBindMounts []bindMountModel        `tfsdk:"host_batch_bind_mounts"`
+	ImageName           types.String `tfsdk:"image_name"`
+	ContainerRunOptions types.String `tfsdk:"container_run_options"`
+	WorkingDirectory    types.String `tfsdk:"working_directory"`
+	Registry            types.Object `tfsdk:"registry"`               // containerRegistryModel
+	HostBatchBindMounts types.List   `tfsdk:"host_batch_bind_mounts"` // of bindMountModel
+}
+
+var containerSettingsAttrTypes = map[string]attr.Type{
+	"image_name":             types.StringType,
+	"container_run_options":  types.StringType,
+	"working_directory":      types.StringType,
+	"registry":               types.ObjectType{AttrTypes: containerRegistryAttrTypes},
+	"host_batch_bind_mounts": types.ListType{ElemType: bindMountType},
 }
 
 type containerRegistryModel struct {
@@ -533,15 +590,30 @@ type containerRegistryModel struct {
 	IdentityReference types.String `tfsdk:"identity_reference"`
 }
 
+var containerRegistryAttrTypes = map[string]attr.Type{
+	"registry_server":    types.StringType,
+	"username":           types.StringType,
+	"password":           types.StringType,
+	"identity_reference": types.StringType,
+}
+
 type bindMountModel struct {
 	Source     types.String `tfsdk:"source"`
 	IsReadOnly types.Bool   `tfsdk:"is_read_only"`
 }
 
+var bindMountType = types.ObjectType{AttrTypes: map[string]attr.Type{"source": types.StringType, "is_read_only": types.BoolType}}
+
 type multiInstanceSettingsModel struct {
-	NumberOfInstances       types.Int64         `tfsdk:"number_of_instances"`
-	CoordinationCommandLine types.String        `tfsdk:"coordination_command_line"`
-	CommonResourceFiles     []resourceFileModel `tfsdk:"common_resource_files"`
+	NumberOfInstances       types.Int64  `tfsdk:"number_of_instances"`
+	CoordinationCommandLine types.String `tfsdk:"coordination_command_line"`
+	CommonResourceFiles     types.List   `tfsdk:"common_resource_files"` // of resourceFileModel
+}
+
+var multiInstanceSettingsAttrTypes = map[string]attr.Type{
+	"number_of_instances":       types.Int64Type,
+	"coordination_command_line": types.StringType,
+	"common_resource_files":     types.ListType{ElemType: resourceFileType},
 }
 
 type applicationPackageModel struct {
@@ -549,12 +621,22 @@ type applicationPackageModel struct {
 	Version       types.String `tfsdk:"version"`
 }
 
+var applicationPackageType = types.ObjectType{AttrTypes: map[string]attr.Type{"application_id": types.StringType, "version": types.StringType}}
+
 type exitConditionsModel struct {
-	ExitCodes          []exitCodeModel      `tfsdk:"exit_codes"`
-	ExitCodeRanges     []exitCodeRangeModel `tfsdk:"exit_code_ranges"`
-	PreProcessingError *exitOptionsModel    `tfsdk:"pre_processing_error"`
-	FileUploadError    *exitOptionsModel    `tfsdk:"file_upload_error"`
-	Default            *exitOptionsModel    `tfsdk:"default"`
+	ExitCodes          types.List   `tfsdk:"exit_codes"`           // of exitCodeModel
+	ExitCodeRanges     types.List   `tfsdk:"exit_code_ranges"`     // of exitCodeRangeModel
+	PreProcessingError types.Object `tfsdk:"pre_processing_error"` // exitOptionsModel
+	FileUploadError    types.Object `tfsdk:"file_upload_error"`    // exitOptionsModel
+	Default            types.Object `tfsdk:"default"`              // exitOptionsModel
+}
+
+var exitConditionsAttrTypes = map[string]attr.Type{
+	"exit_codes":           types.ListType{ElemType: exitCodeType},
+	"exit_code_ranges":     types.ListType{ElemType: exitCodeRangeType},
+	"pre_processing_error": exitOptionsType,
+	"file_upload_error":    exitOptionsType,
+	"default":              exitOptionsType,
 }
 
 type exitCodeModel struct {
@@ -563,6 +645,10 @@ type exitCodeModel struct {
 	DependencyAction types.String `tfsdk:"dependency_action"`
 }
 
+var exitCodeType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"code": types.Int64Type, "job_action": types.StringType, "dependency_action": types.StringType,
+}}
+
 type exitCodeRangeModel struct {
 	Start            types.Int64  `tfsdk:"start"`
 	End              types.Int64  `tfsdk:"end"`
@@ -570,33 +656,146 @@ type exitCodeRangeModel struct {
 	DependencyAction types.String `tfsdk:"dependency_action"`
 }
 
+var exitCodeRangeType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"start": types.Int64Type, "end": types.Int64Type, "job_action": types.StringType, "dependency_action": types.StringType,
+}}
+
 type exitOptionsModel struct {
 	JobAction        types.String `tfsdk:"job_action"`
 	DependencyAction types.String `tfsdk:"dependency_action"`
 }
 
+var exitOptionsType = types.ObjectType{AttrTypes: map[string]attr.Type{"job_action": types.StringType, "dependency_action": types.StringType}}
+
+// objectAs converts a known object to its model; a null one gives nil. So does an unknown
+// one: at apply only an Optional+Computed object can still be unknown, and its values are then
+// left to the service.
+func objectAs[T any](obj types.Object, diags *diag.Diagnostics) *T {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	out := new(T)
+	setFields(obj.Attributes(), reflect.ValueOf(out).Elem(), diags)
+	return out
+}
+
+// listAs converts a known list to its elements, values (strings) or models: nil for a null
+// list, an empty slice for an empty one (the service tells "none" from "unset" for some
+// lists).
+func listAs[T any](l types.List, diags *diag.Diagnostics) []T {
+	if l.IsNull() || l.IsUnknown() {
+		return nil
+	}
+	elems := l.Elements()
+	out := make([]T, 0, len(elems))
+	for _, e := range elems {
+		if v, ok := e.(T); ok {
+			out = append(out, v)
+			continue
+		}
+		obj, ok := e.(types.Object)
+		if !ok {
+			diags.AddError("Unexpected list element", fmt.Sprintf("A list element is %T. This is a bug in the provider.", e))
+			return nil
+		}
+		var m T
+		setFields(obj.Attributes(), reflect.ValueOf(&m).Elem(), diags)
+		out = append(out, m)
+	}
+	return out
+}
+
+// setFields copies an object's attributes into the tfsdk-tagged fields of a model. The values
+// already have the fields' types (the attribute types match the schema), so this skips the
+// framework's conversion through Terraform values (obj.As), which costs over ten times more:
+// the task-set resource expands thousands of tasks.
+func setFields(attrs map[string]attr.Value, model reflect.Value, diags *diag.Diagnostics) {
+	for _, f := range modelFields(model.Type()) {
+		v := reflect.ValueOf(attrs[f.name])
+		field := model.Field(f.index)
+		if !v.IsValid() || !v.Type().AssignableTo(field.Type()) {
+			diags.AddError("Unexpected attribute value", fmt.Sprintf("Attribute %q is %T where the model has %s. This is a bug in the provider.", f.name, attrs[f.name], field.Type()))
+			return
+		}
+		field.Set(v)
+	}
+}
+
+type modelField struct {
+	name  string
+	index int
+}
+
+var modelFieldCache sync.Map // reflect.Type -> []modelField
+
+func modelFields(t reflect.Type) []modelField {
+	if f, ok := modelFieldCache.Load(t); ok {
+		fields, _ := f.([]modelField)
+		return fields
+	}
+	var fields []modelField
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("tfsdk"); name != "" && name != "-" {
+			fields = append(fields, modelField{name: name, index: i})
+		}
+	}
+	modelFieldCache.Store(t, fields)
+	return fields
+}
+
+// attrOf returns an attribute of a known object (nil when the object is null or unknown),
+// reading flattened state without converting the whole object.
+func attrOf(obj types.Object, name string) attr.Value {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	return obj.Attributes()[name]
+}
+
+// isNullAttr reports whether the attribute is null or absent (its object is null).
+func isNullAttr(obj types.Object, name string) bool {
+	v := attrOf(obj, name)
+	return v == nil || v.IsNull()
+}
+
+// stringOf returns the value of a string element, nil when it is null or unknown.
+func stringOf(v attr.Value) *string {
+	s, ok := v.(types.String)
+	if !ok {
+		return nil
+	}
+	return stringPtr(s)
+}
+
 // expandTask builds the Add Task body from the planned model.
-func expandTask(ctx context.Context, m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+func expandTask(m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+	return expandTaskSpec(m.TaskID.ValueString(), &m.taskSpecModel)
+}
+
+// expandTaskSpec builds the Add Task body of the task taskID. The spec must be known, as it is
+// at apply.
+func expandTaskSpec(taskID string, s *taskSpecModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	t := azbatch.CreateTaskContent{
-		ID:                    stringPtr(m.TaskID),
-		CommandLine:           stringPtr(m.CommandLine),
-		DisplayName:           stringPtr(m.DisplayName),
-		RequiredSlots:         int32Ptr(m.RequiredSlots),
-		ResourceFiles:         expandResourceFiles(m.ResourceFiles),
-		UserIdentity:          expandUserIdentity(m.UserIdentity),
-		DependsOn:             expandTaskDependencies(m.TaskDependencies),
-		ContainerSettings:     expandContainerSettings(m.ContainerSettings),
-		MultiInstanceSettings: expandMultiInstance(m.MultiInstanceSettings),
-		ExitConditions:        expandExitConditions(m.ExitConditions),
+		ID:                    to.Ptr(taskID),
+		CommandLine:           stringPtr(s.CommandLine),
+		DisplayName:           stringPtr(s.DisplayName),
+		RequiredSlots:         int32Ptr(s.RequiredSlots),
+		ResourceFiles:         expandResourceFiles(s.ResourceFiles, &diags),
+		UserIdentity:          expandUserIdentity(objectAs[userIdentityModel](s.UserIdentity, &diags)),
+		DependsOn:             expandTaskDependencies(objectAs[taskDependenciesModel](s.TaskDependencies, &diags), &diags),
+		ContainerSettings:     expandContainerSettings(objectAs[containerSettingsModel](s.ContainerSettings, &diags), &diags),
+		MultiInstanceSettings: expandMultiInstance(objectAs[multiInstanceSettingsModel](s.MultiInstanceSettings, &diags), &diags),
+		ExitConditions:        expandExitConditions(objectAs[exitConditionsModel](s.ExitConditions, &diags), &diags),
 	}
-	if !m.AffinityID.IsNull() {
-		t.AffinityInfo = &azbatch.AffinityInfo{AffinityID: stringPtr(m.AffinityID)}
+	if !s.AffinityID.IsNull() {
+		t.AffinityInfo = &azbatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
 	}
-	for _, name := range sortedMapKeys(m.Environment) {
-		t.EnvironmentSettings = append(t.EnvironmentSettings, azbatch.EnvironmentSetting{Name: to.Ptr(name), Value: stringPtr(m.Environment[name])})
+	env := s.Environment.Elements()
+	for _, name := range sortedMapKeys(env) {
+		t.EnvironmentSettings = append(t.EnvironmentSettings, azbatch.EnvironmentSetting{Name: to.Ptr(name), Value: stringOf(env[name])})
 	}
-	for _, o := range m.OutputFiles {
+	for _, o := range listAs[outputFileModel](s.OutputFiles, &diags) {
 		dest := &azbatch.OutputFileBlobContainerDestination{
 			ContainerURL: stringPtr(o.ContainerURL),
 			Path:         stringPtr(o.Path),
@@ -604,8 +803,9 @@ func expandTask(ctx context.Context, m *azureBatchTaskModel) (azbatch.CreateTask
 		if !o.IdentityReference.IsNull() {
 			dest.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(o.IdentityReference)}
 		}
-		for _, name := range sortedMapKeys(o.UploadHeaders) {
-			dest.UploadHeaders = append(dest.UploadHeaders, azbatch.HTTPHeader{Name: to.Ptr(name), Value: stringPtr(o.UploadHeaders[name])})
+		headers := o.UploadHeaders.Elements()
+		for _, name := range sortedMapKeys(headers) {
+			dest.UploadHeaders = append(dest.UploadHeaders, azbatch.HTTPHeader{Name: to.Ptr(name), Value: stringOf(headers[name])})
 		}
 		t.OutputFiles = append(t.OutputFiles, azbatch.OutputFile{
 			FilePattern:   stringPtr(o.FilePattern),
@@ -613,13 +813,13 @@ func expandTask(ctx context.Context, m *azureBatchTaskModel) (azbatch.CreateTask
 			UploadOptions: &azbatch.OutputFileUploadConfig{UploadCondition: enumPtr[azbatch.OutputFileUploadCondition](o.UploadCondition)},
 		})
 	}
-	for _, a := range m.ApplicationPackageReferences {
+	for _, a := range listAs[applicationPackageModel](s.ApplicationPackageReferences, &diags) {
 		t.ApplicationPackageReferences = append(t.ApplicationPackageReferences, azbatch.ApplicationPackageReference{
 			ApplicationID: stringPtr(a.ApplicationID), Version: stringPtr(a.Version),
 		})
 	}
-	if !m.Constraints.IsNull() && !m.Constraints.IsUnknown() {
-		c, d := expandConstraints(ctx, m.Constraints)
+	if !s.Constraints.IsNull() && !s.Constraints.IsUnknown() {
+		c, d := expandConstraints(s.Constraints)
 		diags.Append(d...)
 		t.Constraints = c
 	}
@@ -627,10 +827,10 @@ func expandTask(ctx context.Context, m *azureBatchTaskModel) (azbatch.CreateTask
 }
 
 // expandConstraints converts the known constraint values; unknown ones are left to the service.
-func expandConstraints(ctx context.Context, obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
-	var c constraintsModel
-	diags := obj.As(ctx, &c, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: true})
-	if diags.HasError() {
+func expandConstraints(obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := objectAs[constraintsModel](obj, &diags)
+	if c == nil || diags.HasError() {
 		return nil, diags
 	}
 	return &azbatch.TaskConstraints{
@@ -640,9 +840,9 @@ func expandConstraints(ctx context.Context, obj types.Object) (*azbatch.TaskCons
 	}, diags
 }
 
-func expandResourceFiles(files []resourceFileModel) []azbatch.ResourceFile {
+func expandResourceFiles(l types.List, diags *diag.Diagnostics) []azbatch.ResourceFile {
 	var out []azbatch.ResourceFile
-	for _, f := range files {
+	for _, f := range listAs[resourceFileModel](l, diags) {
 		rf := azbatch.ResourceFile{
 			AutoStorageContainerName: stringPtr(f.AutoStorageContainerName),
 			StorageContainerURL:      stringPtr(f.StorageContainerURL),
@@ -673,24 +873,24 @@ func expandUserIdentity(u *userIdentityModel) *azbatch.UserIdentity {
 	return id
 }
 
-func expandTaskDependencies(d *taskDependenciesModel) *azbatch.TaskDependencies {
+func expandTaskDependencies(d *taskDependenciesModel, diags *diag.Diagnostics) *azbatch.TaskDependencies {
 	if d == nil {
 		return nil
 	}
 	out := &azbatch.TaskDependencies{}
-	if d.TaskIDs != nil {
-		out.TaskIDs = []string{}
-		for _, id := range d.TaskIDs {
+	if ids := listAs[types.String](d.TaskIDs, diags); ids != nil {
+		out.TaskIDs = make([]string, 0, len(ids))
+		for _, id := range ids {
 			out.TaskIDs = append(out.TaskIDs, id.ValueString())
 		}
 	}
-	for _, r := range d.TaskIDRanges {
+	for _, r := range listAs[taskIDRangeModel](d.TaskIDRanges, diags) {
 		out.TaskIDRanges = append(out.TaskIDRanges, azbatch.TaskIDRange{Start: int32Ptr(r.Start), End: int32Ptr(r.End)})
 	}
 	return out
 }
 
-func expandContainerSettings(c *containerSettingsModel) *azbatch.TaskContainerSettings {
+func expandContainerSettings(c *containerSettingsModel, diags *diag.Diagnostics) *azbatch.TaskContainerSettings {
 	if c == nil {
 		return nil
 	}
@@ -699,7 +899,7 @@ func expandContainerSettings(c *containerSettingsModel) *azbatch.TaskContainerSe
 		ContainerRunOptions: stringPtr(c.ContainerRunOptions),
 		WorkingDirectory:    enumPtr[azbatch.ContainerWorkingDirectory](c.WorkingDirectory),
 	}
-	if r := c.Registry; r != nil {
+	if r := objectAs[containerRegistryModel](c.Registry, diags); r != nil {
 		out.Registry = &azbatch.ContainerRegistryReference{
 			RegistryServer: stringPtr(r.RegistryServer),
 			Username:       stringPtr(r.Username),
@@ -709,9 +909,9 @@ func expandContainerSettings(c *containerSettingsModel) *azbatch.TaskContainerSe
 			out.Registry.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(r.IdentityReference)}
 		}
 	}
-	if c.HostBatchBindMounts != nil {
-		out.ContainerHostBatchBindMounts = []azbatch.ContainerHostBindMountEntry{}
-		for _, b := range c.HostBatchBindMounts {
+	if mounts := listAs[bindMountModel](c.HostBatchBindMounts, diags); mounts != nil {
+		out.ContainerHostBatchBindMounts = make([]azbatch.ContainerHostBindMountEntry, 0, len(mounts))
+		for _, b := range mounts {
 			out.ContainerHostBatchBindMounts = append(out.ContainerHostBatchBindMounts, azbatch.ContainerHostBindMountEntry{
 				Source: enumPtr[azbatch.ContainerHostDataPath](b.Source), IsReadOnly: b.IsReadOnly.ValueBoolPointer(),
 			})
@@ -720,14 +920,14 @@ func expandContainerSettings(c *containerSettingsModel) *azbatch.TaskContainerSe
 	return out
 }
 
-func expandMultiInstance(m *multiInstanceSettingsModel) *azbatch.MultiInstanceSettings {
+func expandMultiInstance(m *multiInstanceSettingsModel, diags *diag.Diagnostics) *azbatch.MultiInstanceSettings {
 	if m == nil {
 		return nil
 	}
 	return &azbatch.MultiInstanceSettings{
 		NumberOfInstances:       int32Ptr(m.NumberOfInstances),
 		CoordinationCommandLine: stringPtr(m.CoordinationCommandLine),
-		CommonResourceFiles:     expandResourceFiles(m.CommonResourceFiles),
+		CommonResourceFiles:     expandResourceFiles(m.CommonResourceFiles, diags),
 	}
 }
 
@@ -741,22 +941,22 @@ func expandExitOptions(o *exitOptionsModel) *azbatch.ExitOptions {
 	}
 }
 
-func expandExitConditions(e *exitConditionsModel) *azbatch.ExitConditions {
+func expandExitConditions(e *exitConditionsModel, diags *diag.Diagnostics) *azbatch.ExitConditions {
 	if e == nil {
 		return nil
 	}
 	out := &azbatch.ExitConditions{
-		PreProcessingError: expandExitOptions(e.PreProcessingError),
-		FileUploadError:    expandExitOptions(e.FileUploadError),
-		Default:            expandExitOptions(e.Default),
+		PreProcessingError: expandExitOptions(objectAs[exitOptionsModel](e.PreProcessingError, diags)),
+		FileUploadError:    expandExitOptions(objectAs[exitOptionsModel](e.FileUploadError, diags)),
+		Default:            expandExitOptions(objectAs[exitOptionsModel](e.Default, diags)),
 	}
-	for _, c := range e.ExitCodes {
+	for _, c := range listAs[exitCodeModel](e.ExitCodes, diags) {
 		out.ExitCodes = append(out.ExitCodes, azbatch.ExitCodeMapping{
 			Code:        int32Ptr(c.Code),
 			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: c.JobAction, DependencyAction: c.DependencyAction}),
 		})
 	}
-	for _, r := range e.ExitCodeRanges {
+	for _, r := range listAs[exitCodeRangeModel](e.ExitCodeRanges, diags) {
 		out.ExitCodeRanges = append(out.ExitCodeRanges, azbatch.ExitCodeRangeMapping{
 			Start: int32Ptr(r.Start), End: int32Ptr(r.End),
 			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: r.JobAction, DependencyAction: r.DependencyAction}),
@@ -769,25 +969,15 @@ func expandExitConditions(e *exitConditionsModel) *azbatch.ExitConditions {
 // for (nil for the data source): where the configuration left an attribute unset and the
 // service reports its documented default, the attribute stays unset, so defaults cause no
 // diff; values the service never returns (the registry password) are kept from prior.
-func flattenTask(ctx context.Context, t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
+func flattenTask(t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	showDefaults := prior == nil
 	if prior == nil {
 		prior = &azureBatchTaskModel{}
 	}
 	m := azureBatchTaskModel{
-		ID:           types.StringValue(jobID + "/" + deref(t.ID)),
-		JobID:        types.StringValue(jobID),
-		TaskID:       types.StringPointerValue(t.ID),
-		CommandLine:  types.StringPointerValue(t.CommandLine),
-		DisplayName:  types.StringPointerValue(t.DisplayName),
-		URL:          types.StringPointerValue(t.URL),
-		CreationTime: timeValue(t.CreationTime),
-		LastModified: timeValue(t.LastModified),
-		ETag:         types.StringValue(string(deref(t.ETag))),
-		State:        types.StringValue(string(deref(t.State))),
-		ExitCode:     types.Int64Null(),
-		Result:       types.StringNull(),
+		JobID:  types.StringValue(jobID),
+		TaskID: types.StringPointerValue(t.ID),
 	}
 	// Keep the configured case of the ids: the service compares them without regard to case.
 	if strings.EqualFold(prior.TaskID.ValueString(), m.TaskID.ValueString()) && !prior.TaskID.IsNull() {
@@ -797,230 +987,325 @@ func flattenTask(ctx context.Context, t *azbatch.Task, jobID string, prior *azur
 		m.JobID = prior.JobID
 	}
 	m.ID = types.StringValue(m.JobID.ValueString() + "/" + m.TaskID.ValueString())
+	m.taskSpecModel = flattenTaskSpec(t, &prior.taskSpecModel, showDefaults, &diags)
+	m.taskStatusModel = flattenTaskStatus(t, &diags)
+	return m, diags
+}
 
+// flattenTaskSpec reads a task's definition back; prior and showDefaults as for flattenTask.
+func flattenTaskSpec(t *azbatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
+	s := taskSpecModel{
+		CommandLine:                  types.StringPointerValue(t.CommandLine),
+		DisplayName:                  types.StringPointerValue(t.DisplayName),
+		Environment:                  types.MapNull(types.StringType),
+		AffinityID:                   types.StringNull(),
+		ResourceFiles:                flattenResourceFiles(t.ResourceFiles, diags),
+		OutputFiles:                  types.ListNull(outputFileType),
+		RequiredSlots:                int64Value(t.RequiredSlots),
+		ApplicationPackageReferences: types.ListNull(applicationPackageType),
+	}
 	if len(t.EnvironmentSettings) > 0 {
-		m.Environment = map[string]types.String{}
+		env := make(map[string]attr.Value, len(t.EnvironmentSettings))
 		for _, e := range t.EnvironmentSettings {
-			m.Environment[deref(e.Name)] = types.StringValue(deref(e.Value))
+			env[deref(e.Name)] = types.StringValue(deref(e.Value))
 		}
+		s.Environment = mapValue(types.StringType, env, diags)
 	}
 	if t.AffinityInfo != nil {
-		m.AffinityID = types.StringPointerValue(t.AffinityInfo.AffinityID)
+		s.AffinityID = types.StringPointerValue(t.AffinityInfo.AffinityID)
 	}
-	m.ResourceFiles = flattenResourceFiles(t.ResourceFiles)
-	for _, o := range t.OutputFiles {
-		of := outputFileModel{FilePattern: types.StringPointerValue(o.FilePattern)}
-		if o.Destination != nil && o.Destination.Container != nil {
-			c := o.Destination.Container
-			of.ContainerURL = types.StringPointerValue(c.ContainerURL)
-			of.Path = types.StringPointerValue(c.Path)
-			of.IdentityReference = identityValue(c.IdentityReference)
-			if len(c.UploadHeaders) > 0 {
-				of.UploadHeaders = map[string]types.String{}
-				for _, h := range c.UploadHeaders {
-					of.UploadHeaders[deref(h.Name)] = types.StringValue(deref(h.Value))
+	if len(t.OutputFiles) > 0 {
+		files := make([]attr.Value, 0, len(t.OutputFiles))
+		for _, o := range t.OutputFiles {
+			values := map[string]attr.Value{
+				"file_pattern":       types.StringPointerValue(o.FilePattern),
+				"container_url":      types.StringNull(),
+				"path":               types.StringNull(),
+				"identity_reference": types.StringNull(),
+				"upload_headers":     types.MapNull(types.StringType),
+				"upload_condition":   types.StringNull(),
+			}
+			if o.Destination != nil && o.Destination.Container != nil {
+				c := o.Destination.Container
+				values["container_url"] = types.StringPointerValue(c.ContainerURL)
+				values["path"] = types.StringPointerValue(c.Path)
+				values["identity_reference"] = identityValue(c.IdentityReference)
+				if len(c.UploadHeaders) > 0 {
+					headers := make(map[string]attr.Value, len(c.UploadHeaders))
+					for _, h := range c.UploadHeaders {
+						headers[deref(h.Name)] = types.StringValue(deref(h.Value))
+					}
+					values["upload_headers"] = mapValue(types.StringType, headers, diags)
 				}
 			}
+			if o.UploadOptions != nil {
+				values["upload_condition"] = enumValue(o.UploadOptions.UploadCondition)
+			}
+			files = append(files, objectValue(outputFileType, values, diags))
 		}
-		if o.UploadOptions != nil {
-			of.UploadCondition = enumValue(o.UploadOptions.UploadCondition)
-		}
-		m.OutputFiles = append(m.OutputFiles, of)
+		s.OutputFiles = listValue(outputFileType, files, diags)
 	}
-	for _, a := range t.ApplicationPackageReferences {
-		m.ApplicationPackageReferences = append(m.ApplicationPackageReferences, applicationPackageModel{
-			ApplicationID: types.StringPointerValue(a.ApplicationID), Version: types.StringPointerValue(a.Version),
-		})
+	if len(t.ApplicationPackageReferences) > 0 {
+		refs := make([]attr.Value, 0, len(t.ApplicationPackageReferences))
+		for _, a := range t.ApplicationPackageReferences {
+			refs = append(refs, objectValue(applicationPackageType, map[string]attr.Value{
+				"application_id": types.StringPointerValue(a.ApplicationID), "version": types.StringPointerValue(a.Version),
+			}, diags))
+		}
+		s.ApplicationPackageReferences = listValue(applicationPackageType, refs, diags)
 	}
 
-	constraints := constraintsModel{MaxWallClockTime: durationNull(), RetentionTime: durationNull(), MaxTaskRetryCount: types.Int64Null()}
+	constraints := map[string]attr.Value{"max_wall_clock_time": durationNull(), "retention_time": durationNull(), "max_task_retry_count": types.Int64Null()}
 	if c := t.Constraints; c != nil {
-		constraints = constraintsModel{
-			MaxWallClockTime:  durationFrom(c.MaxWallClockTime),
-			RetentionTime:     durationFrom(c.RetentionTime),
-			MaxTaskRetryCount: int64Value(c.MaxTaskRetryCount),
+		constraints = map[string]attr.Value{
+			"max_wall_clock_time":  durationFrom(c.MaxWallClockTime),
+			"retention_time":       durationFrom(c.RetentionTime),
+			"max_task_retry_count": int64Value(c.MaxTaskRetryCount),
 		}
 	}
-	var d diag.Diagnostics
-	m.Constraints, d = types.ObjectValueFrom(ctx, constraintsAttrTypes, constraints)
-	diags.Append(d...)
+	s.Constraints = objectValue(types.ObjectType{AttrTypes: constraintsAttrTypes}, constraints, diags)
 
-	m.RequiredSlots = int64Value(t.RequiredSlots)
 	if !showDefaults && prior.RequiredSlots.IsNull() && deref(t.RequiredSlots) == 1 {
-		m.RequiredSlots = types.Int64Null()
+		s.RequiredSlots = types.Int64Null()
 	}
-	m.UserIdentity = flattenUserIdentity(t.UserIdentity, prior.UserIdentity, showDefaults)
-	m.TaskDependencies = flattenTaskDependencies(t.DependsOn)
-	m.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings)
+	s.UserIdentity = flattenUserIdentity(t.UserIdentity, prior.UserIdentity, showDefaults, diags)
+	s.TaskDependencies = flattenTaskDependencies(t.DependsOn, diags)
+	s.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings, diags)
+	s.MultiInstanceSettings = types.ObjectNull(multiInstanceSettingsAttrTypes)
 	if mi := t.MultiInstanceSettings; mi != nil {
-		m.MultiInstanceSettings = &multiInstanceSettingsModel{
-			NumberOfInstances:       int64Value(mi.NumberOfInstances),
-			CoordinationCommandLine: types.StringPointerValue(mi.CoordinationCommandLine),
-			CommonResourceFiles:     flattenResourceFiles(mi.CommonResourceFiles),
-		}
+		s.MultiInstanceSettings = objectValue(types.ObjectType{AttrTypes: multiInstanceSettingsAttrTypes}, map[string]attr.Value{
+			"number_of_instances":       int64Value(mi.NumberOfInstances),
+			"coordination_command_line": types.StringPointerValue(mi.CoordinationCommandLine),
+			"common_resource_files":     flattenResourceFiles(mi.CommonResourceFiles, diags),
+		}, diags)
 	}
-	m.ExitConditions = flattenExitConditions(t.ExitConditions)
+	s.ExitConditions = flattenExitConditions(t.ExitConditions, diags)
+	return s
+}
 
-	failure := types.ObjectNull(failureInfoAttrTypes)
+// flattenTaskStatus reads what the service reports about a task as it runs.
+func flattenTaskStatus(t *azbatch.Task, diags *diag.Diagnostics) taskStatusModel {
+	st := taskStatusModel{
+		URL:          types.StringPointerValue(t.URL),
+		CreationTime: timeValue(t.CreationTime),
+		LastModified: timeValue(t.LastModified),
+		ETag:         types.StringValue(string(deref(t.ETag))),
+		State:        types.StringValue(string(deref(t.State))),
+		ExitCode:     types.Int64Null(),
+		Result:       types.StringNull(),
+		FailureInfo:  types.ObjectNull(failureInfoAttrTypes),
+		NodeInfo:     types.ObjectNull(nodeInfoAttrTypes),
+	}
 	if ei := t.ExecutionInfo; ei != nil {
-		m.ExitCode = int64Value(ei.ExitCode)
-		m.Result = enumValue(ei.Result)
+		st.ExitCode = int64Value(ei.ExitCode)
+		st.Result = enumValue(ei.Result)
 		if fi := ei.FailureInfo; fi != nil {
-			details := map[string]attr.Value{}
+			details := make(map[string]attr.Value, len(fi.Details))
 			for _, nv := range fi.Details {
 				details[deref(nv.Name)] = types.StringValue(deref(nv.Value))
 			}
-			failure, d = types.ObjectValue(failureInfoAttrTypes, map[string]attr.Value{
+			st.FailureInfo = objectValue(types.ObjectType{AttrTypes: failureInfoAttrTypes}, map[string]attr.Value{
 				"category": enumValue(fi.Category),
 				"code":     types.StringPointerValue(fi.Code),
 				"message":  types.StringPointerValue(fi.Message),
-				"details":  types.MapValueMust(types.StringType, details),
-			})
-			diags.Append(d...)
+				"details":  mapValue(types.StringType, details, diags),
+			}, diags)
 		}
 	}
-	m.FailureInfo = failure
-
-	node := types.ObjectNull(nodeInfoAttrTypes)
 	if n := t.NodeInfo; n != nil {
-		node, d = types.ObjectValue(nodeInfoAttrTypes, map[string]attr.Value{
+		st.NodeInfo = objectValue(types.ObjectType{AttrTypes: nodeInfoAttrTypes}, map[string]attr.Value{
 			"affinity_id":             types.StringPointerValue(n.AffinityID),
 			"node_url":                types.StringPointerValue(n.NodeURL),
 			"pool_id":                 types.StringPointerValue(n.PoolID),
 			"node_id":                 types.StringPointerValue(n.NodeID),
 			"task_root_directory":     types.StringPointerValue(n.TaskRootDirectory),
 			"task_root_directory_url": types.StringPointerValue(n.TaskRootDirectoryURL),
-		})
-		diags.Append(d...)
+		}, diags)
 	}
-	m.NodeInfo = node
-	return m, diags
+	return st
 }
 
-func flattenResourceFiles(files []azbatch.ResourceFile) []resourceFileModel {
-	var out []resourceFileModel
-	for _, f := range files {
-		out = append(out, resourceFileModel{
-			AutoStorageContainerName: types.StringPointerValue(f.AutoStorageContainerName),
-			StorageContainerURL:      types.StringPointerValue(f.StorageContainerURL),
-			HTTPURL:                  types.StringPointerValue(f.HTTPURL),
-			BlobPrefix:               types.StringPointerValue(f.BlobPrefix),
-			FilePath:                 types.StringPointerValue(f.FilePath),
-			FileMode:                 types.StringPointerValue(f.FileMode),
-			IdentityReference:        identityValue(f.IdentityReference),
-		})
+func flattenResourceFiles(files []azbatch.ResourceFile, diags *diag.Diagnostics) types.List {
+	if len(files) == 0 {
+		return types.ListNull(resourceFileType)
 	}
-	return out
+	out := make([]attr.Value, 0, len(files))
+	for _, f := range files {
+		out = append(out, objectValue(resourceFileType, map[string]attr.Value{
+			"auto_storage_container_name": types.StringPointerValue(f.AutoStorageContainerName),
+			"storage_container_url":       types.StringPointerValue(f.StorageContainerURL),
+			"http_url":                    types.StringPointerValue(f.HTTPURL),
+			"blob_prefix":                 types.StringPointerValue(f.BlobPrefix),
+			"file_path":                   types.StringPointerValue(f.FilePath),
+			"file_mode":                   types.StringPointerValue(f.FileMode),
+			"identity_reference":          identityValue(f.IdentityReference),
+		}, diags))
+	}
+	return listValue(resourceFileType, out, diags)
 }
 
 // flattenUserIdentity hides the service's default identity (the pool's non-admin auto user)
 // where the configuration did not set it.
-func flattenUserIdentity(u *azbatch.UserIdentity, prior *userIdentityModel, showDefaults bool) *userIdentityModel {
+func flattenUserIdentity(u *azbatch.UserIdentity, priorObj types.Object, showDefaults bool, diags *diag.Diagnostics) types.Object {
+	objType := types.ObjectType{AttrTypes: userIdentityAttrTypes}
 	if u == nil {
-		return nil
+		return types.ObjectNull(userIdentityAttrTypes)
 	}
-	out := &userIdentityModel{Username: types.StringPointerValue(u.Username), AutoUserScope: types.StringNull(), AutoUserElevationLevel: types.StringNull()}
+	out := userIdentityModel{Username: types.StringPointerValue(u.Username), AutoUserScope: types.StringNull(), AutoUserElevationLevel: types.StringNull()}
 	if u.AutoUser != nil {
 		out.AutoUserScope = enumValue(u.AutoUser.Scope)
 		out.AutoUserElevationLevel = enumValue(u.AutoUser.ElevationLevel)
 	}
-	if showDefaults {
-		return out
+	if !showDefaults {
+		configured := !priorObj.IsNull() && !priorObj.IsUnknown()
+		if isNullAttr(priorObj, "auto_user_scope") && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
+			out.AutoUserScope = types.StringNull()
+		}
+		if isNullAttr(priorObj, "auto_user_elevation_level") && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
+			out.AutoUserElevationLevel = types.StringNull()
+		}
+		if out.Username.IsNull() && out.AutoUserScope.IsNull() && out.AutoUserElevationLevel.IsNull() && !configured {
+			return types.ObjectNull(userIdentityAttrTypes)
+		}
 	}
-	configured := prior != nil
-	if prior == nil {
-		prior = &userIdentityModel{}
-	}
-	if prior.AutoUserScope.IsNull() && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
-		out.AutoUserScope = types.StringNull()
-	}
-	if prior.AutoUserElevationLevel.IsNull() && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
-		out.AutoUserElevationLevel = types.StringNull()
-	}
-	if out.Username.IsNull() && out.AutoUserScope.IsNull() && out.AutoUserElevationLevel.IsNull() && !configured {
-		return nil
-	}
-	return out
+	return objectValue(objType, map[string]attr.Value{
+		"username":                  out.Username,
+		"auto_user_scope":           out.AutoUserScope,
+		"auto_user_elevation_level": out.AutoUserElevationLevel,
+	}, diags)
 }
 
-func flattenTaskDependencies(d *azbatch.TaskDependencies) *taskDependenciesModel {
+func flattenTaskDependencies(d *azbatch.TaskDependencies, diags *diag.Diagnostics) types.Object {
 	if d == nil {
-		return nil
+		return types.ObjectNull(taskDependenciesAttrTypes)
 	}
-	out := &taskDependenciesModel{}
+	ids := types.ListNull(types.StringType)
 	if d.TaskIDs != nil {
-		out.TaskIDs = []types.String{}
+		elems := make([]attr.Value, 0, len(d.TaskIDs))
 		for _, id := range d.TaskIDs {
-			out.TaskIDs = append(out.TaskIDs, types.StringValue(id))
+			elems = append(elems, types.StringValue(id))
 		}
+		ids = listValue(types.StringType, elems, diags)
 	}
-	for _, r := range d.TaskIDRanges {
-		out.TaskIDRanges = append(out.TaskIDRanges, taskIDRangeModel{Start: int64Value(r.Start), End: int64Value(r.End)})
+	ranges := types.ListNull(taskIDRangeType)
+	if len(d.TaskIDRanges) > 0 {
+		elems := make([]attr.Value, 0, len(d.TaskIDRanges))
+		for _, r := range d.TaskIDRanges {
+			elems = append(elems, objectValue(taskIDRangeType, map[string]attr.Value{"start": int64Value(r.Start), "end": int64Value(r.End)}, diags))
+		}
+		ranges = listValue(taskIDRangeType, elems, diags)
 	}
-	return out
+	return objectValue(types.ObjectType{AttrTypes: taskDependenciesAttrTypes}, map[string]attr.Value{"task_ids": ids, "task_id_ranges": ranges}, diags)
 }
 
-func flattenContainerSettings(c *azbatch.TaskContainerSettings, prior *containerSettingsModel) *containerSettingsModel {
+func flattenContainerSettings(c *azbatch.TaskContainerSettings, priorObj types.Object, diags *diag.Diagnostics) types.Object {
 	if c == nil {
-		return nil
+		return types.ObjectNull(containerSettingsAttrTypes)
 	}
-	out := &containerSettingsModel{
-		ImageName:           types.StringPointerValue(c.ImageName),
-		ContainerRunOptions: types.StringPointerValue(c.ContainerRunOptions),
-		WorkingDirectory:    enumValue(c.WorkingDirectory),
-	}
+	registry := types.ObjectNull(containerRegistryAttrTypes)
 	if r := c.Registry; r != nil {
-		out.Registry = &containerRegistryModel{
-			RegistryServer:    types.StringPointerValue(r.RegistryServer),
-			Username:          types.StringPointerValue(r.Username),
-			Password:          types.StringPointerValue(r.Password),
-			IdentityReference: identityValue(r.IdentityReference),
-		}
+		password := types.StringPointerValue(r.Password)
 		// The service does not return the password; keep the configured one.
-		if r.Password == nil && prior != nil && prior.Registry != nil {
-			out.Registry.Password = prior.Registry.Password
+		if r.Password == nil {
+			if priorRegistry, ok := attrOf(priorObj, "registry").(types.Object); ok {
+				if p, ok := attrOf(priorRegistry, "password").(types.String); ok {
+					password = p
+				}
+			}
 		}
+		registry = objectValue(types.ObjectType{AttrTypes: containerRegistryAttrTypes}, map[string]attr.Value{
+			"registry_server":    types.StringPointerValue(r.RegistryServer),
+			"username":           types.StringPointerValue(r.Username),
+			"password":           password,
+			"identity_reference": identityValue(r.IdentityReference),
+		}, diags)
 	}
+	mounts := types.ListNull(bindMountType)
 	if c.ContainerHostBatchBindMounts != nil {
-		out.HostBatchBindMounts = []bindMountModel{}
+		elems := make([]attr.Value, 0, len(c.ContainerHostBatchBindMounts))
 		for _, b := range c.ContainerHostBatchBindMounts {
-			out.HostBatchBindMounts = append(out.HostBatchBindMounts, bindMountModel{Source: enumValue(b.Source), IsReadOnly: types.BoolPointerValue(b.IsReadOnly)})
+			elems = append(elems, objectValue(bindMountType, map[string]attr.Value{
+				"source": enumValue(b.Source), "is_read_only": types.BoolPointerValue(b.IsReadOnly),
+			}, diags))
 		}
+		mounts = listValue(bindMountType, elems, diags)
 	}
-	return out
+	return objectValue(types.ObjectType{AttrTypes: containerSettingsAttrTypes}, map[string]attr.Value{
+		"image_name":             types.StringPointerValue(c.ImageName),
+		"container_run_options":  types.StringPointerValue(c.ContainerRunOptions),
+		"working_directory":      enumValue(c.WorkingDirectory),
+		"registry":               registry,
+		"host_batch_bind_mounts": mounts,
+	}, diags)
 }
 
-func flattenExitOptions(o *azbatch.ExitOptions) *exitOptionsModel {
+func flattenExitOptions(o *azbatch.ExitOptions, diags *diag.Diagnostics) types.Object {
 	if o == nil {
-		return nil
+		return types.ObjectNull(exitOptionsType.AttrTypes)
 	}
-	return &exitOptionsModel{JobAction: enumValue(o.JobAction), DependencyAction: enumValue(o.DependencyAction)}
+	return objectValue(exitOptionsType, map[string]attr.Value{"job_action": enumValue(o.JobAction), "dependency_action": enumValue(o.DependencyAction)}, diags)
 }
 
-func flattenExitConditions(e *azbatch.ExitConditions) *exitConditionsModel {
+func flattenExitConditions(e *azbatch.ExitConditions, diags *diag.Diagnostics) types.Object {
 	if e == nil {
-		return nil
+		return types.ObjectNull(exitConditionsAttrTypes)
 	}
-	out := &exitConditionsModel{
-		PreProcessingError: flattenExitOptions(e.PreProcessingError),
-		FileUploadError:    flattenExitOptions(e.FileUploadError),
-		Default:            flattenExitOptions(e.Default),
-	}
-	for _, c := range e.ExitCodes {
-		o := flattenExitOptions(c.ExitOptions)
+	// An exit code without options has null actions.
+	actions := func(o *azbatch.ExitOptions) (types.String, types.String) {
 		if o == nil {
-			o = &exitOptionsModel{}
+			return types.StringNull(), types.StringNull()
 		}
-		out.ExitCodes = append(out.ExitCodes, exitCodeModel{Code: int64Value(c.Code), JobAction: o.JobAction, DependencyAction: o.DependencyAction})
+		return enumValue(o.JobAction), enumValue(o.DependencyAction)
 	}
-	for _, r := range e.ExitCodeRanges {
-		o := flattenExitOptions(r.ExitOptions)
-		if o == nil {
-			o = &exitOptionsModel{}
+	codes := types.ListNull(exitCodeType)
+	if len(e.ExitCodes) > 0 {
+		elems := make([]attr.Value, 0, len(e.ExitCodes))
+		for _, c := range e.ExitCodes {
+			job, dep := actions(c.ExitOptions)
+			elems = append(elems, objectValue(exitCodeType, map[string]attr.Value{
+				"code": int64Value(c.Code), "job_action": job, "dependency_action": dep,
+			}, diags))
 		}
-		out.ExitCodeRanges = append(out.ExitCodeRanges, exitCodeRangeModel{Start: int64Value(r.Start), End: int64Value(r.End), JobAction: o.JobAction, DependencyAction: o.DependencyAction})
+		codes = listValue(exitCodeType, elems, diags)
 	}
-	return out
+	ranges := types.ListNull(exitCodeRangeType)
+	if len(e.ExitCodeRanges) > 0 {
+		elems := make([]attr.Value, 0, len(e.ExitCodeRanges))
+		for _, r := range e.ExitCodeRanges {
+			job, dep := actions(r.ExitOptions)
+			elems = append(elems, objectValue(exitCodeRangeType, map[string]attr.Value{
+				"start": int64Value(r.Start), "end": int64Value(r.End), "job_action": job, "dependency_action": dep,
+			}, diags))
+		}
+		ranges = listValue(exitCodeRangeType, elems, diags)
+	}
+	return objectValue(types.ObjectType{AttrTypes: exitConditionsAttrTypes}, map[string]attr.Value{
+		"exit_codes":           codes,
+		"exit_code_ranges":     ranges,
+		"pre_processing_error": flattenExitOptions(e.PreProcessingError, diags),
+		"file_upload_error":    flattenExitOptions(e.FileUploadError, diags),
+		"default":              flattenExitOptions(e.Default, diags),
+	}, diags)
+}
+
+// objectValue, listValue and mapValue build framework values from values of the right types;
+// a mismatch is a bug, reported rather than panicking.
+func objectValue(t types.ObjectType, values map[string]attr.Value, diags *diag.Diagnostics) types.Object {
+	v, d := types.ObjectValue(t.AttrTypes, values)
+	diags.Append(d...)
+	return v
+}
+
+func listValue(elemType attr.Type, elems []attr.Value, diags *diag.Diagnostics) types.List {
+	v, d := types.ListValue(elemType, elems)
+	diags.Append(d...)
+	return v
+}
+
+func mapValue(elemType attr.Type, elems map[string]attr.Value, diags *diag.Diagnostics) types.Map {
+	v, d := types.MapValue(elemType, elems)
+	diags.Append(d...)
+	return v
 }
 
 func stringPtr(v types.String) *string {

@@ -74,7 +74,7 @@ func (d *azureBatchTaskDataSource) Read(ctx context.Context, req datasource.Read
 		resp.Diagnostics.AddError("Error reading Azure Batch task", describeTaskError(err, jobID, taskID))
 		return
 	}
-	m, diags := flattenTask(ctx, task, jobID, nil)
+	m, diags := flattenTask(task, jobID, nil)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

@@ -1,8 +1,13 @@
 package provider
 
 import (
+	"context"
 	"regexp"
 	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -57,5 +62,60 @@ data "batchops_azure_batch_task" "read" {
 `,
 			ExpectError: regexp.MustCompile(`(?s)Azure Batch task not found.*TaskNotFound`),
 		}},
+	})
+}
+
+// job_id and task_id known only after apply: the read is deferred to apply, and the next
+// plan, with them known, reads at plan time and is empty.
+func TestAccAzureBatchTaskDataSource_idsUnknownAtPlan(t *testing.T) {
+	e := startEmulator(t)
+	const addr = "data.batchops_azure_batch_task.read"
+	client, err := azurebatch.New(azurebatch.Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{
+		ID: to.Ptr("made-elsewhere"), CommandLine: to.Ptr("echo elsewhere"),
+		EnvironmentSettings: []azbatch.EnvironmentSetting{{Name: to.Ptr("A"), Value: to.Ptr("1")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := azureProviderConfig(e) + `
+resource "terraform_data" "ids" {
+  input = { job = "job-1", task = "made-elsewhere" }
+}
+data "batchops_azure_batch_task" "read" {
+  job_id  = terraform_data.ids.output.job
+  task_id = terraform_data.ids.output.task
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("job_id")),
+					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("task_id")),
+					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("command_line")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/made-elsewhere")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("echo elsewhere")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("environment").AtMapKey("A"), knownvalue.StringExact("1")),
+					// The data source shows the service's defaults.
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_elevation_level"), knownvalue.StringExact("nonadmin")),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+				},
+			},
+			{
+				Config:   config,
+				PlanOnly: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
 	})
 }

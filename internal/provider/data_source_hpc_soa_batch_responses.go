@@ -4,8 +4,10 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
@@ -26,14 +28,19 @@ type hpcSOABatchResponsesDataSource struct {
 }
 
 type hpcSOABatchResponsesModel struct {
-	ID             types.String       `tfsdk:"id"`
-	SessionID      types.String       `tfsdk:"session_id"`
-	BatchName      types.String       `tfsdk:"batch_name"`
-	GenericService types.Bool         `tfsdk:"generic_service"`
-	Action         types.String       `tfsdk:"action"`
-	Responses      []soaResponseModel `tfsdk:"responses"`
-	Count          types.Int64        `tfsdk:"response_count"`
-	EndReason      types.String       `tfsdk:"end_reason"`
+	ID             types.String `tfsdk:"id"`
+	SessionID      types.String `tfsdk:"session_id"`
+	BatchName      types.String `tfsdk:"batch_name"`
+	GenericService types.Bool   `tfsdk:"generic_service"`
+	Action         types.String `tfsdk:"action"`
+	Responses      types.List   `tfsdk:"responses"`
+	Count          types.Int64  `tfsdk:"response_count"`
+	EndReason      types.String `tfsdk:"end_reason"`
+}
+
+var soaResponseAttrTypes = map[string]attr.Type{
+	"action": types.StringType, "message_id": types.StringType, "user_data": types.StringType,
+	"body": types.StringType, "fault": types.StringType,
 }
 
 type soaResponseModel struct {
@@ -92,11 +99,11 @@ func (d *hpcSOABatchResponsesDataSource) Read(ctx context.Context, req datasourc
 	ctx, cancel := context.WithTimeout(ctx, hpcDataSourceTimeout)
 	defer cancel()
 	sessionID, _ := strconv.Atoi(m.SessionID.ValueString())
-	m.Responses = []soaResponseModel{}
+	responses := []soaResponseModel{}
 	eom, err := svc.client.GetResponses(ctx, sessionID, m.BatchName.ValueString(), hpcsoa.ResponseOptions{
 		Generic: m.GenericService.ValueBool(), Reset: true, Count: -1, Action: m.Action.ValueString(),
 	}, func(r hpcsoa.Response) error {
-		m.Responses = append(m.Responses, soaResponseModel{
+		responses = append(responses, soaResponseModel{
 			Action: types.StringValue(r.Action), MessageID: types.StringValue(r.RelatesTo), UserData: types.StringValue(r.UserData),
 			Body: types.StringValue(r.Body), Fault: optionalString(r.Fault),
 		})
@@ -107,8 +114,14 @@ func (d *hpcSOABatchResponsesDataSource) Read(ctx context.Context, req datasourc
 		return
 	}
 	m.ID = types.StringValue(m.SessionID.ValueString() + "/" + m.BatchName.ValueString())
-	m.Count = types.Int64Value(int64(len(m.Responses)))
+	m.Count = types.Int64Value(int64(len(responses)))
 	m.EndReason = types.StringValue(eom.Reason)
+	var diags diag.Diagnostics
+	m.Responses, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: soaResponseAttrTypes}, responses)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

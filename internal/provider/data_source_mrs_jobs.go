@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -31,34 +33,41 @@ type mrsJobsDataSource struct {
 }
 
 type mrsJobsModel struct {
-	ClusterID          types.String      `tfsdk:"cluster_id"`
-	JobName            types.String      `tfsdk:"job_name"`
-	JobID              types.String      `tfsdk:"job_id"`
-	User               types.String      `tfsdk:"user"`
-	JobType            types.String      `tfsdk:"job_type"`
-	JobState           types.String      `tfsdk:"job_state"`
-	JobResult          types.String      `tfsdk:"job_result"`
-	Queue              types.String      `tfsdk:"queue"`
-	SortBy             types.String      `tfsdk:"sort_by"`
-	SubmittedTimeBegin types.String      `tfsdk:"submitted_time_begin"`
-	SubmittedTimeEnd   types.String      `tfsdk:"submitted_time_end"`
-	Jobs               []mrsJobListModel `tfsdk:"jobs"`
+	ClusterID          types.String `tfsdk:"cluster_id"`
+	JobName            types.String `tfsdk:"job_name"`
+	JobID              types.String `tfsdk:"job_id"`
+	User               types.String `tfsdk:"user"`
+	JobType            types.String `tfsdk:"job_type"`
+	JobState           types.String `tfsdk:"job_state"`
+	JobResult          types.String `tfsdk:"job_result"`
+	Queue              types.String `tfsdk:"queue"`
+	SortBy             types.String `tfsdk:"sort_by"`
+	SubmittedTimeBegin types.String `tfsdk:"submitted_time_begin"`
+	SubmittedTimeEnd   types.String `tfsdk:"submitted_time_end"`
+	Jobs               types.List   `tfsdk:"jobs"`
+}
+
+var mrsJobListAttrTypes = map[string]attr.Type{
+	"id": types.StringType, "name": types.StringType, "type": types.StringType, "state": types.StringType,
+	"result": types.StringType, "progress": types.Float64Type, "user": types.StringType, "queue": types.StringType,
+	"arguments": types.ListType{ElemType: types.StringType}, "properties": types.MapType{ElemType: types.StringType},
+	"submitted_time": types.StringType, "started_time": types.StringType, "finished_time": types.StringType,
 }
 
 type mrsJobListModel struct {
-	ID            types.String            `tfsdk:"id"`
-	Name          types.String            `tfsdk:"name"`
-	Type          types.String            `tfsdk:"type"`
-	State         types.String            `tfsdk:"state"`
-	Result        types.String            `tfsdk:"result"`
-	Progress      types.Float64           `tfsdk:"progress"`
-	User          types.String            `tfsdk:"user"`
-	Queue         types.String            `tfsdk:"queue"`
-	Arguments     []types.String          `tfsdk:"arguments"`
-	Properties    map[string]types.String `tfsdk:"properties"`
-	SubmittedTime types.String            `tfsdk:"submitted_time"`
-	StartedTime   types.String            `tfsdk:"started_time"`
-	FinishedTime  types.String            `tfsdk:"finished_time"`
+	ID            types.String  `tfsdk:"id"`
+	Name          types.String  `tfsdk:"name"`
+	Type          types.String  `tfsdk:"type"`
+	State         types.String  `tfsdk:"state"`
+	Result        types.String  `tfsdk:"result"`
+	Progress      types.Float64 `tfsdk:"progress"`
+	User          types.String  `tfsdk:"user"`
+	Queue         types.String  `tfsdk:"queue"`
+	Arguments     types.List    `tfsdk:"arguments"`
+	Properties    types.Map     `tfsdk:"properties"`
+	SubmittedTime types.String  `tfsdk:"submitted_time"`
+	StartedTime   types.String  `tfsdk:"started_time"`
+	FinishedTime  types.String  `tfsdk:"finished_time"`
 }
 
 func (d *mrsJobsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -137,26 +146,25 @@ func (d *mrsJobsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	filter.SubmittedBegin, _ = time.Parse(time.RFC3339, m.SubmittedTimeBegin.ValueString())
 	filter.SubmittedEnd, _ = time.Parse(time.RFC3339, m.SubmittedTimeEnd.ValueString())
-	m.Jobs = []mrsJobListModel{}
+	jobs := []mrsJobListModel{}
 	err := client.ListJobs(ctx, m.ClusterID.ValueString(), filter, func(j mrs.Job) error {
-		job := mrsJobListModel{
+		jobs = append(jobs, mrsJobListModel{
 			ID: types.StringValue(j.ID), Name: types.StringValue(j.Name), Type: types.StringValue(j.Type),
 			State: types.StringValue(j.State), Result: types.StringValue(j.Result), Progress: types.Float64Value(j.Progress),
-			User: types.StringValue(j.User), Queue: types.StringValue(j.Queue), Arguments: []types.String{},
-			Properties: map[string]types.String{}, SubmittedTime: timeOrNull(j.SubmittedTime),
+			User: types.StringValue(j.User), Queue: types.StringValue(j.Queue),
+			Arguments: stringList(j.Arguments), Properties: stringMap(j.Properties), SubmittedTime: timeOrNull(j.SubmittedTime),
 			StartedTime: timeOrNull(j.StartedTime), FinishedTime: timeOrNull(j.FinishedTime),
-		}
-		for _, a := range j.Arguments {
-			job.Arguments = append(job.Arguments, types.StringValue(a))
-		}
-		for k, v := range j.Properties {
-			job.Properties[k] = types.StringValue(v)
-		}
-		m.Jobs = append(m.Jobs, job)
+		})
 		return nil
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Error listing MRS jobs", describeMRSError(err))
+		return
+	}
+	var diags diag.Diagnostics
+	m.Jobs, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: mrsJobListAttrTypes}, jobs)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -11,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -69,14 +69,36 @@ func (p *batchopsProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 type providerData struct {
 	poll transport.PollOptions
 
-	azureBatch    *azurebatch.Client
-	azureBatchErr error // why azureBatch is nil, reported when an Azure Batch resource is used
+	azureBatch service[*azurebatch.Client]
+	hpcPack    service[*hpcPackService]
+	mrs        service[*mrs.Client]
+}
 
-	hpcPack    *hpcPackService
-	hpcPackErr error
+// service is the outcome of configuring one service: its client, or why there is none.
+type service[T any] struct {
+	name   string // as its users know it, e.g. "Azure Batch"
+	block  string // its provider block, e.g. "azure_batch"
+	client T
+	err    error
+}
 
-	mrs    *mrs.Client
-	mrsErr error
+// get returns the client, or reports why the service cannot be used.
+func (s *service[T]) get(diags *diag.Diagnostics) (T, bool) {
+	if s.err != nil {
+		diags.AddError(s.name+" is not configured", "This resource needs the provider's "+s.block+" settings: "+s.err.Error())
+		var zero T
+		return zero, false
+	}
+	return s.client, true
+}
+
+// checkPlan reports at plan time a service that cannot be used. Settings known only after
+// apply pass: Terraform configures the provider again, with their values, before applying.
+func (s *service[T]) checkPlan(diags *diag.Diagnostics) {
+	if errors.Is(s.err, errSettingsUnknown) {
+		return
+	}
+	s.get(diags)
 }
 
 func (p *batchopsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
@@ -86,13 +108,18 @@ func (p *batchopsProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 
-	data := &providerData{poll: p.poll}
-	data.azureBatch, data.azureBatchErr = p.configureAzureBatch(ctx, config.AzureBatch, resp)
-	data.hpcPack, data.hpcPackErr = p.configureHPCPack(ctx, config.HPCPack, resp)
-	data.mrs, data.mrsErr = p.configureMRS(ctx, config.MRS, resp)
-	if resp.Diagnostics.HasError() {
-		return
+	// A service's settings are only an error when one of its resources is used: what a shell
+	// exports for one service (say, the huaweicloud provider's HW_* variables) must not stop
+	// the others. The errors wait in providerData until a resource asks for the client.
+	data := &providerData{
+		poll:       p.poll,
+		azureBatch: service[*azurebatch.Client]{name: "Azure Batch", block: "azure_batch"},
+		hpcPack:    service[*hpcPackService]{name: "HPC Pack", block: "hpc_pack"},
+		mrs:        service[*mrs.Client]{name: "MRS", block: "mrs"},
 	}
+	data.azureBatch.client, data.azureBatch.err = p.configureAzureBatch(ctx, config.AzureBatch)
+	data.hpcPack.client, data.hpcPack.err = p.configureHPCPack(ctx, config.HPCPack)
+	data.mrs.client, data.mrs.err = p.configureMRS(ctx, config.MRS)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -101,15 +128,18 @@ func (p *batchopsProvider) userAgent() string {
 	return "terraform-provider-batchops/" + p.version
 }
 
-// requireKnown reports provider settings whose values are not known until apply: a client
-// cannot be configured from them.
-func requireKnown(diags *diag.Diagnostics, base path.Path, values map[string]attr.Value) {
-	for name, v := range values {
-		if v.IsUnknown() {
-			diags.AddAttributeError(base.AtName(name), "Provider setting not known until apply",
-				fmt.Sprintf("%s.%s depends on a value that is only known after apply. Use a known value or its environment variable.", base, name))
+// errSettingsUnknown marks a service whose settings depend on values known only after apply:
+// plans go ahead, and the client is built when Terraform configures the provider for the apply.
+var errSettingsUnknown = errors.New("the settings depend on values that are only known after apply")
+
+// settingsKnown reports an error naming the first of the settings whose value is not known yet.
+func settingsKnown(block string, values map[string]attr.Value) error {
+	for _, name := range sortedMapKeys(values) {
+		if values[name].IsUnknown() {
+			return fmt.Errorf("%s.%s: %w", block, name, errSettingsUnknown)
 		}
 	}
+	return nil
 }
 
 // stringOrEnv returns the configured value, or the environment variable when it is null.
@@ -136,6 +166,11 @@ func (p *batchopsProvider) DataSources(_ context.Context) []func() datasource.Da
 		NewHPCSOABatchResponsesDataSource,
 		NewMRSJobsDataSource,
 	}
+}
+
+// notConfigured reports a resource used before the provider was configured.
+func notConfigured(diags *diag.Diagnostics) {
+	diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
 }
 
 // configureData unwraps the provider data handed to a resource or data source.

@@ -8,8 +8,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -34,8 +32,9 @@ func azureBatchProviderSchema() schema.SingleNestedAttribute {
 		Optional: true,
 		Attributes: map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
-				MarkdownDescription: "Account endpoint, e.g. `https://myacct.westeurope.batch.azure.com`. " +
-					"Defaults to the `AZURE_BATCH_ENDPOINT` environment variable.",
+				MarkdownDescription: "Account endpoint: the URL, e.g. `https://myacct.westeurope.batch.azure.com`, or the host name alone as " +
+					"`azurerm_batch_account.account_endpoint` and `az batch account show --query accountEndpoint` give it " +
+					"(`myacct.westeurope.batch.azure.com`; https is assumed). Defaults to the `AZURE_BATCH_ENDPOINT` environment variable.",
 				Optional: true,
 			},
 			"account_name": schema.StringAttribute{
@@ -61,20 +60,17 @@ func azureBatchProviderSchema() schema.SingleNestedAttribute {
 	}
 }
 
-// configureAzureBatch builds the Azure Batch client from the block and the environment. Errors
-// in a block the user wrote are reported now, against the attribute; a service nobody
-// configured only becomes an error when one of its resources is used.
-func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatchProviderModel, resp *provider.ConfigureResponse) (*azurebatch.Client, error) {
+// configureAzureBatch builds the Azure Batch client from the block and the environment, or
+// says which setting is missing or wrong.
+func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatchProviderModel) (*azurebatch.Client, error) {
 	if m == nil {
 		m = &azureBatchProviderModel{}
 	}
-	base := path.Root("azure_batch")
-	requireKnown(&resp.Diagnostics, base, map[string]attr.Value{
+	if err := settingsKnown("azure_batch", map[string]attr.Value{
 		"endpoint": m.Endpoint, "account_name": m.AccountName, "account_key": m.AccountKey,
 		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	})
-	if resp.Diagnostics.HasError() {
-		return nil, nil
+	}); err != nil {
+		return nil, err
 	}
 
 	endpoint := stringOrEnv(m.Endpoint, "AZURE_BATCH_ENDPOINT")
@@ -84,16 +80,11 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 		return nil, fmt.Errorf("azure_batch.endpoint is not set: set it in the provider's azure_batch block or export AZURE_BATCH_ENDPOINT")
 	}
 	if key != "" && account == "" {
-		err := fmt.Errorf("azure_batch.account_name is not set: Shared Key authentication (account_key) needs the account name; set it or export AZURE_BATCH_ACCOUNT")
-		resp.Diagnostics.AddAttributeError(base.AtName("account_name"), "Missing Azure Batch account name", err.Error())
-		return nil, err
+		return nil, fmt.Errorf("azure_batch.account_name is not set: Shared Key authentication (account_key) needs the account name; set it or export AZURE_BATCH_ACCOUNT")
 	}
-
 	if key != "" {
 		if _, err := base64.StdEncoding.DecodeString(key); err != nil {
-			err := fmt.Errorf("azure_batch.account_key (or AZURE_BATCH_ACCESS_KEY) is not valid base64: use the account's access key as the portal or `az batch account keys list` shows it")
-			resp.Diagnostics.AddAttributeError(base.AtName("account_key"), "Invalid Azure Batch account key", err.Error())
-			return nil, err
+			return nil, fmt.Errorf("azure_batch.account_key (or AZURE_BATCH_ACCESS_KEY) is not valid base64: use the account's access key as the portal or `az batch account keys list` shows it")
 		}
 	}
 
@@ -115,23 +106,18 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 	}
 	client, err := azurebatch.New(cfg)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(base, "Invalid Azure Batch configuration", err.Error())
-		return nil, err
+		return nil, fmt.Errorf("azure_batch: %w", err)
 	}
 	tflog.Debug(ctx, "configured Azure Batch", map[string]any{"endpoint": endpoint, "account": account, "shared_key": key != ""})
 	return client, nil
 }
 
-// azureBatchClient returns the Azure Batch client, or an error saying how to configure it.
+// azureBatchClient returns the Azure Batch client, or reports how to configure it.
 func azureBatchClient(data *providerData, diags *diag.Diagnostics) *azurebatch.Client {
 	if data == nil {
-		diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
+		notConfigured(diags)
 		return nil
 	}
-	if data.azureBatch == nil {
-		diags.AddError("Azure Batch is not configured",
-			"This resource needs the provider's azure_batch settings: "+data.azureBatchErr.Error())
-		return nil
-	}
-	return data.azureBatch
+	client, _ := data.azureBatch.get(diags)
+	return client
 }

@@ -7,8 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -85,20 +83,18 @@ func hpcPackProviderSchema() schema.SingleNestedAttribute {
 	}
 }
 
-// configureHPCPack builds the HPC Pack client from the block and the environment, reporting
-// errors in a block the user wrote now and keeping the rest for when a resource is used.
-func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProviderModel, resp *provider.ConfigureResponse) (*hpcPackService, error) {
+// configureHPCPack builds the HPC Pack client from the block and the environment, or says
+// which setting is missing or wrong.
+func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProviderModel) (*hpcPackService, error) {
 	if m == nil {
 		m = &hpcPackProviderModel{}
 	}
-	base := path.Root("hpc_pack")
-	requireKnown(&resp.Diagnostics, base, map[string]attr.Value{
+	if err := settingsKnown("hpc_pack", map[string]attr.Value{
 		"endpoint": m.Endpoint, "cluster_name": m.ClusterName, "username": m.Username, "password": m.Password,
 		"api_version": m.APIVersion, "response_format": m.ResponseFormat,
 		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	})
-	if resp.Diagnostics.HasError() {
-		return nil, nil
+	}); err != nil {
+		return nil, err
 	}
 
 	endpoint := stringOrEnv(m.Endpoint, "HPC_PACK_ENDPOINT")
@@ -107,12 +103,11 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 	if endpoint == "" {
 		return nil, fmt.Errorf("hpc_pack.endpoint is not set: set it in the provider's hpc_pack block or export HPC_PACK_ENDPOINT")
 	}
-	for name, v := range map[string]string{"username": username, "password": password} {
-		if v == "" {
-			err := fmt.Errorf("hpc_pack.%s is not set: set it or export HPC_PACK_%s", name, map[string]string{"username": "USERNAME", "password": "PASSWORD"}[name])
-			resp.Diagnostics.AddAttributeError(base.AtName(name), "Missing HPC Pack credentials", err.Error())
-			return nil, err
-		}
+	if username == "" {
+		return nil, fmt.Errorf("hpc_pack.username is not set: set it or export HPC_PACK_USERNAME")
+	}
+	if password == "" {
+		return nil, fmt.Errorf("hpc_pack.password is not set: set it or export HPC_PACK_PASSWORD")
 	}
 	client, err := hpcsoa.New(hpcsoa.Config{
 		Endpoint:           endpoint,
@@ -127,22 +122,18 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 		Retry:              p.retry,
 	})
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(base, "Invalid HPC Pack configuration", "hpc_pack: "+err.Error())
-		return nil, err
+		return nil, fmt.Errorf("hpc_pack: %w", err)
 	}
 	tflog.Debug(ctx, "configured HPC Pack", map[string]any{"endpoint": endpoint, "cluster_name": m.ClusterName.ValueString(), "username": username})
 	return &hpcPackService{client: client, username: username, password: password}, nil
 }
 
-// hpcPack returns the HPC Pack service, or an error saying how to configure it.
+// hpcPack returns the HPC Pack service, or reports how to configure it.
 func hpcPack(data *providerData, diags *diag.Diagnostics) *hpcPackService {
 	if data == nil {
-		diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
+		notConfigured(diags)
 		return nil
 	}
-	if data.hpcPack == nil {
-		diags.AddError("HPC Pack is not configured", "This resource needs the provider's hpc_pack settings: "+data.hpcPackErr.Error())
-		return nil
-	}
-	return data.hpcPack
+	svc, _ := data.hpcPack.get(diags)
+	return svc
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -75,19 +73,18 @@ func mrsProviderSchema() schema.SingleNestedAttribute {
 	}
 }
 
-// configureMRS builds the MRS client from the block and the environment.
-func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel, resp *provider.ConfigureResponse) (*mrs.Client, error) {
+// configureMRS builds the MRS client from the block and the environment, or says which
+// setting is missing or wrong.
+func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel) (*mrs.Client, error) {
 	if m == nil {
 		m = &mrsProviderModel{}
 	}
-	base := path.Root("mrs")
-	requireKnown(&resp.Diagnostics, base, map[string]attr.Value{
+	if err := settingsKnown("mrs", map[string]attr.Value{
 		"region": m.Region, "endpoint": m.Endpoint, "project_id": m.ProjectID, "access_key": m.AccessKey,
 		"secret_key": m.SecretKey, "security_token": m.SecurityToken,
 		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	})
-	if resp.Diagnostics.HasError() {
-		return nil, nil
+	}); err != nil {
+		return nil, err
 	}
 	region := stringOrEnv(m.Region, "HW_REGION_NAME")
 	endpoint := m.Endpoint.ValueString()
@@ -104,15 +101,11 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 		{"project_id", "HW_PROJECT_ID", projectID}, {"access_key", "HW_ACCESS_KEY", accessKey}, {"secret_key", "HW_SECRET_KEY", secretKey},
 	} {
 		if s.value == "" {
-			err := fmt.Errorf("mrs.%s is not set: set it or export %s", s.name, s.env)
-			resp.Diagnostics.AddAttributeError(base.AtName(s.name), "Missing MRS setting", err.Error())
-			return nil, err
+			return nil, fmt.Errorf("mrs.%s is not set: set it or export %s", s.name, s.env)
 		}
 	}
 	if !projectIDPattern.MatchString(projectID) {
-		err := fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q must be 1 to 64 letters and digits", projectID)
-		resp.Diagnostics.AddAttributeError(base.AtName("project_id"), "Invalid MRS project id", err.Error())
-		return nil, err
+		return nil, fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q must be 1 to 64 letters and digits", projectID)
 	}
 	client, err := mrs.New(mrs.Config{
 		Endpoint:           endpoint,
@@ -126,22 +119,18 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 		Retry:              p.retry,
 	})
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(base, "Invalid MRS configuration", "mrs: "+err.Error())
-		return nil, err
+		return nil, fmt.Errorf("mrs: %w", err)
 	}
 	tflog.Debug(ctx, "configured MRS", map[string]any{"endpoint": endpoint, "project_id": projectID})
 	return client, nil
 }
 
-// mrsClient returns the MRS client, or an error saying how to configure it.
+// mrsClient returns the MRS client, or reports how to configure it.
 func mrsClient(data *providerData, diags *diag.Diagnostics) *mrs.Client {
 	if data == nil {
-		diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
+		notConfigured(diags)
 		return nil
 	}
-	if data.mrs == nil {
-		diags.AddError("MRS is not configured", "This resource needs the provider's mrs settings: "+data.mrsErr.Error())
-		return nil
-	}
-	return data.mrs
+	client, _ := data.mrs.get(diags)
+	return client
 }

@@ -3,8 +3,12 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
@@ -16,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
@@ -87,7 +92,7 @@ func (r *azureBatchTaskResource) ModifyPlan(_ context.Context, req resource.Modi
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return // destroy, or the provider's configuration is not known yet
 	}
-	r.client(&resp.Diagnostics)
+	r.data.azureBatch.checkPlan(&resp.Diagnostics)
 }
 
 func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -105,19 +110,37 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 
 	jobID, taskID := plan.JobID.ValueString(), plan.TaskID.ValueString()
 	ctx = tflog.SetField(ctx, "task", jobID+"/"+taskID)
-	body, diags := expandTask(ctx, &plan.azureBatchTaskModel)
+	body, diags := expandTask(&plan.azureBatchTaskModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	err := client.AddTask(ctx, jobID, body)
-	if azurebatch.HasCode(err, "TaskExists") {
+	addCtx, sent := withSendTrace(ctx)
+	err := client.AddTask(addCtx, jobID, body)
+	switch {
+	case err == nil:
+	case azurebatch.HasCode(err, "TaskExists"):
 		// After a lost response the task we just added answers a repeat with TaskExists:
-		// adopt it when it is the same task, never overwrite somebody else's.
-		err = adoptExistingTask(ctx, client, jobID, body)
-	}
-	if err != nil {
+		// adopt it when it is the same task, never overwrite somebody else's. Nothing is
+		// recorded when that cannot be settled: the task is not known to be ours, and the next
+		// apply asks again.
+		if err := adoptExistingTask(ctx, client, jobID, body); err != nil {
+			resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
+			return
+		}
+	case sent.Load() && addOutcomeUnknown(err):
+		// The request may have added the task before the answer was lost (or the apply was
+		// interrupted): its id is known, so record it rather than risk an orphan. A request
+		// that never left (no such host, connection refused, TLS refused, cancelled first)
+		// added nothing.
+		recordPlannedTask(ctx, req.Plan, jobID, taskID, &resp.State, &resp.Diagnostics)
+		resp.Diagnostics.AddError("Outcome of adding Azure Batch task unknown", fmt.Sprintf(
+			"Add Task for %s/%s got no definite answer, so the task may or may not exist: %s\n\n"+
+				"The task is recorded in state (tainted): the next refresh finds it (or forgets it if it "+
+				"does not exist), destroy deletes it, and the next apply replaces it.", jobID, taskID, err))
+		return
+	default:
 		resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
 		return
 	}
@@ -127,7 +150,7 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 	// leaves a tainted resource that destroy cleans up rather than an orphan.
 	task, err := client.GetTask(ctx, jobID, taskID)
 	if err != nil {
-		r.saveAfterPartialCreate(ctx, &plan, resp)
+		recordPlannedTask(ctx, req.Plan, jobID, taskID, &resp.State, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Error reading Azure Batch task after adding it", describeTaskError(err, jobID, taskID))
 		return
 	}
@@ -200,8 +223,17 @@ func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *
 			})
 	}
 	if err != nil {
-		diags.AddError("Error waiting for Azure Batch task to complete", describeTaskError(err, jobID, taskID)+
-			"\n\nThe task stays in state; it is replaced on the next apply.")
+		summary, advice := "Error waiting for Azure Batch task to complete", "The task stays in state; it is replaced on the next apply."
+		switch {
+		case errors.Is(err, context.Canceled):
+			summary = "Interrupted while waiting for Azure Batch task to complete"
+		case errors.Is(err, context.DeadlineExceeded):
+			summary = "Azure Batch task did not complete in time"
+			advice = "The task keeps running and stays in state, tainted: the next apply would replace it. To wait " +
+				"longer, raise timeouts.create (or timeouts.update, when wait_for_completion was switched on later); " +
+				"to keep the task as it is, run `terraform untaint` on it."
+		}
+		diags.AddError(summary, describeTaskError(err, jobID, taskID)+"\n\n"+advice)
 		return last
 	}
 	if info := last.ExecutionInfo; info != nil && deref(info.Result) == azbatch.TaskExecutionResultFailure {
@@ -273,7 +305,7 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 
 	jobID, taskID := state.JobID.ValueString(), state.TaskID.ValueString()
 	if !plan.Constraints.Equal(state.Constraints) {
-		want, diags := expandConstraints(ctx, plan.Constraints)
+		want, diags := expandConstraints(plan.Constraints)
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -311,7 +343,7 @@ func (r *azureBatchTaskResource) updateConstraints(ctx context.Context, client *
 	if getErr != nil {
 		return getErr
 	}
-	seen, diags := expandConstraints(ctx, state.Constraints)
+	seen, diags := expandConstraints(state.Constraints)
 	if diags.HasError() || !sameConstraints(current.Constraints, seen) {
 		return fmt.Errorf("the task's constraints were changed outside Terraform since it was last read; run terraform apply again to review the change: %w", err)
 	}
@@ -363,7 +395,7 @@ func (r *azureBatchTaskResource) ImportState(ctx context.Context, req resource.I
 
 // setState writes the task read from the service, keeping the resource's own settings.
 func (r *azureBatchTaskResource) setState(ctx context.Context, task *azbatch.Task, prior *azureBatchTaskResourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
-	flat, d := flattenTask(ctx, task, prior.JobID.ValueString(), &prior.azureBatchTaskModel)
+	flat, d := flattenTask(task, prior.JobID.ValueString(), &prior.azureBatchTaskModel)
 	diags.Append(d...)
 	if diags.HasError() {
 		return
@@ -375,33 +407,40 @@ func (r *azureBatchTaskResource) setState(ctx context.Context, task *azbatch.Tas
 	})...)
 }
 
-// saveAfterPartialCreate records a task that was added but could not be read back, so that it
-// is tracked (tainted) rather than orphaned.
-func (r *azureBatchTaskResource) saveAfterPartialCreate(ctx context.Context, plan *azureBatchTaskResourceModel, resp *resource.CreateResponse) {
-	m := *plan
-	m.ID = types.StringValue(plan.JobID.ValueString() + "/" + plan.TaskID.ValueString())
-	nullUnknownTaskResults(&m.azureBatchTaskModel)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+// addOutcomeUnknown reports whether a failed Add Task may still have added the task. Only a
+// 4xx answer from the service is a definite refusal (408 aside, which the service may send
+// after doing the work); a cancelled or expired context, a connection error or a 5xx after the
+// retries leave the outcome open.
+func addOutcomeUnknown(err error) bool {
+	var e *azurebatch.Error
+	if !errors.As(err, &e) {
+		return true
+	}
+	return e.StatusCode < 400 || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
 }
 
-func nullUnknownTaskResults(m *azureBatchTaskModel) {
-	for _, s := range []*types.String{&m.State, &m.Result, &m.ETag, &m.LastModified, &m.URL, &m.CreationTime} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
+// withSendTrace notes whether any attempt of the requests made with the returned context
+// wrote its headers to a connection: until one has, a failure cannot have added anything.
+func withSendTrace(ctx context.Context) (context.Context, *atomic.Bool) {
+	sent := new(atomic.Bool)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}), sent
+}
+
+// recordPlannedTask saves the planned task with its id, and null for every value not known
+// yet, so that a task that exists or may exist is tracked (tainted) rather than orphaned.
+func recordPlannedTask(ctx context.Context, plan tfsdk.Plan, jobID, taskID string, state *tfsdk.State, diags *diag.Diagnostics) {
+	raw, err := tftypes.Transform(plan.Raw, func(_ *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if !v.IsKnown() {
+			return tftypes.NewValue(v.Type(), nil), nil
 		}
+		return v, nil
+	})
+	if err != nil {
+		diags.AddError("Error recording Azure Batch task", "Could not record the planned task in state: "+err.Error())
+		return
 	}
-	if m.ExitCode.IsUnknown() {
-		m.ExitCode = types.Int64Null()
-	}
-	if m.Constraints.IsUnknown() {
-		m.Constraints = types.ObjectNull(constraintsAttrTypes)
-	}
-	if m.FailureInfo.IsUnknown() {
-		m.FailureInfo = types.ObjectNull(failureInfoAttrTypes)
-	}
-	if m.NodeInfo.IsUnknown() {
-		m.NodeInfo = types.ObjectNull(nodeInfoAttrTypes)
-	}
+	state.Raw = raw
+	diags.Append(state.SetAttribute(ctx, path.Root("id"), jobID+"/"+taskID)...)
 }
 
 // describeTaskError turns client errors into advice a user can act on.

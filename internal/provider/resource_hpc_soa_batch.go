@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -63,24 +64,39 @@ type hpcSOABatchResource struct {
 }
 
 type hpcSOABatchModel struct {
-	ID                types.String      `tfsdk:"id"`
-	SessionID         types.String      `tfsdk:"session_id"`
-	Name              types.String      `tfsdk:"name"`
-	Requests          []soaRequestModel `tfsdk:"requests"`
-	GenericService    types.Bool        `tfsdk:"generic_service"`
-	Commit            types.Bool        `tfsdk:"commit"`
-	WaitForCompletion types.Bool        `tfsdk:"wait_for_completion"`
-	Timeouts          timeouts.Value    `tfsdk:"timeouts"`
-	Status            types.String      `tfsdk:"status"`
-	StatusCode        types.Int64       `tfsdk:"status_code"`
-	RequestCount      types.Int64       `tfsdk:"request_count"`
-	MessageIDs        types.List        `tfsdk:"message_ids"`
+	ID                types.String   `tfsdk:"id"`
+	SessionID         types.String   `tfsdk:"session_id"`
+	Name              types.String   `tfsdk:"name"`
+	Requests          types.List     `tfsdk:"requests"`
+	GenericService    types.Bool     `tfsdk:"generic_service"`
+	Commit            types.Bool     `tfsdk:"commit"`
+	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	Status            types.String   `tfsdk:"status"`
+	StatusCode        types.Int64    `tfsdk:"status_code"`
+	RequestCount      types.Int64    `tfsdk:"request_count"`
+	MessageIDs        types.List     `tfsdk:"message_ids"`
 }
 
-type soaRequestModel struct {
-	Action   types.String `tfsdk:"action"`
-	Body     types.String `tfsdk:"body"`
-	UserData types.String `tfsdk:"user_data"`
+// soaRequestAttrTypes are the attributes of one element of requests.
+var soaRequestAttrTypes = map[string]attr.Type{
+	"action":    types.StringType,
+	"body":      types.StringType,
+	"user_data": types.StringType,
+}
+
+// soaRequestFields returns the attributes of one element of requests. Elements are read
+// directly rather than through reflection: batches hold thousands of them.
+func soaRequestFields(v attr.Value) (action, body, userData types.String, known bool) {
+	obj, ok := v.(types.Object)
+	if !ok || obj.IsNull() || obj.IsUnknown() {
+		return types.StringNull(), types.StringNull(), types.StringNull(), false
+	}
+	attrs := obj.Attributes()
+	action, _ = attrs["action"].(types.String)
+	body, _ = attrs["body"].(types.String)
+	userData, _ = attrs["user_data"].(types.String)
+	return action, body, userData, true
 }
 
 func (r *hpcSOABatchResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -188,11 +204,13 @@ func (r *hpcSOABatchResource) ValidateConfig(ctx context.Context, req resource.V
 		resp.Diagnostics.AddAttributeError(path.Root("wait_for_completion"), "Invalid batch settings",
 			"wait_for_completion needs commit = true: an uncommitted batch is never processed.")
 	}
-	if m.GenericService.ValueBool() || m.GenericService.IsUnknown() {
+	// Requests built by a for expression, or from values known only after apply, are checked
+	// once they are known: Terraform validates the configuration again before applying it.
+	if m.GenericService.ValueBool() || m.GenericService.IsUnknown() || m.Requests.IsUnknown() {
 		return
 	}
-	for i, rq := range m.Requests {
-		if rq.Action.IsNull() {
+	for i, el := range m.Requests.Elements() {
+		if action, _, _, known := soaRequestFields(el); known && action.IsNull() {
 			resp.Diagnostics.AddAttributeError(path.Root("requests").AtListIndex(i).AtName("action"), "Missing request action",
 				"Every request needs an action unless generic_service is true.")
 		}
@@ -207,7 +225,7 @@ func (r *hpcSOABatchResource) ModifyPlan(_ context.Context, req resource.ModifyP
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	hpcPack(r.data, &resp.Diagnostics)
+	r.data.hpcPack.checkPlan(&resp.Diagnostics)
 }
 
 func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -226,11 +244,13 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 	name := plan.Name.ValueString()
 	ctx = tflog.SetField(ctx, "batch", plan.SessionID.ValueString()+"/"+name)
 
-	requests := make([]hpcsoa.Request, len(plan.Requests))
-	ids := make([]string, len(plan.Requests))
-	for i, rq := range plan.Requests {
+	elements := plan.Requests.Elements()
+	requests := make([]hpcsoa.Request, len(elements))
+	ids := make([]string, len(elements))
+	for i, el := range elements {
+		action, body, userData, _ := soaRequestFields(el)
 		ids[i] = hpcsoa.NewMessageID()
-		requests[i] = hpcsoa.Request{Action: rq.Action.ValueString(), Body: rq.Body.ValueString(), UserData: rq.UserData.ValueString(), MessageID: ids[i]}
+		requests[i] = hpcsoa.Request{Action: action.ValueString(), Body: body.ValueString(), UserData: userData.ValueString(), MessageID: ids[i]}
 	}
 	plan.ID = types.StringValue(plan.SessionID.ValueString() + "/" + name)
 	plan.RequestCount = types.Int64Value(int64(len(requests)))
@@ -257,13 +277,20 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 				return s == hpcsoa.StatusFinished, s.String(), err
 			})
 	}
-	if err == nil {
+	if err == nil || status != hpcsoa.StatusUnknown {
 		setBatchStatus(&plan, status)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if err != nil {
+	var waitErr *transport.WaitError
+	switch {
+	case errors.As(err, &waitErr) && errors.Is(err, context.DeadlineExceeded):
+		timeout, _ := plan.Timeouts.Create(ctx, batchCreateTimeout)
+		resp.Diagnostics.AddError("HPC Pack SOA batch did not finish in time", fmt.Sprintf("%s. The batch was sent and "+
+			"keeps running; it stays in state (tainted, so the next apply would purge and send it again). To wait "+
+			"longer, raise timeouts.create (now %s); to keep the batch as it is, run `terraform untaint` on it.", err, timeout))
+	case err != nil:
 		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err)+
-			"\n\nThe batch stays in state; the next apply replaces it.")
+			"\n\nThe batch stays in state (tainted): the next apply purges it and sends it again; `terraform untaint` keeps it.")
 	}
 }
 

@@ -546,3 +546,109 @@ func TestAccHPCSOA_traceLogHasNoPassword(t *testing.T) {
 		t.Fatalf("the trace log contains Basic credentials: %s", m)
 	}
 }
+
+// Every argument of the session, the batch and both data sources may come from values known
+// only after apply; the requests are built by a for expression over another resource's output.
+func TestAccHPCSOA_argumentsKnownOnlyAfterApply(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := hpcProviderConfig(e, "") + `
+resource "terraform_data" "in" {
+  input = {
+    service     = "EchoService"
+    version     = "1.0"
+    durable     = false
+    message     = 131072
+    runtime     = 3600
+    template    = "Default"
+    groups      = ["ComputeNodes"]
+    min         = 1
+    max         = 4
+    unit        = "Core"
+    priority    = "Normal"
+    environment = { GREETING = "hello" }
+    share       = false
+    user        = "CONTOSO\\svc-soa"
+    password    = "run-as-password"
+    batch       = "greetings"
+    names       = ["alice", "bob", "carol"]
+    action      = "http://tempuri.org/IEchoSvc/Echo"
+    generic     = false
+    commit      = true
+    wait        = true
+  }
+}
+
+locals {
+  in = terraform_data.in.output
+}
+
+resource "batchops_hpc_soa_session" "test" {
+  service_name       = local.in.service
+  service_version    = local.in.version
+  durable            = local.in.durable
+  max_message_size   = local.in.message
+  runtime_seconds    = local.in.runtime
+  job_template       = local.in.template
+  node_groups        = local.in.groups
+  min_units          = local.in.min
+  max_units          = local.in.max
+  resource_unit_type = local.in.unit
+  priority           = local.in.priority
+  environment        = local.in.environment
+  share_session      = local.in.share
+  username           = local.in.user
+  password           = local.in.password
+}
+
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = batchops_hpc_soa_session.test.id
+  name       = local.in.batch
+  requests = [for i, who in local.in.names : {
+    action    = local.in.action
+    body      = "<Echo xmlns=\"http://tempuri.org/\"><input>hello ${who}</input></Echo>"
+    user_data = "row-${i}"
+  }]
+  generic_service     = local.in.generic
+  commit              = local.in.commit
+  wait_for_completion = local.in.wait
+}
+
+data "batchops_hpc_soa_batch_status" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+
+data "batchops_hpc_soa_batch_responses" "test" {
+  session_id      = batchops_hpc_soa_batch.test.session_id
+  batch_name      = batchops_hpc_soa_batch.test.name
+  generic_service = local.in.generic
+  action          = "${local.in.action}Response"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(batchAddr, tfjsonpath.New("requests")),
+					plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("node_groups")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(3)),
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("node_groups"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("ComputeNodes")})),
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(2).AtMapKey("body"), knownvalue.StringRegexp(regexp.MustCompile(`hello carol`))),
+				},
+			},
+			{Config: config, PlanOnly: true},
+		},
+	})
+	sessions := hpcRequests(e, http.MethodPost, `(?i)/Sessions/Create$`)
+	if len(sessions) != 1 || !strings.Contains(string(sessions[0].Body), "ComputeNodes") || !strings.Contains(string(sessions[0].Body), "GREETING") {
+		t.Errorf("want one Create Session carrying the node groups and environment, got %d", len(sessions))
+	}
+}

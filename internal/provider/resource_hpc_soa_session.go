@@ -56,28 +56,28 @@ type hpcSOASessionResource struct {
 }
 
 type hpcSOASessionModel struct {
-	ID                      types.String            `tfsdk:"id"`
-	ServiceName             types.String            `tfsdk:"service_name"`
-	ServiceVersion          types.String            `tfsdk:"service_version"`
-	Durable                 types.Bool              `tfsdk:"durable"`
-	MaxMessageSize          types.Int64             `tfsdk:"max_message_size"`
-	RuntimeSeconds          types.Int64             `tfsdk:"runtime_seconds"`
-	JobTemplate             types.String            `tfsdk:"job_template"`
-	NodeGroups              []types.String          `tfsdk:"node_groups"`
-	MinUnits                types.Int64             `tfsdk:"min_units"`
-	MaxUnits                types.Int64             `tfsdk:"max_units"`
-	ResourceUnitType        types.String            `tfsdk:"resource_unit_type"`
-	Priority                types.String            `tfsdk:"priority"`
-	Environment             map[string]types.String `tfsdk:"environment"`
-	ShareSession            types.Bool              `tfsdk:"share_session"`
-	Username                types.String            `tfsdk:"username"`
-	Password                types.String            `tfsdk:"password"`
-	PasswordWO              types.String            `tfsdk:"password_wo"`
-	PasswordWOVersion       types.Int64             `tfsdk:"password_wo_version"`
-	BrokerNode              types.String            `tfsdk:"broker_node"`
-	IsDurable               types.Bool              `tfsdk:"is_durable"`
-	ServiceOperationTimeout types.Int64             `tfsdk:"service_operation_timeout"`
-	Timeouts                timeouts.Value          `tfsdk:"timeouts"`
+	ID                      types.String   `tfsdk:"id"`
+	ServiceName             types.String   `tfsdk:"service_name"`
+	ServiceVersion          types.String   `tfsdk:"service_version"`
+	Durable                 types.Bool     `tfsdk:"durable"`
+	MaxMessageSize          types.Int64    `tfsdk:"max_message_size"`
+	RuntimeSeconds          types.Int64    `tfsdk:"runtime_seconds"`
+	JobTemplate             types.String   `tfsdk:"job_template"`
+	NodeGroups              types.List     `tfsdk:"node_groups"`
+	MinUnits                types.Int64    `tfsdk:"min_units"`
+	MaxUnits                types.Int64    `tfsdk:"max_units"`
+	ResourceUnitType        types.String   `tfsdk:"resource_unit_type"`
+	Priority                types.String   `tfsdk:"priority"`
+	Environment             types.Map      `tfsdk:"environment"`
+	ShareSession            types.Bool     `tfsdk:"share_session"`
+	Username                types.String   `tfsdk:"username"`
+	Password                types.String   `tfsdk:"password"`
+	PasswordWO              types.String   `tfsdk:"password_wo"`
+	PasswordWOVersion       types.Int64    `tfsdk:"password_wo_version"`
+	BrokerNode              types.String   `tfsdk:"broker_node"`
+	IsDurable               types.Bool     `tfsdk:"is_durable"`
+	ServiceOperationTimeout types.Int64    `tfsdk:"service_operation_timeout"`
+	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *hpcSOASessionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -239,7 +239,7 @@ func (r *hpcSOASessionResource) ModifyPlan(_ context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() || r.data == nil {
 		return
 	}
-	hpcPack(r.data, &resp.Diagnostics)
+	r.data.hpcPack.checkPlan(&resp.Diagnostics)
 }
 
 func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -272,14 +272,9 @@ func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateR
 		Username:         svc.username,
 		Password:         svc.password,
 	}
-	for _, g := range plan.NodeGroups {
-		start.NodeGroups = append(start.NodeGroups, g.ValueString())
-	}
-	if len(plan.Environment) > 0 {
-		start.Environment = map[string]string{}
-		for k, v := range plan.Environment {
-			start.Environment[k] = v.ValueString()
-		}
+	start.NodeGroups = listStrings(plan.NodeGroups)
+	if env := mapStrings(plan.Environment); len(env) > 0 {
+		start.Environment = env
 	}
 	if !plan.Username.IsNull() {
 		start.Username = plan.Username.ValueString()

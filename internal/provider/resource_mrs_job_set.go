@@ -5,16 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -69,24 +69,59 @@ type mrsJobSetResource struct {
 }
 
 type mrsJobSetModel struct {
-	ID                types.String           `tfsdk:"id"`
-	ClusterID         types.String           `tfsdk:"cluster_id"`
-	Jobs              map[string]mrsJobModel `tfsdk:"jobs"`
-	WaitForCompletion types.Bool             `tfsdk:"wait_for_completion"`
-	KillOnDestroy     types.Bool             `tfsdk:"kill_on_destroy"`
-	Timeouts          timeouts.Value         `tfsdk:"timeouts"`
-	JobIDs            types.Map              `tfsdk:"job_ids"`
-	Summary           types.Map              `tfsdk:"summary"`
+	ID                types.String   `tfsdk:"id"`
+	ClusterID         types.String   `tfsdk:"cluster_id"`
+	Jobs              types.Map      `tfsdk:"jobs"`
+	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
+	KillOnDestroy     types.Bool     `tfsdk:"kill_on_destroy"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	JobIDs            types.Map      `tfsdk:"job_ids"`
+	Summary           types.Map      `tfsdk:"summary"`
 }
 
 type mrsJobModel struct {
-	Type       types.String            `tfsdk:"type"`
-	Arguments  []types.String          `tfsdk:"arguments"`
-	Properties map[string]types.String `tfsdk:"properties"`
-	ID         types.String            `tfsdk:"id"`
-	State      types.String            `tfsdk:"state"`
-	Result     types.String            `tfsdk:"result"`
-	Progress   types.Float64           `tfsdk:"progress"`
+	Type       types.String  `tfsdk:"type"`
+	Arguments  types.List    `tfsdk:"arguments"`
+	Properties types.Map     `tfsdk:"properties"`
+	ID         types.String  `tfsdk:"id"`
+	State      types.String  `tfsdk:"state"`
+	Result     types.String  `tfsdk:"result"`
+	Progress   types.Float64 `tfsdk:"progress"`
+}
+
+var mrsJobAttrTypes = map[string]attr.Type{
+	"type":       types.StringType,
+	"arguments":  types.ListType{ElemType: types.StringType},
+	"properties": types.MapType{ElemType: types.StringType},
+	"id":         types.StringType,
+	"state":      types.StringType,
+	"result":     types.StringType,
+	"progress":   types.Float64Type,
+}
+
+// jobSet holds the jobs of a set by name, once the jobs map is known.
+type jobSet map[string]mrsJobModel
+
+func readJobSet(ctx context.Context, m types.Map) (jobSet, diag.Diagnostics) {
+	jobs := jobSet{}
+	if m.IsNull() || m.IsUnknown() {
+		return jobs, nil
+	}
+	diags := m.ElementsAs(ctx, (*map[string]mrsJobModel)(&jobs), false)
+	return jobs, diags
+}
+
+func (s jobSet) value(ctx context.Context) (types.Map, diag.Diagnostics) {
+	return types.MapValueFrom(ctx, types.ObjectType{AttrTypes: mrsJobAttrTypes}, map[string]mrsJobModel(s))
+}
+
+// recorded reports a job whose submission outcome is still unknown: it is in state so that
+// the next refresh, apply or destroy looks it up (see resolvePending), but its id is not known.
+func (j mrsJobModel) recorded() bool { return j.ID.IsNull() }
+
+// failed reports a job that ended without success.
+func (j mrsJobModel) failed() bool {
+	return !j.ID.IsNull() && mrs.IsTerminal(j.State.ValueString()) && !strings.EqualFold(j.Result.ValueString(), mrs.ResultSucceeded)
 }
 
 func (r *mrsJobSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -150,7 +185,8 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 			"wait_for_completion": schema.BoolAttribute{
 				MarkdownDescription: "Wait, within the create or update timeout, until every new job is terminal; jobs whose " +
-					"`result` is not `SUCCEEDED` are then an error naming them (the set stays in state). Default `false`.",
+					"`result` is not `SUCCEEDED` are then an error naming them (the set stays in state), and the next apply " +
+					"resubmits exactly those jobs. Default `false`.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
@@ -180,68 +216,67 @@ func (r *mrsJobSetResource) Configure(_ context.Context, req resource.ConfigureR
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan keeps the service's values for jobs that do not change, so a plan shows exactly
-// which jobs are submitted, deleted or replaced.
+// ModifyPlan keeps the service's values for jobs that stay as they are, so a plan shows
+// exactly which jobs are submitted, deleted or replaced. With wait_for_completion, a job that
+// ended without success is planned for resubmission: the set promises jobs that succeed.
 func (r *mrsJobSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
 	}
 	if r.data != nil {
-		mrsClient(r.data, &resp.Diagnostics)
+		r.data.mrs.checkPlan(&resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 	}
-	if req.State.Raw.IsNull() || !req.Plan.Raw.IsFullyKnown() && !jobsKnown(ctx, req.Plan) {
+	if req.State.Raw.IsNull() {
 		return
 	}
 	var plan, state mrsJobSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || plan.Jobs.IsUnknown() {
+		return // jobs built from values known only after apply: Terraform plans again then
+	}
+	planned, diags := readJobSet(ctx, plan.Jobs)
+	resp.Diagnostics.Append(diags...)
+	prior, diags := readJobSet(ctx, state.Jobs)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	changed := len(plan.Jobs) != len(state.Jobs)
-	for name, job := range plan.Jobs {
-		prior, ok := state.Jobs[name]
-		if ok && sameJobSpec(job, prior) {
-			job.ID, job.State, job.Result, job.Progress = prior.ID, prior.State, prior.Result, prior.Progress
+	resubmitFailed := plan.WaitForCompletion.ValueBool() || plan.WaitForCompletion.IsUnknown()
+	changed := len(planned) != len(prior)
+	for name, job := range planned {
+		p, ok := prior[name]
+		if ok && !p.recorded() && sameJobSpec(job, p) && !(resubmitFailed && p.failed()) {
+			job.ID, job.State, job.Result, job.Progress = p.ID, p.State, p.Result, p.Progress
+			planned[name] = job
 		} else {
 			changed = true
 		}
-		plan.Jobs[name] = job
 	}
 	if !changed {
 		plan.ID, plan.JobIDs, plan.Summary = state.ID, state.JobIDs, state.Summary
 	}
+	plan.Jobs, diags = planned.value(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// jobsKnown reports whether the planned jobs map is known (other values may still be unknown).
-func jobsKnown(ctx context.Context, plan tfsdk.Plan) bool {
-	var jobs types.Map
-	diags := plan.GetAttribute(ctx, path.Root("jobs"), &jobs)
-	return !diags.HasError() && !jobs.IsUnknown()
-}
-
-// sameJobSpec compares what defines a job: its type, arguments and properties.
+// sameJobSpec compares what defines a job: its type, arguments and properties. A value not
+// known yet differs from any known one.
 func sameJobSpec(a, b mrsJobModel) bool {
-	sa, sb := jobSpec("", a), jobSpec("", b)
-	ja, _ := json.Marshal(sa)
-	jb, _ := json.Marshal(sb)
-	return string(ja) == string(jb)
+	return a.Type.Equal(b.Type) && a.Arguments.Equal(b.Arguments) && a.Properties.Equal(b.Properties)
 }
 
 func jobSpec(name string, j mrsJobModel) mrs.JobSpec {
-	spec := mrs.JobSpec{Name: name, Type: j.Type.ValueString()}
-	for _, a := range j.Arguments {
-		spec.Arguments = append(spec.Arguments, a.ValueString())
-	}
-	if len(j.Properties) > 0 {
-		spec.Properties = map[string]string{}
-		for k, v := range j.Properties {
-			spec.Properties[k] = v.ValueString()
-		}
+	spec := mrs.JobSpec{Name: name, Type: j.Type.ValueString(), Arguments: listStrings(j.Arguments)}
+	if props := mapStrings(j.Properties); len(props) > 0 {
+		spec.Properties = props
 	}
 	return spec
 }
@@ -253,93 +288,161 @@ func (r *mrsJobSetResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 	client := mrsClient(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, jobSetCreateTimeout, &resp.Diagnostics)
-	defer cancel()
+	timeout, diags := plan.Timeouts.Create(ctx, jobSetCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	toSubmit, diags := readJobSet(ctx, plan.Jobs)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	state := plan
-	state.Jobs = map[string]mrsJobModel{}
-	r.submitAndSettle(ctx, client, &plan, &state, plan.Jobs, &resp.State, &resp.Diagnostics)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	op := jobSetOperation{client: client, plan: &plan, jobs: jobSet{}, pending: map[string]time.Time{},
+		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
+		timeoutName: "timeouts.create", timeout: timeout, creating: true}
+	r.submitAndSettle(ctx, &op, toSubmit)
 }
 
-// submitAndSettle submits the given jobs, refreshes the set and waits when asked. state holds
-// what exists and is saved whatever happens, so a partial failure leaves every submitted job
-// in state (the resource is then tainted) for destroy to remove.
-func (r *mrsJobSetResource) submitAndSettle(ctx context.Context, client *mrs.Client, plan, state *mrsJobSetModel, jobs map[string]mrsJobModel, out *tfsdk.State, diags *diag.Diagnostics) {
-	cluster := state.ClusterID.ValueString()
-	submitted, failures := submitJobs(ctx, client, cluster, jobs)
-	for name, id := range submitted {
-		job := jobs[name]
-		job.ID, job.State, job.Result, job.Progress = types.StringValue(id), types.StringValue("NEW"), types.StringValue("UNDEFINED"), types.Float64Value(0)
-		state.Jobs[name] = job
+// jobSetOperation is an apply of a job set in progress: what exists (jobs, and pending
+// submissions whose outcome is unknown) and where it is saved. Every exit saves it, so state
+// always holds each job that may exist, whatever fails.
+type jobSetOperation struct {
+	client  *mrs.Client
+	plan    *mrsJobSetModel
+	jobs    jobSet
+	pending map[string]time.Time // job name -> when its unresolved submission started
+
+	state   *tfsdk.State
+	private privateWriter
+	diags   *diag.Diagnostics
+
+	timeoutName string // "timeouts.create" or "timeouts.update", for advice
+	timeout     time.Duration
+	creating    bool // an error taints the set
+}
+
+// save writes the set as it exists: the plan's own settings, the jobs, and the pending
+// submissions in private state.
+func (op *jobSetOperation) save(ctx context.Context) {
+	state := *op.plan
+	var diags diag.Diagnostics
+	state.Jobs, diags = op.jobs.value(ctx)
+	op.diags.Append(diags...)
+	finishJobSetState(ctx, &state, op.jobs)
+	op.diags.Append(op.state.Set(ctx, &state)...)
+	op.diags.Append(setPendingSubmits(ctx, op.private, op.pending)...)
+}
+
+// keepAdvice tells how to go on after an error without redoing the jobs that are fine.
+func (op *jobSetOperation) keepAdvice() string {
+	if op.creating {
+		return "Terraform marks a job set whose creation failed as tainted, and would replace it whole, jobs that " +
+			"succeeded included. To keep them, run `terraform untaint` with this job set's address (shown on the " +
+			"\"with\" line of this message); the next `terraform apply` then submits only the jobs that are missing or failed."
 	}
-	if len(failures) > 0 {
-		finishJobSetState(ctx, state)
-		diags.Append(out.Set(ctx, state)...)
-		diags.AddError("Error submitting MRS jobs", failureText(failures)+
-			fmt.Sprintf("\n\n%d job(s) were submitted and are kept in state, so that destroy removes them.", len(submitted)))
+	return "The next `terraform apply` submits only the jobs that are missing or failed."
+}
+
+// submitAndSettle submits the given jobs, reads them back and waits when asked.
+func (r *mrsJobSetResource) submitAndSettle(ctx context.Context, op *jobSetOperation, toSubmit jobSet) {
+	cluster := op.plan.ClusterID.ValueString()
+	names := sortedMapKeys(toSubmit)
+	specs := make([]mrs.JobSpec, len(names))
+	for i, name := range names {
+		specs[i] = jobSpec(name, toSubmit[name])
+	}
+	submitted := map[string]string{}
+	var refused, unknown, notSent []string
+	for i, res := range op.client.SubmitAll(ctx, cluster, specs) {
+		name, job := names[i], toSubmit[names[i]]
+		var outcomeUnknown *mrs.OutcomeUnknownError
+		switch {
+		case res.Err == nil || res.ID != "":
+			// An id with an error is a job record the service made but did not run: it is
+			// recorded so that destroy deletes it, and reported below.
+			job.ID, job.State, job.Result, job.Progress = types.StringValue(res.ID), types.StringValue("NEW"), types.StringValue("UNDEFINED"), types.Float64Value(0)
+			submitted[name] = res.ID
+		case errors.As(res.Err, &outcomeUnknown):
+			job.ID, job.State, job.Result, job.Progress = types.StringNull(), types.StringNull(), types.StringNull(), types.Float64Null()
+			op.pending[name] = outcomeUnknown.Since
+		}
+		if res.Err == nil || res.ID != "" || outcomeUnknown != nil {
+			op.jobs[name] = job
+		}
+		switch {
+		case outcomeUnknown != nil:
+			unknown = append(unknown, fmt.Sprintf("job %s: %s", name, describeMRSError(res.Err)))
+		case res.ID == "" && ctx.Err() != nil && errors.Is(res.Err, ctx.Err()):
+			notSent = append(notSent, name)
+		case res.Err != nil:
+			refused = append(refused, fmt.Sprintf("job %s: %s", name, describeMRSError(res.Err)))
+		}
+	}
+	if len(refused) > 0 || len(unknown) > 0 || len(notSent) > 0 {
+		op.save(ctx)
+		var b strings.Builder
+		if len(notSent) > 0 {
+			fmt.Fprintf(&b, "The operation was interrupted or timed out before %d job(s) were submitted: %s.\n\n", len(notSent), abbreviatedList(notSent))
+		}
+		if len(refused) > 0 {
+			fmt.Fprintf(&b, "MRS did not accept these jobs:\n  %s\n\n", strings.Join(refused, "\n  "))
+		}
+		if len(unknown) > 0 {
+			fmt.Fprintf(&b, "The outcome of these submissions is unknown (the answer never came):\n  %s\n"+
+				"They are recorded in state: the next refresh looks each up by name and submit time, so that apply "+
+				"or destroy finds it.\n\n", strings.Join(unknown, "\n  "))
+		}
+		fmt.Fprintf(&b, "%d job(s) were submitted and are kept in state, so that destroy removes them. %s", len(submitted), op.keepAdvice())
+		op.diags.AddError("Error submitting MRS jobs", b.String())
 		return
 	}
 	tflog.Info(ctx, "submitted MRS jobs", map[string]any{"cluster_id": cluster, "count": len(submitted)})
 
 	// Only the new jobs are read: the others keep the values the plan showed.
-	err := r.refresh(ctx, client, state, submitted)
-	if err == nil && plan.WaitForCompletion.ValueBool() && len(submitted) > 0 {
-		err = r.waitTerminal(ctx, client, state, submitted)
+	err := refreshJobs(ctx, op.client, cluster, op.jobs, submitted)
+	if err == nil && op.plan.WaitForCompletion.ValueBool() && len(submitted) > 0 {
+		err = r.waitTerminal(ctx, op.client, cluster, op.jobs, submitted)
 	}
-	finishJobSetState(ctx, state)
-	diags.Append(out.Set(ctx, state)...)
-	if err != nil {
-		diags.AddError("Error reading MRS jobs", describeMRSError(err)+"\n\nThe job set stays in state.")
+	op.save(ctx)
+	var waitErr *transport.WaitError
+	switch {
+	case errors.As(err, &waitErr):
+		op.diags.AddError("MRS jobs did not finish in time", describeUnfinished(op.jobs, submitted, waitErr, op.timeoutName, op.timeout)+"\n\n"+op.keepAdvice())
+		return
+	case err != nil:
+		op.diags.AddError("Error reading MRS jobs", describeMRSError(err)+"\n\nThe job set stays in state. "+op.keepAdvice())
 		return
 	}
-	if plan.WaitForCompletion.ValueBool() {
-		var failed []string
-		for _, name := range sortedMapKeys(submitted) {
-			job := state.Jobs[name]
-			if job.Result.ValueString() != "SUCCEEDED" {
-				failed = append(failed, fmt.Sprintf("%s (id %s): state %s, result %s", name, job.ID.ValueString(), job.State.ValueString(), job.Result.ValueString()))
-			}
+	if !op.plan.WaitForCompletion.ValueBool() {
+		return
+	}
+	var failed []string
+	for _, name := range sortedMapKeys(submitted) {
+		if job := op.jobs[name]; job.failed() {
+			failed = append(failed, fmt.Sprintf("%s (id %s): state %s, result %s", name, job.ID.ValueString(), job.State.ValueString(), job.Result.ValueString()))
 		}
-		if len(failed) > 0 {
-			diags.AddError("MRS jobs did not succeed", "These jobs ended without result SUCCEEDED:\n  "+strings.Join(failed, "\n  ")+
-				"\n\nThe job set stays in state (tainted); the next apply replaces it.")
-		}
+	}
+	if len(failed) > 0 {
+		op.diags.AddError("MRS jobs did not succeed", fmt.Sprintf("%d of %d job(s) ended without result SUCCEEDED:\n  %s\n\n"+
+			"Each job's state and result are in state, and the jobs that succeeded are kept. %s",
+			len(failed), len(submitted), strings.Join(failed, "\n  "), op.keepAdvice()))
 	}
 }
 
-// submitJobs submits jobs with bounded concurrency. The client never submits one twice.
-func submitJobs(ctx context.Context, client *mrs.Client, cluster string, jobs map[string]mrsJobModel) (map[string]string, map[string]error) {
-	submitted, failures := map[string]string{}, map[string]error{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, submitConcurrency)
-	for _, name := range sortedMapKeys(jobs) {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(name string) {
-			defer func() { <-sem; wg.Done() }()
-			id, err := client.Submit(ctx, cluster, jobSpec(name, jobs[name]))
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failures[name] = err
-			} else {
-				submitted[name] = id
-			}
-		}(name)
+// describeUnfinished names the jobs a wait left unfinished and says how to wait longer.
+func describeUnfinished(jobs jobSet, waited map[string]string, err *transport.WaitError, timeoutName string, timeout time.Duration) string {
+	var running []string
+	for _, name := range sortedMapKeys(waited) {
+		if job, ok := jobs[name]; ok && !mrs.IsTerminal(job.State.ValueString()) {
+			running = append(running, fmt.Sprintf("%s (%s)", name, job.State.ValueString()))
+		}
 	}
-	wg.Wait()
-	return submitted, failures
-}
-
-func failureText(failures map[string]error) string {
-	var b strings.Builder
-	for _, name := range sortedMapKeys(failures) {
-		fmt.Fprintf(&b, "job %s: %s\n", name, describeMRSError(failures[name]))
+	list := abbreviatedList(running)
+	if errors.Is(err, context.Canceled) {
+		return fmt.Sprintf("The wait was interrupted; %d job(s) were still running: %s. They are in state.", len(running), list)
 	}
-	return strings.TrimSpace(b.String())
+	return fmt.Sprintf("After %s, %d job(s) were still running: %s. They keep running and are in state. To wait longer, "+
+		"raise %s (now %s).", timeout, len(running), list, timeoutName, timeout)
 }
 
 // fetchJobs reads the given jobs (by id): one GET each for small sets, else the job list
@@ -379,68 +482,110 @@ func fetchJobs(ctx context.Context, client *mrs.Client, cluster string, ids []st
 	return found, nil
 }
 
-// refresh updates the named jobs of state (all when names is nil) from the service and drops
-// those that are gone.
-func (r *mrsJobSetResource) refresh(ctx context.Context, client *mrs.Client, state *mrsJobSetModel, names map[string]string) error {
-	ids := make([]string, 0, len(state.Jobs))
-	for name, job := range state.Jobs {
-		if names == nil || names[name] != "" {
+// refreshJobs updates the named jobs (all with an id when names is nil) from the service and
+// drops those that are gone.
+func refreshJobs(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, names map[string]string) error {
+	ids := make([]string, 0, len(jobs))
+	for name, job := range jobs {
+		if !job.recorded() && (names == nil || names[name] != "") {
 			ids = append(ids, job.ID.ValueString())
 		}
 	}
-	found, err := fetchJobs(ctx, client, state.ClusterID.ValueString(), ids)
+	if len(ids) == 0 {
+		return nil
+	}
+	found, err := fetchJobs(ctx, client, cluster, ids)
 	if err != nil {
 		return err
 	}
-	for name, job := range state.Jobs {
-		if names != nil && names[name] == "" {
+	for name, job := range jobs {
+		if job.recorded() || names != nil && names[name] == "" {
 			continue
 		}
 		remote, ok := found[job.ID.ValueString()]
 		if !ok {
 			tflog.Warn(ctx, "MRS job no longer exists: dropping it from the job set", map[string]any{"job": name, "id": job.ID.ValueString()})
-			delete(state.Jobs, name)
+			delete(jobs, name)
 			continue
 		}
 		job.State, job.Result, job.Progress = types.StringValue(remote.State), types.StringValue(remote.Result), types.Float64Value(remote.Progress)
-		state.Jobs[name] = job
+		jobs[name] = job
 	}
 	return nil
 }
 
-// waitTerminal polls until the named jobs are terminal.
-func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client, state *mrsJobSetModel, names map[string]string) error {
-	pending := func() []string {
-		var out []string
-		for name := range names {
-			if job, ok := state.Jobs[name]; ok && !mrs.IsTerminal(job.State.ValueString()) {
-				out = append(out, name)
-			}
+// resolvePending looks up the jobs whose submission outcome was unknown (an interrupted apply,
+// a lost answer): a job found by name and submit time takes its id, one not found is dropped
+// (the next apply submits it). pending is emptied as jobs are resolved.
+func resolvePending(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, pending map[string]time.Time) error {
+	for _, name := range sortedMapKeys(jobs) {
+		job := jobs[name]
+		if !job.recorded() {
+			continue
 		}
-		sort.Strings(out)
-		return out
+		// Without a recorded start (it is kept in private state), any submit time matches.
+		id, err := client.FindSubmitted(ctx, cluster, jobSpec(name, job), pending[name])
+		if err != nil {
+			return fmt.Errorf("looking up job %s, whose submission outcome was unknown: %w", name, err)
+		}
+		delete(pending, name)
+		if id == "" {
+			tflog.Info(ctx, "MRS job whose submission outcome was unknown was not submitted: dropping it from the job set", map[string]any{"job": name})
+			delete(jobs, name)
+			continue
+		}
+		tflog.Info(ctx, "found MRS job whose submission outcome was unknown", map[string]any{"job": name, "id": id})
+		job.ID, job.State, job.Result, job.Progress = types.StringValue(id), types.StringValue("NEW"), types.StringValue("UNDEFINED"), types.Float64Value(0)
+		jobs[name] = job
 	}
-	if len(pending()) == 0 {
-		return nil
-	}
-	return transport.Poll(ctx, r.data.poll, "MRS jobs to finish", strings.Join(pending(), ", ")+" not terminal",
-		func(ctx context.Context) (bool, string, error) {
-			if err := r.refresh(ctx, client, state, names); err != nil {
-				return false, "", err
-			}
-			p := pending()
-			return len(p) == 0, strings.Join(p, ", ") + " not terminal", nil
-		})
+	return nil
 }
 
-// finishJobSetState derives the set's id, job ids and summary from its jobs.
-func finishJobSetState(ctx context.Context, state *mrsJobSetModel) {
-	names := sortedMapKeys(state.Jobs)
+// waitTerminal polls until the named jobs are terminal, logging progress at INFO.
+func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, names map[string]string) error {
+	progress := func() (string, bool) {
+		finished, failed := 0, 0
+		for name := range names {
+			job, ok := jobs[name]
+			if !ok || mrs.IsTerminal(job.State.ValueString()) {
+				finished++
+			}
+			if ok && job.failed() {
+				failed++
+			}
+		}
+		status := fmt.Sprintf("%d/%d jobs finished", finished, len(names))
+		if failed > 0 {
+			status += fmt.Sprintf(", %d without success", failed)
+		}
+		return status, finished == len(names)
+	}
+	status, done := progress()
+	if done {
+		return nil
+	}
+	return transport.Poll(ctx, r.data.poll, "MRS jobs to finish", status, func(ctx context.Context) (bool, string, error) {
+		if err := refreshJobs(ctx, client, cluster, jobs, names); err != nil {
+			return false, "", err
+		}
+		status, done := progress()
+		return done, status, nil
+	})
+}
+
+// finishJobSetState derives the set's id, job ids and summary from its jobs. Jobs whose
+// submission outcome is unknown have no id yet; the summary counts them as UNKNOWN.
+func finishJobSetState(ctx context.Context, state *mrsJobSetModel, jobs jobSet) {
+	names := sortedMapKeys(jobs)
 	ids := make([]string, 0, len(names))
 	jobIDs := map[string]string{}
 	summary := map[string]int64{}
 	for _, name := range names {
-		job := state.Jobs[name]
+		job := jobs[name]
+		if job.recorded() {
+			summary["UNKNOWN"]++
+			continue
+		}
 		ids = append(ids, job.ID.ValueString())
 		jobIDs[name] = job.ID.ValueString()
 		summary[job.State.ValueString()]++
@@ -462,21 +607,39 @@ func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if state.Jobs == nil {
+	if state.Jobs.IsNull() {
 		r.readImported(ctx, client, &state, req, resp)
 		return
 	}
-	if err := r.refresh(ctx, client, &state, nil); err != nil {
+	jobs, diags := readJobSet(ctx, state.Jobs)
+	resp.Diagnostics.Append(diags...)
+	pending, diags := pendingSubmits(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cluster := state.ClusterID.ValueString()
+	if err := resolvePending(ctx, client, cluster, jobs, pending); err != nil {
 		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
 		return
 	}
-	if len(state.Jobs) == 0 {
-		tflog.Warn(ctx, "every job of the MRS job set is gone: removing it from state", map[string]any{"cluster_id": state.ClusterID.ValueString()})
+	if err := refreshJobs(ctx, client, cluster, jobs, nil); err != nil {
+		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
+		return
+	}
+	if len(jobs) == 0 {
+		tflog.Warn(ctx, "every job of the MRS job set is gone: removing it from state", map[string]any{"cluster_id": cluster})
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	finishJobSetState(ctx, &state)
+	state.Jobs, diags = jobs.value(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	finishJobSetState(ctx, &state, jobs)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setPendingSubmits(ctx, resp.Private, pending)...)
 }
 
 // readImported builds the set from the job ids given to import, reading each job's type,
@@ -494,31 +657,33 @@ func (r *mrsJobSetResource) readImported(ctx context.Context, client *mrs.Client
 		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
 		return
 	}
-	state.Jobs = map[string]mrsJobModel{}
+	jobs := jobSet{}
 	for _, id := range ids {
 		job, ok := found[id]
 		if !ok {
 			resp.Diagnostics.AddError("MRS job not found", fmt.Sprintf("Job %s does not exist on cluster %s.", id, state.ClusterID.ValueString()))
 			return
 		}
-		if _, dup := state.Jobs[job.Name]; dup {
+		if _, dup := jobs[job.Name]; dup {
 			resp.Diagnostics.AddError("Duplicate job name", fmt.Sprintf("Two of the imported jobs are named %q; a job set is keyed by job name.", job.Name))
 			return
 		}
-		m := mrsJobModel{Type: types.StringValue(job.Type), ID: types.StringValue(job.ID), State: types.StringValue(job.State),
-			Result: types.StringValue(job.Result), Progress: types.Float64Value(job.Progress)}
-		for _, a := range job.Arguments {
-			m.Arguments = append(m.Arguments, types.StringValue(a))
+		m := mrsJobModel{Type: types.StringValue(job.Type), Arguments: types.ListNull(types.StringType), Properties: types.MapNull(types.StringType),
+			ID: types.StringValue(job.ID), State: types.StringValue(job.State), Result: types.StringValue(job.Result), Progress: types.Float64Value(job.Progress)}
+		if len(job.Arguments) > 0 {
+			m.Arguments = stringList(job.Arguments)
 		}
 		if len(job.Properties) > 0 {
-			m.Properties = map[string]types.String{}
-			for k, v := range job.Properties {
-				m.Properties[k] = types.StringValue(v)
-			}
+			m.Properties = stringMap(job.Properties)
 		}
-		state.Jobs[job.Name] = m
+		jobs[job.Name] = m
 	}
-	finishJobSetState(ctx, state)
+	state.Jobs, diags = jobs.value(ctx)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	finishJobSetState(ctx, state, jobs)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importIDsKey, nil)...)
 }
@@ -531,42 +696,56 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	client := mrsClient(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Update, jobSetUpdateTimeout, &resp.Diagnostics)
-	defer cancel()
+	timeout, diags := plan.Timeouts.Update(ctx, jobSetUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	jobs, diags := readJobSet(ctx, state.Jobs)
+	resp.Diagnostics.Append(diags...)
+	planned, diags := readJobSet(ctx, plan.Jobs)
+	resp.Diagnostics.Append(diags...)
+	pending, diags := pendingSubmits(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// state becomes the new state step by step: the resource's own settings from the plan,
-	// the jobs as they exist.
-	jobs := state.Jobs
-	state = plan
-	state.Jobs = jobs
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	op := jobSetOperation{client: client, plan: &plan, jobs: jobs, pending: pending,
+		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
+		timeoutName: "timeouts.update", timeout: timeout}
+	cluster := plan.ClusterID.ValueString()
 
-	gone := map[string]mrsJobModel{}
-	toSubmit := map[string]mrsJobModel{}
-	for name, job := range state.Jobs {
-		if planned, ok := plan.Jobs[name]; !ok || !sameJobSpec(planned, job) {
+	// Submissions left unresolved by an interrupted apply are settled first (a refresh has
+	// done it already, unless it was skipped).
+	if err := resolvePending(ctx, client, cluster, jobs, pending); err != nil {
+		op.save(ctx)
+		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
+		return
+	}
+	gone, toSubmit := jobSet{}, jobSet{}
+	for name, job := range jobs {
+		if p, ok := planned[name]; !ok || !sameJobSpec(p, job) || plan.WaitForCompletion.ValueBool() && job.failed() {
 			gone[name] = job
 		}
 	}
-	for name, job := range plan.Jobs {
-		if current, ok := state.Jobs[name]; !ok || !sameJobSpec(job, current) {
+	for name, job := range planned {
+		_, exists := jobs[name]
+		_, replaced := gone[name]
+		if !exists || replaced {
 			toSubmit[name] = job
 		}
 	}
 	if len(gone) > 0 {
-		deleted, err := r.deleteJobs(ctx, client, state.ClusterID.ValueString(), gone, true)
+		deleted, err := r.deleteJobs(ctx, client, cluster, gone, true)
 		for _, name := range deleted {
-			delete(state.Jobs, name)
+			delete(jobs, name)
 		}
 		if err != nil {
-			finishJobSetState(ctx, &state)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			op.save(ctx)
 			resp.Diagnostics.AddError("Error deleting MRS jobs", describeMRSError(err))
 			return
 		}
 	}
-	r.submitAndSettle(ctx, client, &plan, &state, toSubmit, &resp.State, &resp.Diagnostics)
+	r.submitAndSettle(ctx, &op, toSubmit)
 }
 
 // deleteJobs kills the jobs that still run (when kill is set), waits until they are terminal,
@@ -574,26 +753,30 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 // jobs' states come from the refresh Terraform has just made: a job that finished since then
 // is killed for nothing (the service ignores that), and a terminal job never runs again, so
 // no extra read is needed.
-func (r *mrsJobSetResource) deleteJobs(ctx context.Context, client *mrs.Client, cluster string, jobs map[string]mrsJobModel, kill bool) ([]string, error) {
-	set := mrsJobSetModel{ClusterID: types.StringValue(cluster), Jobs: map[string]mrsJobModel{}}
-	for name, job := range jobs {
-		set.Jobs[name] = job
-	}
-	var running []string
-	for _, name := range sortedMapKeys(set.Jobs) {
-		if !mrs.IsTerminal(set.Jobs[name].State.ValueString()) {
+func (r *mrsJobSetResource) deleteJobs(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, kill bool) ([]string, error) {
+	jobs = maps.Clone(jobs)
+	var running, runningIDs []string
+	for _, name := range sortedMapKeys(jobs) {
+		if !mrs.IsTerminal(jobs[name].State.ValueString()) {
 			running = append(running, name)
+			runningIDs = append(runningIDs, jobs[name].ID.ValueString())
 		}
 	}
 	if kill && len(running) > 0 {
-		if err := killJobs(ctx, client, cluster, set.Jobs, running); err != nil {
+		var errs []error
+		for i, err := range client.KillAll(ctx, cluster, runningIDs) {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("killing job %s: %w", running[i], err))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
 			return nil, err
 		}
 		waitFor := map[string]string{}
-		for _, name := range running {
-			waitFor[name] = set.Jobs[name].ID.ValueString()
+		for i, name := range running {
+			waitFor[name] = runningIDs[i]
 		}
-		if err := r.waitTerminal(ctx, client, &set, waitFor); err != nil {
+		if err := r.waitTerminal(ctx, client, cluster, jobs, waitFor); err != nil {
 			return nil, fmt.Errorf("waiting for killed jobs to stop: %w", err)
 		}
 	}
@@ -611,27 +794,6 @@ func (r *mrsJobSetResource) deleteJobs(ctx context.Context, client *mrs.Client, 
 	return sortedMapKeys(jobs), nil
 }
 
-func killJobs(ctx context.Context, client *mrs.Client, cluster string, jobs map[string]mrsJobModel, names []string) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	sem := make(chan struct{}, submitConcurrency)
-	for _, name := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(name string) {
-			defer func() { <-sem; wg.Done() }()
-			if err := client.Kill(ctx, cluster, jobs[name].ID.ValueString()); err != nil && !mrs.IsJobGone(err) {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("killing job %s: %w", name, err))
-				mu.Unlock()
-			}
-		}(name)
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
 func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state mrsJobSetModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -641,10 +803,23 @@ func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteReque
 	client := mrsClient(r.data, &resp.Diagnostics)
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, jobSetDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	if resp.Diagnostics.HasError() || len(state.Jobs) == 0 {
+	jobs, diags := readJobSet(ctx, state.Jobs)
+	resp.Diagnostics.Append(diags...)
+	pending, diags := pendingSubmits(ctx, req.Private)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	if _, err := r.deleteJobs(ctx, client, state.ClusterID.ValueString(), state.Jobs, state.KillOnDestroy.ValueBool()); err != nil {
+	cluster := state.ClusterID.ValueString()
+	// With -refresh=false, submissions an interrupted apply left unresolved are looked up here.
+	if err := resolvePending(ctx, client, cluster, jobs, pending); err != nil {
+		resp.Diagnostics.AddError("Error deleting MRS jobs", describeMRSError(err))
+		return
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	if _, err := r.deleteJobs(ctx, client, cluster, jobs, state.KillOnDestroy.ValueBool()); err != nil {
 		resp.Diagnostics.AddError("Error deleting MRS jobs", describeMRSError(err))
 	}
 }
@@ -675,4 +850,52 @@ func describeMRSError(err error) string {
 			"(HW_ACCESS_KEY / HW_SECRET_KEY / HW_PROJECT_ID), and mrs.security_token for temporary credentials.\n\nOriginal Error: " + err.Error()
 	}
 	return err.Error()
+}
+
+// pendingSubmitsKey keeps, in private state, when each unresolved submission started: the
+// look-up window of resolvePending.
+const pendingSubmitsKey = "pending_submits"
+
+// privateWriter is the part of the framework's private state data that saves keys.
+type privateWriter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+func pendingSubmits(ctx context.Context, private privateState) (map[string]time.Time, diag.Diagnostics) {
+	pending := map[string]time.Time{}
+	raw, diags := private.GetKey(ctx, pendingSubmitsKey)
+	if len(raw) == 0 || diags.HasError() {
+		return pending, diags
+	}
+	var ms map[string]int64
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		diags.AddError("Invalid private state", "The job set's record of pending submissions cannot be read: "+err.Error())
+		return pending, diags
+	}
+	for name, t := range ms {
+		pending[name] = time.UnixMilli(t)
+	}
+	return pending, diags
+}
+
+func setPendingSubmits(ctx context.Context, private privateWriter, pending map[string]time.Time) diag.Diagnostics {
+	if len(pending) == 0 {
+		return private.SetKey(ctx, pendingSubmitsKey, nil)
+	}
+	ms := make(map[string]int64, len(pending))
+	for name, t := range pending {
+		ms[name] = t.UnixMilli()
+	}
+	raw, _ := json.Marshal(ms)
+	return private.SetKey(ctx, pendingSubmitsKey, raw)
+}
+
+// abbreviatedList joins the first items of a long list, saying how many more there are.
+func abbreviatedList(items []string) string {
+	const shown = 20
+	list := strings.Join(items[:min(len(items), shown)], ", ")
+	if len(items) > shown {
+		list += fmt.Sprintf(" and %d more", len(items)-shown)
+	}
+	return list
 }

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -21,6 +25,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	emumrs "github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
+	"github.com/batchops/terraform-provider-batchops/internal/mrs"
 )
 
 const (
@@ -465,4 +470,161 @@ resource "batchops_mrs_job_set" "test" {
 			},
 		},
 	})
+}
+
+// Every argument may come from values known only after apply: the jobs map is built by a for
+// expression over another resource's output. Validate, plan and apply work, and the next plan
+// is empty.
+func TestAccMRSJobSet_argumentsKnownOnlyAfterApply(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{})
+	config := mrsProviderConfig(e, mrsSK) + fmt.Sprintf(`
+resource "terraform_data" "in" {
+  input = {
+    cluster = %q
+    names   = ["alpha", "beta", "gamma"]
+    type    = "HiveSql"
+    props   = { "hive.exec.parallel" = "true" }
+    wait    = true
+    kill    = true
+    timeout = "10m"
+  }
+}
+
+resource "batchops_mrs_job_set" "test" {
+  cluster_id = terraform_data.in.output.cluster
+  jobs = { for i, name in terraform_data.in.output.names : name => {
+    type       = terraform_data.in.output.type
+    arguments  = ["SELECT ${i}"]
+    properties = terraform_data.in.output.props
+  } }
+  wait_for_completion = terraform_data.in.output.wait
+  kill_on_destroy     = terraform_data.in.output.kill
+  timeouts            = { create = terraform_data.in.output.timeout }
+}
+`, mrsCluster)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkJobSetDestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("summary"), knownvalue.MapExact(map[string]knownvalue.Check{"FINISHED": knownvalue.Int64Exact(3)})),
+					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("gamma").AtMapKey("arguments"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("SELECT 2")})),
+					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("beta").AtMapKey("result"), knownvalue.StringExact("SUCCEEDED")),
+				},
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: false,
+			},
+		},
+	})
+	if n := len(mrsRequests(e, http.MethodPost, jobsBasePath+`$`)); n != 3 {
+		t.Errorf("want 3 submits, got %d", n)
+	}
+}
+
+// A failed member stands alone: the error says how to keep the set, and following it
+// resubmits only the failed job; the jobs that succeeded are never killed, deleted or
+// resubmitted. Run with the real CLI, which `terraform untaint` needs.
+func TestAccMRSJobSet_failedMembersStandAlone(t *testing.T) {
+	t.Parallel()
+	e := startMRSEmulator(t, emumrs.Config{})
+	h := newCLIHarness(t, jobSetConfig(e, "wait_for_completion = true", map[string]string{
+		"good":  `type = "HiveSql", arguments = ["SELECT 1"]`,
+		"flaky": `type = "HiveSql", arguments = ["SELECT 2 -- flaky"]`,
+		"also":  `type = "HiveSql", arguments = ["SELECT 3"]`,
+	}))
+	out, err := h.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+	if err == nil {
+		t.Fatal("the first apply must fail: job flaky fails its first run")
+	}
+	for _, want := range []string{
+		"1 of 3 job(s) ended without result SUCCEEDED",
+		"flaky (id ",
+		"run `terraform untaint` with this job set's address",
+		"the next `terraform apply` then submits only the jobs that are missing or failed",
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("the error does not say %q:\n%s", want, out)
+		}
+	}
+	set := instancesOf(h.state(), "batchops_mrs_job_set")
+	if len(set) != 1 || set[0].Status != "tainted" {
+		t.Fatalf("want the set in state, tainted: %+v", set)
+	}
+	firstIDs := set[0].Attributes["job_ids"].(map[string]any)
+
+	if _, err := h.terraform("untaint", "batchops_mrs_job_set.test"); err != nil {
+		t.Fatalf("terraform untaint: %v", err)
+	}
+	e.ResetRequests()
+	if _, err := h.terraform("apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
+		t.Fatalf("the apply after untaint must resubmit the failed job and succeed: %v", err)
+	}
+	submits := mrsRequests(e, http.MethodPost, jobsBasePath+`$`)
+	if len(submits) != 1 || !strings.Contains(string(submits[0].Body), `"job_name":"flaky"`) {
+		t.Errorf("want exactly one submit, of job flaky; got %d", len(submits))
+	}
+	if kills := mrsRequests(e, http.MethodPost, `/kill$`); len(kills) != 0 {
+		t.Errorf("no job may be killed, got %d kills", len(kills))
+	}
+	if _, deleted := batchDeletedIDs(e); len(deleted) != 1 || deleted[0] != firstIDs["flaky"] {
+		t.Errorf("only the failed job's record may be deleted; batch-delete named %v", deleted)
+	}
+	set = instancesOf(h.state(), "batchops_mrs_job_set")
+	ids := set[0].Attributes["job_ids"].(map[string]any)
+	jobs := set[0].Attributes["jobs"].(map[string]any)
+	for _, name := range []string{"good", "also"} {
+		if ids[name] != firstIDs[name] {
+			t.Errorf("job %s was replaced: id %v, was %v", name, ids[name], firstIDs[name])
+		}
+	}
+	if ids["flaky"] == firstIDs["flaky"] || jobs["flaky"].(map[string]any)["result"] != "SUCCEEDED" {
+		t.Errorf("job flaky was not resubmitted with success: %v", jobs["flaky"])
+	}
+	if out, err := h.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color"); err != nil {
+		t.Errorf("the plan after the rerun must be empty: %v\n%s", err, out)
+	}
+	if err := h.destroy(); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if n := e.MRS().JobCount(mrsCluster); n != 0 {
+		t.Errorf("%d jobs left on the cluster", n)
+	}
+}
+
+// A long wait shows its progress at INFO: every change of the count of finished jobs.
+func TestMRSJobSetWaitLogsProgress(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{})
+	client, err := mrs.New(mrs.Config{Endpoint: e.MRSURL(), ProjectID: mrsProject, AccessKey: mrsAK, SecretKey: mrsSK, CACertificateFile: e.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	jobs, names := jobSet{}, map[string]string{}
+	for i, sleep := range []string{"0", "1", "2"} {
+		name := fmt.Sprintf("j%d", i)
+		id, err := client.Submit(ctx, mrsCluster, mrs.JobSpec{Name: name, Type: "HiveSql", Arguments: []string{"sleep=" + sleep}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[name] = mrsJobModel{ID: types.StringValue(id), State: types.StringValue("NEW")}
+		names[name] = id
+	}
+	r := &mrsJobSetResource{data: &providerData{poll: testProviderPoll}}
+	if err := r.waitTerminal(ctx, client, mrsCluster, jobs, names); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"status":"0/3 jobs finished"`, `"status":"3/3 jobs finished"`, `"@level":"info"`, `"@message":"waiting for MRS jobs to finish"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the INFO log lacks %s:\n%s", want, logs.String())
+		}
+	}
 }

@@ -74,6 +74,10 @@ func (v durationValue) StringSemanticEquals(_ context.Context, newValuable baset
 	if !ok {
 		return false, nil
 	}
+	// Only known values have a length; null or unknown equals only itself.
+	if v.IsNull() || v.IsUnknown() || other.IsNull() || other.IsUnknown() {
+		return v.StringValue.Equal(other.StringValue), nil
+	}
 	return azurebatch.EqualDurations(v.ValueString(), other.ValueString()), nil
 }
 

@@ -2,8 +2,11 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
 // PollOptions shapes a wait: the first interval, growing by Factor up to Max.
@@ -16,28 +19,57 @@ type PollOptions struct {
 // DefaultPoll suits batch work that takes seconds to hours.
 var DefaultPoll = PollOptions{Initial: 500 * time.Millisecond, Max: 15 * time.Second, Factor: 1.5}
 
+// WaitError is a wait that ended before its object was done: the context's deadline (the
+// resource's timeout) passed, or the operation was cancelled (Terraform stops the provider
+// on Ctrl-C).
+type WaitError struct {
+	What       string // what was waited for, e.g. "task job-1/t1 to complete"
+	LastStatus string
+	Err        error // context.DeadlineExceeded or context.Canceled
+}
+
+func (e *WaitError) Error() string {
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return fmt.Sprintf("timed out waiting for %s (last status: %s)", e.What, e.LastStatus)
+	}
+	return fmt.Sprintf("stopped waiting for %s: the operation was interrupted (last status: %s)", e.What, e.LastStatus)
+}
+
+func (e *WaitError) Unwrap() error { return e.Err }
+
 // Poll waits, then calls check, until check reports done or fails, with backoff between calls.
-// It waits before the first call because callers have just read the object themselves. The
-// context's deadline (the resource's timeout) ends the wait with an error naming what it waited
-// for and the last status seen.
+// It waits before the first call because callers have just read the object themselves. Each
+// change of status is logged at INFO, so TF_LOG_PROVIDER=INFO shows a long wait's progress.
+// The end of the context (the resource's timeout, or an interrupt) ends the wait at once with
+// a *WaitError naming what it waited for and the last status seen.
 func Poll(ctx context.Context, opts PollOptions, what, status string, check func(ctx context.Context) (done bool, status string, err error)) error {
 	if opts.Initial <= 0 {
 		opts = DefaultPoll
 	}
 	interval := opts.Initial
+	tflog.Info(ctx, "waiting for "+what, map[string]any{"status": status})
 	for {
 		timer := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("timed out waiting for %s (last status: %s): %w", what, status, ctx.Err())
+			return &WaitError{What: what, LastStatus: status, Err: ctx.Err()}
 		case <-timer.C:
 		}
 		interval = min(time.Duration(float64(interval)*opts.Factor), opts.Max)
 		done, s, err := check(ctx)
-		if err != nil || done {
+		if err != nil && ctx.Err() != nil {
+			return &WaitError{What: what, LastStatus: status, Err: ctx.Err()}
+		}
+		if err != nil {
 			return err
 		}
-		status = s
+		if s != status {
+			tflog.Info(ctx, "waiting for "+what, map[string]any{"status": s})
+			status = s
+		}
+		if done {
+			return nil
+		}
 	}
 }

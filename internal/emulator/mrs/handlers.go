@@ -37,6 +37,16 @@ func (s *Service) submitLocked(c *cluster, sub JobSubmission, sentType string) (
 		}
 	}
 	oc, run := planOutcome(sub, s.cfg.RunTime)
+	if c.submits == nil {
+		c.submits = map[string]int{}
+	}
+	c.submits[sub.JobName]++
+	if oc == outcomeFlaky {
+		oc = outcomeSucceed
+		if c.submits[sub.JobName] == 1 {
+			oc = outcomeFail
+		}
+	}
 	s.seq++
 	c.appSeq += 2
 	j := &job{

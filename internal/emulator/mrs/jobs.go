@@ -65,6 +65,7 @@ var (
 	jobNameRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	failWordRE = regexp.MustCompile(`(?i)(^|[^a-z0-9])fail([^a-z0-9]|$)`)
 	crashRE    = regexp.MustCompile(`(?i)(^|[^a-z0-9])crash([^a-z0-9]|$)`)
+	flakyRE    = regexp.MustCompile(`(?i)(^|[^a-z0-9])flaky([^a-z0-9]|$)`)
 )
 
 // Property is one entry of a job's properties, in the order received.
@@ -88,6 +89,10 @@ const (
 	outcomeSucceed outcome = iota // FINISHED / SUCCEEDED
 	outcomeFail                   // FINISHED / FAILED ("fail")
 	outcomeCrash                  // FAILED / FAILED ("crash")
+	// outcomeFlaky ("flaky") is decided at submit: FINISHED / FAILED for the first job of its
+	// name on the cluster, FINISHED / SUCCEEDED for later ones (a transient failure that a
+	// resubmission cures).
+	outcomeFlaky
 )
 
 // job is a stored job; its state is a pure function of these fields and the
@@ -360,8 +365,8 @@ func validateSubmission(sub *JobSubmission) *apiError {
 	return nil
 }
 
-// planOutcome applies the deterministic rules: "crash" or "fail" as a word in
-// an argument or a property key or value, and sleep=N in an argument.
+// planOutcome applies the deterministic rules: "crash", "fail" or "flaky" as a
+// word in an argument or a property key or value, and sleep=N in an argument.
 func planOutcome(sub JobSubmission, def time.Duration) (outcome, time.Duration) {
 	texts := append([]string(nil), sub.Arguments...)
 	for _, p := range sub.Properties {
@@ -375,6 +380,9 @@ func planOutcome(sub JobSubmission, def time.Duration) (outcome, time.Duration) 
 		}
 		if failWordRE.MatchString(t) {
 			oc = outcomeFail
+		}
+		if flakyRE.MatchString(t) && oc == outcomeSucceed {
+			oc = outcomeFlaky
 		}
 	}
 	run := def

@@ -79,6 +79,9 @@ type cluster struct {
 	order   []*job // submit order
 	rmStart int64  // "ResourceManager start" ms in application ids
 	appSeq  int
+	// submits counts the submissions of each job name, deleted jobs included: the "flaky"
+	// rule fails only a name's first one.
+	submits map[string]int
 }
 
 // Service is the emulated MRS V2 job API of one project. It implements

@@ -654,6 +654,10 @@ func TestOutcomeWords(t *testing.T) {
 		{[]string{"fail"}, []Property{{"crash", ""}}, outcomeCrash},
 		{[]string{"crash", "fail"}, nil, outcomeCrash},
 		{[]string{"crashed", "crashing"}, nil, outcomeSucceed},
+		{[]string{"mode=flaky"}, nil, outcomeFlaky},
+		{[]string{"flaky", "fail"}, nil, outcomeFail},
+		{[]string{"fail", "flaky"}, nil, outcomeFail},
+		{[]string{"flakyness"}, nil, outcomeSucceed},
 	}
 	for _, c := range cases {
 		if got, _ := planOutcome(JobSubmission{Arguments: c.args, Properties: c.props}, time.Second); got != c.want {
@@ -665,5 +669,21 @@ func TestOutcomeWords(t *testing.T) {
 	}
 	if _, d := planOutcome(JobSubmission{Properties: []Property{{"sleep", "5"}}}, time.Second); d != time.Second {
 		t.Errorf("sleep in properties: %v", d)
+	}
+}
+
+func TestFlakyJobFailsOnlyItsNamesFirstSubmission(t *testing.T) {
+	e := newEnv(t) // RunTime 2s
+	first := e.submit("etl", "HiveSql", []string{"flaky"}, nil)
+	other := e.submit("other", "HiveSql", []string{"flaky"}, nil)
+	e.clock.Advance(5 * time.Second)
+	second := e.submit("etl", "HiveSql", []string{"flaky"}, nil)
+	e.clock.Advance(5 * time.Second)
+	for _, c := range []struct {
+		id, want string
+	}{{first, ResultFailed}, {other, ResultFailed}, {second, ResultSucceeded}} {
+		if j := e.get(c.id); j.JobState != StateFinished || j.JobResult != c.want {
+			t.Errorf("job %s: %s/%s, want FINISHED/%s", c.id, j.JobState, j.JobResult, c.want)
+		}
 	}
 }

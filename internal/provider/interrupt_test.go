@@ -1,0 +1,257 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
+	emumrs "github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
+)
+
+// Ctrl-C during an apply (design.md §6): Terraform must exit promptly, state must hold every
+// object that may exist (a create whose request went out but whose answer never came
+// included), and `terraform destroy` must then leave nothing on the service. Each test runs a
+// real `terraform apply` on many objects against the emulator with added latency, sends SIGINT
+// once the emulator has seen part of the creates, then runs `terraform destroy`.
+
+// interruptExitBound is how long Terraform may take to exit after SIGINT. It is generous for a
+// loaded machine: an interrupted apply that waits for its work to finish takes minutes.
+const interruptExitBound = 60 * time.Second
+
+const interruptLatency = 150 * time.Millisecond
+
+func TestAccInterrupt_azureBatchTasks(t *testing.T) {
+	t.Parallel()
+	const (
+		n     = 120
+		after = 30
+		job   = "job-2"
+	)
+	e := startEmulator(t)
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: interruptLatency})
+	h := newCLIHarness(t, azureProviderConfig(e)+fmt.Sprintf(`
+resource "batchops_azure_batch_task" "t" {
+  count        = %d
+  job_id       = %q
+  task_id      = format("interrupt-%%03d", count.index)
+  command_line = "echo ${count.index}"
+}
+`, n, job))
+
+	addTask := `^/jobs/` + job + `/tasks$`
+	h.applyAndInterrupt(10, fmt.Sprintf("%d Add Task requests", after), func() bool {
+		return len(requestsMatching(e, http.MethodPost, addTask)) >= after
+	}, interruptExitBound)
+
+	onService := func() []string {
+		var ids []string
+		for _, task := range e.AzureBatch().Tasks(job) {
+			ids = append(ids, task.ID)
+		}
+		return ids
+	}
+	var inState []string
+	for _, i := range instancesOf(h.state(), "batchops_azure_batch_task") {
+		inState = append(inState, fmt.Sprint(i.Attributes["task_id"]))
+	}
+	service := onService()
+	t.Logf("after the interrupt: %d Add Task requests, %d tasks on the service, %d in state",
+		len(requestsMatching(e, http.MethodPost, addTask)), len(service), len(inState))
+	if missing := missingFrom(service, inState); len(missing) > 0 {
+		t.Errorf("%d of the %d tasks on the service are not in state after the interrupt: %s",
+			len(missing), len(service), strings.Join(missing, ", "))
+	}
+
+	if err := h.destroy(); err != nil {
+		t.Errorf("terraform destroy: %v", err)
+	}
+	if left := onService(); len(left) > 0 {
+		t.Errorf("after destroy %d task(s) of the configuration remain in job %s (orphaned): %s",
+			len(left), job, strings.Join(left, ", "))
+	}
+}
+
+func TestAccInterrupt_mrsJobSet(t *testing.T) {
+	t.Parallel()
+	const (
+		n     = 200
+		after = 60
+	)
+	e := startMRSEmulator(t, emumrs.Config{})
+	e.SetFaults(emulator.ServiceMRS, emulator.Faults{Latency: interruptLatency})
+	h := newCLIHarness(t, mrsProviderConfig(e, mrsSK)+fmt.Sprintf(`
+resource "batchops_mrs_job_set" "test" {
+  cluster_id = %q
+  jobs = { for i in range(%d) : format("job-%%03d", i) => {
+    type      = "HiveSql"
+    arguments = ["SELECT ${i}"]
+  } }
+}
+`, mrsCluster, n))
+
+	submit := jobsBasePath + `$`
+	h.applyAndInterrupt(10, fmt.Sprintf("%d job submits", after), func() bool {
+		return len(mrsRequests(e, http.MethodPost, submit)) >= after
+	}, interruptExitBound)
+
+	onService := func() []string {
+		var jobs []string
+		for _, j := range e.MRS().Jobs(mrsCluster) {
+			jobs = append(jobs, j.Name+" ("+j.JobID+", "+j.State+")")
+		}
+		sort.Strings(jobs)
+		return jobs
+	}
+	var serviceNames, stateNames []string
+	for _, j := range e.MRS().Jobs(mrsCluster) {
+		serviceNames = append(serviceNames, j.Name)
+	}
+	for _, i := range instancesOf(h.state(), "batchops_mrs_job_set") {
+		jobs, _ := i.Attributes["jobs"].(map[string]any)
+		for name := range jobs {
+			stateNames = append(stateNames, name)
+		}
+	}
+	t.Logf("after the interrupt: %d submits, %d jobs on the service, %d in state",
+		len(mrsRequests(e, http.MethodPost, submit)), len(serviceNames), len(stateNames))
+	if missing := missingFrom(serviceNames, stateNames); len(missing) > 0 {
+		t.Errorf("%d of the %d jobs on the service are not in state after the interrupt: %s",
+			len(missing), len(serviceNames), strings.Join(missing, ", "))
+	}
+
+	if err := h.destroy(); err != nil {
+		t.Errorf("terraform destroy: %v", err)
+	}
+	if left := onService(); len(left) > 0 {
+		t.Errorf("after destroy %d job(s) of the set remain on cluster %s (orphaned): %s",
+			len(left), mrsCluster, strings.Join(left, ", "))
+	}
+}
+
+func TestAccInterrupt_hpcSOABatch(t *testing.T) {
+	t.Parallel()
+	const blocks = 3 // of 1000 requests: range() stops at 1024 values
+	e := startHPCEmulator(t, hpcpack.Config{RequestTime: time.Millisecond})
+	// Longer than for the others: only three Send Requests (of 1000 each) must outlast the signal.
+	e.SetFaults(emulator.ServiceHPCPack, emulator.Faults{Latency: 2 * interruptLatency})
+	h := newCLIHarness(t, hpcProviderConfig(e, "")+fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = batchops_hpc_soa_session.test.id
+  name       = "big"
+  requests = flatten([for block in range(%d) : [for i in range(1000) : {
+    action    = "http://tempuri.org/IEchoSvc/Echo"
+    body      = "<Echo xmlns=\"http://tempuri.org/\"><input>${block * 1000 + i}</input></Echo>"
+    user_data = tostring(block * 1000 + i)
+  }]])
+}
+`, blocks))
+
+	send := `(?i)/batch/big$`
+	h.applyAndInterrupt(10, "the first Send Requests", func() bool {
+		return len(hpcRequests(e, http.MethodPost, send)) >= 1
+	}, interruptExitBound)
+
+	// What of the configuration is on the head node: open sessions, and batches of open
+	// sessions that were not purged, named as the state's ids name them.
+	onService := func() (ids, details []string) {
+		for _, s := range e.HPCPack().Sessions() {
+			if s.Closed {
+				continue
+			}
+			ids = append(ids, fmt.Sprintf("session %d", s.ID))
+			details = append(details, fmt.Sprintf("session %d (open)", s.ID))
+			for _, b := range e.HPCPack().Batches(s.ID) {
+				if !b.Purged {
+					ids = append(ids, fmt.Sprintf("batch %d/%s", s.ID, b.Name))
+					details = append(details, fmt.Sprintf("batch %d/%s (%d requests)", s.ID, b.Name, b.RequestCount))
+				}
+			}
+		}
+		return ids, details
+	}
+	var inState []string
+	for _, i := range instancesOf(h.state(), "batchops_hpc_soa_session") {
+		inState = append(inState, fmt.Sprintf("session %v", i.Attributes["id"]))
+	}
+	for _, i := range instancesOf(h.state(), "batchops_hpc_soa_batch") {
+		inState = append(inState, fmt.Sprintf("batch %v", i.Attributes["id"]))
+	}
+	service, details := onService()
+	t.Logf("after the interrupt: %d Send Requests; on the service: %s; in state: %s",
+		len(hpcRequests(e, http.MethodPost, send)), strings.Join(details, ", "), strings.Join(inState, ", "))
+	if missing := missingFrom(service, inState); len(missing) > 0 {
+		t.Errorf("on the service but not in state after the interrupt: %s", strings.Join(missing, ", "))
+	}
+
+	if err := h.destroy(); err != nil {
+		t.Errorf("terraform destroy: %v", err)
+	}
+	if _, left := onService(); len(left) > 0 {
+		t.Errorf("after destroy the head node still holds (orphaned): %s", strings.Join(left, ", "))
+	}
+}
+
+// missingFrom returns the members of have that are not in state, sorted.
+func missingFrom(have, state []string) []string {
+	in := map[string]bool{}
+	for _, s := range state {
+		in[s] = true
+	}
+	var out []string
+	for _, h := range have {
+		if !in[h] {
+			out = append(out, h)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Ctrl-C during wait_for_completion abandons the wait at once: the submitted jobs are all in
+// state, and destroy kills and deletes them.
+func TestAccInterrupt_mrsJobSetWait(t *testing.T) {
+	t.Parallel()
+	const n = 20
+	e := startMRSEmulator(t, emumrs.Config{})
+	h := newCLIHarness(t, mrsProviderConfig(e, mrsSK)+fmt.Sprintf(`
+resource "batchops_mrs_job_set" "test" {
+  cluster_id = %q
+  jobs = { for i in range(%d) : format("long-%%02d", i) => {
+    type      = "HiveSql"
+    arguments = ["SELECT ${i}", "sleep=1h"]
+  } }
+  wait_for_completion = true
+}
+`, mrsCluster, n))
+
+	// Submitted, read back, and then polled at least once: the wait is under way.
+	reads := func() int { return len(mrsRequests(e, http.MethodGet, jobsBasePath+`(/[^/]+)?$`)) }
+	res := h.applyAndInterrupt(10, "the wait's first poll", func() bool {
+		return len(mrsRequests(e, http.MethodPost, jobsBasePath+`$`)) == n && reads() >= 2
+	}, interruptExitBound)
+	if res.signalToExit > 15*time.Second {
+		t.Errorf("terraform took %s to exit after SIGINT: the wait was not abandoned at once", res.signalToExit)
+	}
+	set := instancesOf(h.state(), "batchops_mrs_job_set")
+	if len(set) != 1 {
+		t.Fatalf("want the job set in state after the interrupt, got %d instances", len(set))
+	}
+	if ids, _ := set[0].Attributes["job_ids"].(map[string]any); len(ids) != n {
+		t.Errorf("want all %d submitted jobs in state, got %d", n, len(ids))
+	}
+	if err := h.destroy(); err != nil {
+		t.Errorf("terraform destroy: %v", err)
+	}
+	if left := e.MRS().JobCount(mrsCluster); left != 0 {
+		t.Errorf("after destroy %d job(s) remain on the cluster", left)
+	}
+}
