@@ -251,12 +251,17 @@ func (r *mrsJobSetResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		p, ok := prior[name]
 		if ok && !p.recorded() && sameJobSpec(job, p) && !(resubmitFailed && p.failed()) {
 			job.ID, job.State, job.Result, job.Progress = p.ID, p.State, p.Result, p.Progress
-			planned[name] = job
 		} else {
+			// Said explicitly: for an unchanged configuration Terraform proposes the prior
+			// values, which would hide a resubmission.
+			job.ID, job.State, job.Result, job.Progress = types.StringUnknown(), types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
 			changed = true
 		}
+		planned[name] = job
 	}
-	if !changed {
+	if changed {
+		plan.ID, plan.JobIDs, plan.Summary = types.StringUnknown(), types.MapUnknown(types.StringType), types.MapUnknown(types.Int64Type)
+	} else {
 		plan.ID, plan.JobIDs, plan.Summary = state.ID, state.JobIDs, state.Summary
 	}
 	plan.Jobs, diags = planned.value(ctx)
