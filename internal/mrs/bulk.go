@@ -2,6 +2,7 @@ package mrs
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -35,6 +36,47 @@ func (c *Client) KillAll(ctx context.Context, clusterID string, jobIDs []string)
 		}
 	})
 	return errs
+}
+
+// jobsListThreshold: more ids than this are read with the job list, not one GET each.
+const jobsListThreshold = 3
+
+// Jobs reads the given jobs by id: one GET each for a few, else the job list (100 a page,
+// newest first) until every job is found, which reads a set of hundreds in a few requests.
+// Ids of jobs that no longer exist are absent from the result.
+func (c *Client) Jobs(ctx context.Context, clusterID string, ids []string) (map[string]Job, error) {
+	found := make(map[string]Job, len(ids))
+	if len(ids) <= jobsListThreshold {
+		for _, id := range ids {
+			job, err := c.GetJob(ctx, clusterID, id)
+			if IsJobGone(err) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			found[id] = *job
+		}
+		return found, nil
+	}
+	wanted := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		wanted[id] = true
+	}
+	errAllFound := errors.New("all found")
+	err := c.ListJobs(ctx, clusterID, ListFilter{SortBy: "desc"}, func(j Job) error {
+		if wanted[j.ID] {
+			found[j.ID] = j
+			if len(found) == len(wanted) {
+				return errAllFound
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errAllFound) {
+		return nil, err
+	}
+	return found, nil
 }
 
 // forEachBounded calls do(0..n-1) with at most bulkConcurrency calls running at once.

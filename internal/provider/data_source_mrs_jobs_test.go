@@ -43,3 +43,54 @@ data "batchops_mrs_jobs" "hive" {
 		}},
 	})
 }
+
+// Every filter may come from values known only after apply.
+func TestAccMRSJobsDataSource_argumentsKnownOnlyAfterApply(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{})
+	config := jobSetConfig(e, "wait_for_completion = true", map[string]string{
+		"etl": `type = "HiveSql", arguments = ["SELECT 1"]`,
+		"wc":  `type = "MapReduce", arguments = ["obs://b/p.jar"]`,
+	}) + `
+resource "terraform_data" "filter" {
+  input = {
+    name   = "etl"
+    type   = "HiveSql"
+    state  = "FINISHED"
+    result = "SUCCEEDED"
+    queue  = "default"
+    user   = "batchops"
+    sort   = "asc"
+    begin  = "2000-01-01T00:00:00Z"
+    end    = "2100-01-01T00:00:00Z"
+  }
+}
+
+data "batchops_mrs_jobs" "etl" {
+  cluster_id           = batchops_mrs_job_set.test.cluster_id
+  job_name             = terraform_data.filter.output.name
+  job_id               = batchops_mrs_job_set.test.job_ids["etl"]
+  job_type             = terraform_data.filter.output.type
+  job_state            = terraform_data.filter.output.state
+  job_result           = terraform_data.filter.output.result
+  queue                = terraform_data.filter.output.queue
+  user                 = terraform_data.filter.output.user
+  sort_by              = terraform_data.filter.output.sort
+  submitted_time_begin = terraform_data.filter.output.begin
+  submitted_time_end   = terraform_data.filter.output.end
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkJobSetDestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.batchops_mrs_jobs.etl", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue("data.batchops_mrs_jobs.etl", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact("etl")),
+				},
+			},
+			{Config: config, PlanOnly: true},
+		},
+	})
+}

@@ -1427,7 +1427,7 @@ func TestAzureBatchTaskInterruptedWaitKeepsTheTask(t *testing.T) {
 	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
 
 	if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Interrupted while waiting for Azure Batch task to complete") ||
-		!strings.Contains(text, "context canceled") || !strings.Contains(text, "The task stays in state") {
+		!strings.Contains(text, "the operation was interrupted (last status: active)") || !strings.Contains(text, "The task stays in state") {
 		t.Fatalf("want the interrupted-wait error, got %s", text)
 	}
 	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/long" {

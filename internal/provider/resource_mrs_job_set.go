@@ -14,8 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -23,7 +21,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -44,11 +41,7 @@ const (
 	jobSetUpdateTimeout = 60 * time.Minute
 	jobSetDeleteTimeout = 30 * time.Minute
 
-	// submitConcurrency bounds the submits (and kills) in flight for one job set.
-	submitConcurrency = 8
-	// listThreshold: sets larger than this are read with the job list, not one GET per job.
-	listThreshold = 3
-	importIDsKey  = "import_job_ids"
+	importIDsKey = "import_job_ids"
 )
 
 var (
@@ -66,62 +59,6 @@ func NewMRSJobSetResource() resource.Resource {
 
 type mrsJobSetResource struct {
 	data *providerData
-}
-
-type mrsJobSetModel struct {
-	ID                types.String   `tfsdk:"id"`
-	ClusterID         types.String   `tfsdk:"cluster_id"`
-	Jobs              types.Map      `tfsdk:"jobs"`
-	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
-	KillOnDestroy     types.Bool     `tfsdk:"kill_on_destroy"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
-	JobIDs            types.Map      `tfsdk:"job_ids"`
-	Summary           types.Map      `tfsdk:"summary"`
-}
-
-type mrsJobModel struct {
-	Type       types.String  `tfsdk:"type"`
-	Arguments  types.List    `tfsdk:"arguments"`
-	Properties types.Map     `tfsdk:"properties"`
-	ID         types.String  `tfsdk:"id"`
-	State      types.String  `tfsdk:"state"`
-	Result     types.String  `tfsdk:"result"`
-	Progress   types.Float64 `tfsdk:"progress"`
-}
-
-var mrsJobAttrTypes = map[string]attr.Type{
-	"type":       types.StringType,
-	"arguments":  types.ListType{ElemType: types.StringType},
-	"properties": types.MapType{ElemType: types.StringType},
-	"id":         types.StringType,
-	"state":      types.StringType,
-	"result":     types.StringType,
-	"progress":   types.Float64Type,
-}
-
-// jobSet holds the jobs of a set by name, once the jobs map is known.
-type jobSet map[string]mrsJobModel
-
-func readJobSet(ctx context.Context, m types.Map) (jobSet, diag.Diagnostics) {
-	jobs := jobSet{}
-	if m.IsNull() || m.IsUnknown() {
-		return jobs, nil
-	}
-	diags := m.ElementsAs(ctx, (*map[string]mrsJobModel)(&jobs), false)
-	return jobs, diags
-}
-
-func (s jobSet) value(ctx context.Context) (types.Map, diag.Diagnostics) {
-	return types.MapValueFrom(ctx, types.ObjectType{AttrTypes: mrsJobAttrTypes}, map[string]mrsJobModel(s))
-}
-
-// recorded reports a job whose submission outcome is still unknown: it is in state so that
-// the next refresh, apply or destroy looks it up (see resolvePending), but its id is not known.
-func (j mrsJobModel) recorded() bool { return j.ID.IsNull() }
-
-// failed reports a job that ended without success.
-func (j mrsJobModel) failed() bool {
-	return !j.ID.IsNull() && mrs.IsTerminal(j.State.ValueString()) && !strings.EqualFold(j.Result.ValueString(), mrs.ResultSucceeded)
 }
 
 func (r *mrsJobSetResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -251,12 +188,17 @@ func (r *mrsJobSetResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		p, ok := prior[name]
 		if ok && !p.recorded() && sameJobSpec(job, p) && !(resubmitFailed && p.failed()) {
 			job.ID, job.State, job.Result, job.Progress = p.ID, p.State, p.Result, p.Progress
-			planned[name] = job
 		} else {
+			// Said explicitly: for an unchanged configuration Terraform proposes the prior
+			// values, which would hide a resubmission.
+			job.ID, job.State, job.Result, job.Progress = types.StringUnknown(), types.StringUnknown(), types.StringUnknown(), types.Float64Unknown()
 			changed = true
 		}
+		planned[name] = job
 	}
-	if !changed {
+	if changed {
+		plan.ID, plan.JobIDs, plan.Summary = types.StringUnknown(), types.MapUnknown(types.StringType), types.MapUnknown(types.Int64Type)
+	} else {
 		plan.ID, plan.JobIDs, plan.Summary = state.ID, state.JobIDs, state.Summary
 	}
 	plan.Jobs, diags = planned.value(ctx)
@@ -301,46 +243,6 @@ func (r *mrsJobSetResource) Create(ctx context.Context, req resource.CreateReque
 		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
 		timeoutName: "timeouts.create", timeout: timeout, creating: true}
 	r.submitAndSettle(ctx, &op, toSubmit)
-}
-
-// jobSetOperation is an apply of a job set in progress: what exists (jobs, and pending
-// submissions whose outcome is unknown) and where it is saved. Every exit saves it, so state
-// always holds each job that may exist, whatever fails.
-type jobSetOperation struct {
-	client  *mrs.Client
-	plan    *mrsJobSetModel
-	jobs    jobSet
-	pending map[string]time.Time // job name -> when its unresolved submission started
-
-	state   *tfsdk.State
-	private privateWriter
-	diags   *diag.Diagnostics
-
-	timeoutName string // "timeouts.create" or "timeouts.update", for advice
-	timeout     time.Duration
-	creating    bool // an error taints the set
-}
-
-// save writes the set as it exists: the plan's own settings, the jobs, and the pending
-// submissions in private state.
-func (op *jobSetOperation) save(ctx context.Context) {
-	state := *op.plan
-	var diags diag.Diagnostics
-	state.Jobs, diags = op.jobs.value(ctx)
-	op.diags.Append(diags...)
-	finishJobSetState(ctx, &state, op.jobs)
-	op.diags.Append(op.state.Set(ctx, &state)...)
-	op.diags.Append(setPendingSubmits(ctx, op.private, op.pending)...)
-}
-
-// keepAdvice tells how to go on after an error without redoing the jobs that are fine.
-func (op *jobSetOperation) keepAdvice() string {
-	if op.creating {
-		return "Terraform marks a job set whose creation failed as tainted, and would replace it whole, jobs that " +
-			"succeeded included. To keep them, run `terraform untaint` with this job set's address (shown on the " +
-			"\"with\" line of this message); the next `terraform apply` then submits only the jobs that are missing or failed."
-	}
-	return "The next `terraform apply` submits only the jobs that are missing or failed."
 }
 
 // submitAndSettle submits the given jobs, reads them back and waits when asked.
@@ -429,118 +331,6 @@ func (r *mrsJobSetResource) submitAndSettle(ctx context.Context, op *jobSetOpera
 	}
 }
 
-// describeUnfinished names the jobs a wait left unfinished and says how to wait longer.
-func describeUnfinished(jobs jobSet, waited map[string]string, err *transport.WaitError, timeoutName string, timeout time.Duration) string {
-	var running []string
-	for _, name := range sortedMapKeys(waited) {
-		if job, ok := jobs[name]; ok && !mrs.IsTerminal(job.State.ValueString()) {
-			running = append(running, fmt.Sprintf("%s (%s)", name, job.State.ValueString()))
-		}
-	}
-	list := abbreviatedList(running)
-	if errors.Is(err, context.Canceled) {
-		return fmt.Sprintf("The wait was interrupted; %d job(s) were still running: %s. They are in state.", len(running), list)
-	}
-	return fmt.Sprintf("After %s, %d job(s) were still running: %s. They keep running and are in state. To wait longer, "+
-		"raise %s (now %s).", timeout, len(running), list, timeoutName, timeout)
-}
-
-// fetchJobs reads the given jobs (by id): one GET each for small sets, else the job list
-// (100 a page, newest first) until every job is found. Missing ids are absent from the result.
-func fetchJobs(ctx context.Context, client *mrs.Client, cluster string, ids []string) (map[string]mrs.Job, error) {
-	found := make(map[string]mrs.Job, len(ids))
-	if len(ids) <= listThreshold {
-		for _, id := range ids {
-			job, err := client.GetJob(ctx, cluster, id)
-			if mrs.IsJobGone(err) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			found[id] = *job
-		}
-		return found, nil
-	}
-	wanted := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		wanted[id] = true
-	}
-	errAllFound := errors.New("all found")
-	err := client.ListJobs(ctx, cluster, mrs.ListFilter{SortBy: "desc"}, func(j mrs.Job) error {
-		if wanted[j.ID] {
-			found[j.ID] = j
-			if len(found) == len(wanted) {
-				return errAllFound
-			}
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errAllFound) {
-		return nil, err
-	}
-	return found, nil
-}
-
-// refreshJobs updates the named jobs (all with an id when names is nil) from the service and
-// drops those that are gone.
-func refreshJobs(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, names map[string]string) error {
-	ids := make([]string, 0, len(jobs))
-	for name, job := range jobs {
-		if !job.recorded() && (names == nil || names[name] != "") {
-			ids = append(ids, job.ID.ValueString())
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	found, err := fetchJobs(ctx, client, cluster, ids)
-	if err != nil {
-		return err
-	}
-	for name, job := range jobs {
-		if job.recorded() || names != nil && names[name] == "" {
-			continue
-		}
-		remote, ok := found[job.ID.ValueString()]
-		if !ok {
-			tflog.Warn(ctx, "MRS job no longer exists: dropping it from the job set", map[string]any{"job": name, "id": job.ID.ValueString()})
-			delete(jobs, name)
-			continue
-		}
-		job.State, job.Result, job.Progress = types.StringValue(remote.State), types.StringValue(remote.Result), types.Float64Value(remote.Progress)
-		jobs[name] = job
-	}
-	return nil
-}
-
-// resolvePending looks up the jobs whose submission outcome was unknown (an interrupted apply,
-// a lost answer): a job found by name and submit time takes its id, one not found is dropped
-// (the next apply submits it). pending is emptied as jobs are resolved.
-func resolvePending(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, pending map[string]time.Time) error {
-	for _, name := range sortedMapKeys(jobs) {
-		job := jobs[name]
-		if !job.recorded() {
-			continue
-		}
-		// Without a recorded start (it is kept in private state), any submit time matches.
-		id, err := client.FindSubmitted(ctx, cluster, jobSpec(name, job), pending[name])
-		if err != nil {
-			return fmt.Errorf("looking up job %s, whose submission outcome was unknown: %w", name, err)
-		}
-		delete(pending, name)
-		if id == "" {
-			tflog.Info(ctx, "MRS job whose submission outcome was unknown was not submitted: dropping it from the job set", map[string]any{"job": name})
-			delete(jobs, name)
-			continue
-		}
-		tflog.Info(ctx, "found MRS job whose submission outcome was unknown", map[string]any{"job": name, "id": id})
-		job.ID, job.State, job.Result, job.Progress = types.StringValue(id), types.StringValue("NEW"), types.StringValue("UNDEFINED"), types.Float64Value(0)
-		jobs[name] = job
-	}
-	return nil
-}
-
 // waitTerminal polls until the named jobs are terminal, logging progress at INFO.
 func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, names map[string]string) error {
 	progress := func() (string, bool) {
@@ -571,28 +361,6 @@ func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client
 		status, done := progress()
 		return done, status, nil
 	})
-}
-
-// finishJobSetState derives the set's id, job ids and summary from its jobs. Jobs whose
-// submission outcome is unknown have no id yet; the summary counts them as UNKNOWN.
-func finishJobSetState(ctx context.Context, state *mrsJobSetModel, jobs jobSet) {
-	names := sortedMapKeys(jobs)
-	ids := make([]string, 0, len(names))
-	jobIDs := map[string]string{}
-	summary := map[string]int64{}
-	for _, name := range names {
-		job := jobs[name]
-		if job.recorded() {
-			summary["UNKNOWN"]++
-			continue
-		}
-		ids = append(ids, job.ID.ValueString())
-		jobIDs[name] = job.ID.ValueString()
-		summary[job.State.ValueString()]++
-	}
-	state.ID = types.StringValue(state.ClusterID.ValueString() + "/" + strings.Join(ids, ","))
-	state.JobIDs, _ = types.MapValueFrom(ctx, types.StringType, jobIDs)
-	state.Summary, _ = types.MapValueFrom(ctx, types.Int64Type, summary)
 }
 
 func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -652,7 +420,7 @@ func (r *mrsJobSetResource) readImported(ctx context.Context, client *mrs.Client
 		resp.Diagnostics.AddError("Missing job ids", "The imported job set has no job ids. This is a bug in the provider; please report it.")
 		return
 	}
-	found, err := fetchJobs(ctx, client, state.ClusterID.ValueString(), ids)
+	found, err := client.Jobs(ctx, state.ClusterID.ValueString(), ids)
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
 		return
@@ -850,52 +618,4 @@ func describeMRSError(err error) string {
 			"(HW_ACCESS_KEY / HW_SECRET_KEY / HW_PROJECT_ID), and mrs.security_token for temporary credentials.\n\nOriginal Error: " + err.Error()
 	}
 	return err.Error()
-}
-
-// pendingSubmitsKey keeps, in private state, when each unresolved submission started: the
-// look-up window of resolvePending.
-const pendingSubmitsKey = "pending_submits"
-
-// privateWriter is the part of the framework's private state data that saves keys.
-type privateWriter interface {
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
-func pendingSubmits(ctx context.Context, private privateState) (map[string]time.Time, diag.Diagnostics) {
-	pending := map[string]time.Time{}
-	raw, diags := private.GetKey(ctx, pendingSubmitsKey)
-	if len(raw) == 0 || diags.HasError() {
-		return pending, diags
-	}
-	var ms map[string]int64
-	if err := json.Unmarshal(raw, &ms); err != nil {
-		diags.AddError("Invalid private state", "The job set's record of pending submissions cannot be read: "+err.Error())
-		return pending, diags
-	}
-	for name, t := range ms {
-		pending[name] = time.UnixMilli(t)
-	}
-	return pending, diags
-}
-
-func setPendingSubmits(ctx context.Context, private privateWriter, pending map[string]time.Time) diag.Diagnostics {
-	if len(pending) == 0 {
-		return private.SetKey(ctx, pendingSubmitsKey, nil)
-	}
-	ms := make(map[string]int64, len(pending))
-	for name, t := range pending {
-		ms[name] = t.UnixMilli()
-	}
-	raw, _ := json.Marshal(ms)
-	return private.SetKey(ctx, pendingSubmitsKey, raw)
-}
-
-// abbreviatedList joins the first items of a long list, saying how many more there are.
-func abbreviatedList(items []string) string {
-	const shown = 20
-	list := strings.Join(items[:min(len(items), shown)], ", ")
-	if len(items) > shown {
-		list += fmt.Sprintf(" and %d more", len(items)-shown)
-	}
-	return list
 }

@@ -1,7 +1,14 @@
 package provider
 
 import (
+	"fmt"
+	"reflect"
+	"sort"
+	"sync"
+	"time"
+
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -53,4 +60,186 @@ func mapStrings(m types.Map) map[string]string {
 		}
 	}
 	return out
+}
+
+// objectAs converts a known object to its model; a null one gives nil. So does an unknown
+// one: at apply only an Optional+Computed object can still be unknown, and its values are then
+// left to the service.
+func objectAs[T any](obj types.Object, diags *diag.Diagnostics) *T {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	out := new(T)
+	setFields(obj.Attributes(), reflect.ValueOf(out).Elem(), diags)
+	return out
+}
+
+// listAs converts a known list to its elements, values (strings) or models: nil for a null
+// list, an empty slice for an empty one (the service tells "none" from "unset" for some
+// lists).
+func listAs[T any](l types.List, diags *diag.Diagnostics) []T {
+	if l.IsNull() || l.IsUnknown() {
+		return nil
+	}
+	elems := l.Elements()
+	out := make([]T, 0, len(elems))
+	for _, e := range elems {
+		if v, ok := e.(T); ok {
+			out = append(out, v)
+			continue
+		}
+		obj, ok := e.(types.Object)
+		if !ok {
+			diags.AddError("Unexpected list element", fmt.Sprintf("A list element is %T. This is a bug in the provider.", e))
+			return nil
+		}
+		var m T
+		setFields(obj.Attributes(), reflect.ValueOf(&m).Elem(), diags)
+		out = append(out, m)
+	}
+	return out
+}
+
+// setFields copies an object's attributes into the tfsdk-tagged fields of a model. The values
+// already have the fields' types (the attribute types match the schema), so this skips the
+// framework's conversion through Terraform values (obj.As), which costs over ten times more:
+// the task-set resource expands thousands of tasks.
+func setFields(attrs map[string]attr.Value, model reflect.Value, diags *diag.Diagnostics) {
+	for _, f := range modelFields(model.Type()) {
+		v := reflect.ValueOf(attrs[f.name])
+		field := model.Field(f.index)
+		if !v.IsValid() || !v.Type().AssignableTo(field.Type()) {
+			diags.AddError("Unexpected attribute value", fmt.Sprintf("Attribute %q is %T where the model has %s. This is a bug in the provider.", f.name, attrs[f.name], field.Type()))
+			return
+		}
+		field.Set(v)
+	}
+}
+
+type modelField struct {
+	name  string
+	index int
+}
+
+var modelFieldCache sync.Map // reflect.Type -> []modelField
+
+func modelFields(t reflect.Type) []modelField {
+	if f, ok := modelFieldCache.Load(t); ok {
+		fields, _ := f.([]modelField)
+		return fields
+	}
+	var fields []modelField
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("tfsdk"); name != "" && name != "-" {
+			fields = append(fields, modelField{name: name, index: i})
+		}
+	}
+	modelFieldCache.Store(t, fields)
+	return fields
+}
+
+// attrOf returns an attribute of a known object (nil when the object is null or unknown),
+// reading flattened state without converting the whole object.
+func attrOf(obj types.Object, name string) attr.Value {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil
+	}
+	return obj.Attributes()[name]
+}
+
+// isNullAttr reports whether the attribute is null or absent (its object is null).
+func isNullAttr(obj types.Object, name string) bool {
+	v := attrOf(obj, name)
+	return v == nil || v.IsNull()
+}
+
+// stringOf returns the value of a string element, nil when it is null or unknown.
+func stringOf(v attr.Value) *string {
+	s, ok := v.(types.String)
+	if !ok {
+		return nil
+	}
+	return stringPtr(s)
+}
+
+// objectValue, listValue and mapValue build framework values from values of the right types;
+// a mismatch is a bug, reported rather than panicking.
+func objectValue(t types.ObjectType, values map[string]attr.Value, diags *diag.Diagnostics) types.Object {
+	v, d := types.ObjectValue(t.AttrTypes, values)
+	diags.Append(d...)
+	return v
+}
+
+func listValue(elemType attr.Type, elems []attr.Value, diags *diag.Diagnostics) types.List {
+	v, d := types.ListValue(elemType, elems)
+	diags.Append(d...)
+	return v
+}
+
+func mapValue(elemType attr.Type, elems map[string]attr.Value, diags *diag.Diagnostics) types.Map {
+	v, d := types.MapValue(elemType, elems)
+	diags.Append(d...)
+	return v
+}
+
+func stringPtr(v types.String) *string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	s := v.ValueString()
+	return &s
+}
+
+func int32Ptr(v types.Int64) *int32 {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	i := int32(v.ValueInt64())
+	return &i
+}
+
+func enumPtr[E ~string](v types.String) *E {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	e := E(v.ValueString())
+	return &e
+}
+
+func enumValue[E ~string](e *E) types.String {
+	if e == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(string(*e))
+}
+
+func int64Value(v *int32) types.Int64 {
+	if v == nil {
+		return types.Int64Null()
+	}
+	return types.Int64Value(int64(*v))
+}
+
+func timeValue(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func sortedMapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -1,0 +1,540 @@
+package provider
+
+import (
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// expandTask builds the Add Task body from the planned model.
+func expandTask(m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+	return expandTaskSpec(m.TaskID.ValueString(), &m.taskSpecModel)
+}
+
+// expandTaskSpec builds the Add Task body of the task taskID. The spec must be known, as it is
+// at apply.
+func expandTaskSpec(taskID string, s *taskSpecModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	t := azbatch.CreateTaskContent{
+		ID:                    to.Ptr(taskID),
+		CommandLine:           stringPtr(s.CommandLine),
+		DisplayName:           stringPtr(s.DisplayName),
+		RequiredSlots:         int32Ptr(s.RequiredSlots),
+		ResourceFiles:         expandResourceFiles(s.ResourceFiles, &diags),
+		UserIdentity:          expandUserIdentity(objectAs[userIdentityModel](s.UserIdentity, &diags)),
+		DependsOn:             expandTaskDependencies(objectAs[taskDependenciesModel](s.TaskDependencies, &diags), &diags),
+		ContainerSettings:     expandContainerSettings(objectAs[containerSettingsModel](s.ContainerSettings, &diags), &diags),
+		MultiInstanceSettings: expandMultiInstance(objectAs[multiInstanceSettingsModel](s.MultiInstanceSettings, &diags), &diags),
+		ExitConditions:        expandExitConditions(objectAs[exitConditionsModel](s.ExitConditions, &diags), &diags),
+	}
+	if !s.AffinityID.IsNull() {
+		t.AffinityInfo = &azbatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
+	}
+	env := s.Environment.Elements()
+	for _, name := range sortedMapKeys(env) {
+		t.EnvironmentSettings = append(t.EnvironmentSettings, azbatch.EnvironmentSetting{Name: to.Ptr(name), Value: stringOf(env[name])})
+	}
+	for _, o := range listAs[outputFileModel](s.OutputFiles, &diags) {
+		dest := &azbatch.OutputFileBlobContainerDestination{
+			ContainerURL: stringPtr(o.ContainerURL),
+			Path:         stringPtr(o.Path),
+		}
+		if !o.IdentityReference.IsNull() {
+			dest.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(o.IdentityReference)}
+		}
+		headers := o.UploadHeaders.Elements()
+		for _, name := range sortedMapKeys(headers) {
+			dest.UploadHeaders = append(dest.UploadHeaders, azbatch.HTTPHeader{Name: to.Ptr(name), Value: stringOf(headers[name])})
+		}
+		t.OutputFiles = append(t.OutputFiles, azbatch.OutputFile{
+			FilePattern:   stringPtr(o.FilePattern),
+			Destination:   &azbatch.OutputFileDestination{Container: dest},
+			UploadOptions: &azbatch.OutputFileUploadConfig{UploadCondition: enumPtr[azbatch.OutputFileUploadCondition](o.UploadCondition)},
+		})
+	}
+	for _, a := range listAs[applicationPackageModel](s.ApplicationPackageReferences, &diags) {
+		t.ApplicationPackageReferences = append(t.ApplicationPackageReferences, azbatch.ApplicationPackageReference{
+			ApplicationID: stringPtr(a.ApplicationID), Version: stringPtr(a.Version),
+		})
+	}
+	if !s.Constraints.IsNull() && !s.Constraints.IsUnknown() {
+		c, d := expandConstraints(s.Constraints)
+		diags.Append(d...)
+		t.Constraints = c
+	}
+	return t, diags
+}
+
+// expandConstraints converts the known constraint values; unknown ones are left to the service.
+func expandConstraints(obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	c := objectAs[constraintsModel](obj, &diags)
+	if c == nil || diags.HasError() {
+		return nil, diags
+	}
+	return &azbatch.TaskConstraints{
+		MaxWallClockTime:  stringPtr(c.MaxWallClockTime.StringValue),
+		RetentionTime:     stringPtr(c.RetentionTime.StringValue),
+		MaxTaskRetryCount: int32Ptr(c.MaxTaskRetryCount),
+	}, diags
+}
+
+func expandResourceFiles(l types.List, diags *diag.Diagnostics) []azbatch.ResourceFile {
+	var out []azbatch.ResourceFile
+	for _, f := range listAs[resourceFileModel](l, diags) {
+		rf := azbatch.ResourceFile{
+			AutoStorageContainerName: stringPtr(f.AutoStorageContainerName),
+			StorageContainerURL:      stringPtr(f.StorageContainerURL),
+			HTTPURL:                  stringPtr(f.HTTPURL),
+			BlobPrefix:               stringPtr(f.BlobPrefix),
+			FilePath:                 stringPtr(f.FilePath),
+			FileMode:                 stringPtr(f.FileMode),
+		}
+		if !f.IdentityReference.IsNull() {
+			rf.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(f.IdentityReference)}
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+func expandUserIdentity(u *userIdentityModel) *azbatch.UserIdentity {
+	if u == nil {
+		return nil
+	}
+	id := &azbatch.UserIdentity{Username: stringPtr(u.Username)}
+	if !u.AutoUserScope.IsNull() || !u.AutoUserElevationLevel.IsNull() {
+		id.AutoUser = &azbatch.AutoUserSpecification{
+			Scope:          enumPtr[azbatch.AutoUserScope](u.AutoUserScope),
+			ElevationLevel: enumPtr[azbatch.ElevationLevel](u.AutoUserElevationLevel),
+		}
+	}
+	return id
+}
+
+func expandTaskDependencies(d *taskDependenciesModel, diags *diag.Diagnostics) *azbatch.TaskDependencies {
+	if d == nil {
+		return nil
+	}
+	out := &azbatch.TaskDependencies{}
+	if ids := listAs[types.String](d.TaskIDs, diags); ids != nil {
+		out.TaskIDs = make([]string, 0, len(ids))
+		for _, id := range ids {
+			out.TaskIDs = append(out.TaskIDs, id.ValueString())
+		}
+	}
+	for _, r := range listAs[taskIDRangeModel](d.TaskIDRanges, diags) {
+		out.TaskIDRanges = append(out.TaskIDRanges, azbatch.TaskIDRange{Start: int32Ptr(r.Start), End: int32Ptr(r.End)})
+	}
+	return out
+}
+
+func expandContainerSettings(c *containerSettingsModel, diags *diag.Diagnostics) *azbatch.TaskContainerSettings {
+	if c == nil {
+		return nil
+	}
+	out := &azbatch.TaskContainerSettings{
+		ImageName:           stringPtr(c.ImageName),
+		ContainerRunOptions: stringPtr(c.ContainerRunOptions),
+		WorkingDirectory:    enumPtr[azbatch.ContainerWorkingDirectory](c.WorkingDirectory),
+	}
+	if r := objectAs[containerRegistryModel](c.Registry, diags); r != nil {
+		out.Registry = &azbatch.ContainerRegistryReference{
+			RegistryServer: stringPtr(r.RegistryServer),
+			Username:       stringPtr(r.Username),
+			Password:       stringPtr(r.Password),
+		}
+		if !r.IdentityReference.IsNull() {
+			out.Registry.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(r.IdentityReference)}
+		}
+	}
+	if mounts := listAs[bindMountModel](c.HostBatchBindMounts, diags); mounts != nil {
+		out.ContainerHostBatchBindMounts = make([]azbatch.ContainerHostBindMountEntry, 0, len(mounts))
+		for _, b := range mounts {
+			out.ContainerHostBatchBindMounts = append(out.ContainerHostBatchBindMounts, azbatch.ContainerHostBindMountEntry{
+				Source: enumPtr[azbatch.ContainerHostDataPath](b.Source), IsReadOnly: b.IsReadOnly.ValueBoolPointer(),
+			})
+		}
+	}
+	return out
+}
+
+func expandMultiInstance(m *multiInstanceSettingsModel, diags *diag.Diagnostics) *azbatch.MultiInstanceSettings {
+	if m == nil {
+		return nil
+	}
+	return &azbatch.MultiInstanceSettings{
+		NumberOfInstances:       int32Ptr(m.NumberOfInstances),
+		CoordinationCommandLine: stringPtr(m.CoordinationCommandLine),
+		CommonResourceFiles:     expandResourceFiles(m.CommonResourceFiles, diags),
+	}
+}
+
+func expandExitOptions(o *exitOptionsModel) *azbatch.ExitOptions {
+	if o == nil {
+		return nil
+	}
+	return &azbatch.ExitOptions{
+		JobAction:        enumPtr[azbatch.JobAction](o.JobAction),
+		DependencyAction: enumPtr[azbatch.DependencyAction](o.DependencyAction),
+	}
+}
+
+func expandExitConditions(e *exitConditionsModel, diags *diag.Diagnostics) *azbatch.ExitConditions {
+	if e == nil {
+		return nil
+	}
+	out := &azbatch.ExitConditions{
+		PreProcessingError: expandExitOptions(objectAs[exitOptionsModel](e.PreProcessingError, diags)),
+		FileUploadError:    expandExitOptions(objectAs[exitOptionsModel](e.FileUploadError, diags)),
+		Default:            expandExitOptions(objectAs[exitOptionsModel](e.Default, diags)),
+	}
+	for _, c := range listAs[exitCodeModel](e.ExitCodes, diags) {
+		out.ExitCodes = append(out.ExitCodes, azbatch.ExitCodeMapping{
+			Code:        int32Ptr(c.Code),
+			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: c.JobAction, DependencyAction: c.DependencyAction}),
+		})
+	}
+	for _, r := range listAs[exitCodeRangeModel](e.ExitCodeRanges, diags) {
+		out.ExitCodeRanges = append(out.ExitCodeRanges, azbatch.ExitCodeRangeMapping{
+			Start: int32Ptr(r.Start), End: int32Ptr(r.End),
+			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: r.JobAction, DependencyAction: r.DependencyAction}),
+		})
+	}
+	return out
+}
+
+// flattenTask fills m from the service's task. prior is the state or plan the task was read
+// for (nil for the data source): where the configuration left an attribute unset and the
+// service reports its documented default, the attribute stays unset, so defaults cause no
+// diff; values the service never returns (the registry password) are kept from prior.
+func flattenTask(t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	showDefaults := prior == nil
+	if prior == nil {
+		prior = &azureBatchTaskModel{}
+	}
+	m := azureBatchTaskModel{
+		JobID:  types.StringValue(jobID),
+		TaskID: types.StringPointerValue(t.ID),
+	}
+	// Keep the configured case of the ids: the service compares them without regard to case.
+	if strings.EqualFold(prior.TaskID.ValueString(), m.TaskID.ValueString()) && !prior.TaskID.IsNull() {
+		m.TaskID = prior.TaskID
+	}
+	if !prior.JobID.IsNull() && strings.EqualFold(prior.JobID.ValueString(), jobID) {
+		m.JobID = prior.JobID
+	}
+	m.ID = types.StringValue(m.JobID.ValueString() + "/" + m.TaskID.ValueString())
+	m.taskSpecModel = flattenTaskSpec(t, &prior.taskSpecModel, showDefaults, &diags)
+	m.taskStatusModel = flattenTaskStatus(t, &diags)
+	return m, diags
+}
+
+// flattenTaskSpec reads a task's definition back; prior and showDefaults as for flattenTask.
+func flattenTaskSpec(t *azbatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
+	s := taskSpecModel{
+		CommandLine:                  types.StringPointerValue(t.CommandLine),
+		DisplayName:                  types.StringPointerValue(t.DisplayName),
+		Environment:                  types.MapNull(types.StringType),
+		AffinityID:                   types.StringNull(),
+		ResourceFiles:                flattenResourceFiles(t.ResourceFiles, diags),
+		OutputFiles:                  types.ListNull(outputFileType),
+		RequiredSlots:                int64Value(t.RequiredSlots),
+		ApplicationPackageReferences: types.ListNull(applicationPackageType),
+	}
+	if len(t.EnvironmentSettings) > 0 {
+		env := make(map[string]attr.Value, len(t.EnvironmentSettings))
+		for _, e := range t.EnvironmentSettings {
+			env[deref(e.Name)] = types.StringValue(deref(e.Value))
+		}
+		s.Environment = mapValue(types.StringType, env, diags)
+	}
+	if t.AffinityInfo != nil {
+		s.AffinityID = types.StringPointerValue(t.AffinityInfo.AffinityID)
+	}
+	if len(t.OutputFiles) > 0 {
+		files := make([]attr.Value, 0, len(t.OutputFiles))
+		for _, o := range t.OutputFiles {
+			values := map[string]attr.Value{
+				"file_pattern":       types.StringPointerValue(o.FilePattern),
+				"container_url":      types.StringNull(),
+				"path":               types.StringNull(),
+				"identity_reference": types.StringNull(),
+				"upload_headers":     types.MapNull(types.StringType),
+				"upload_condition":   types.StringNull(),
+			}
+			if o.Destination != nil && o.Destination.Container != nil {
+				c := o.Destination.Container
+				values["container_url"] = types.StringPointerValue(c.ContainerURL)
+				values["path"] = types.StringPointerValue(c.Path)
+				values["identity_reference"] = identityValue(c.IdentityReference)
+				if len(c.UploadHeaders) > 0 {
+					headers := make(map[string]attr.Value, len(c.UploadHeaders))
+					for _, h := range c.UploadHeaders {
+						headers[deref(h.Name)] = types.StringValue(deref(h.Value))
+					}
+					values["upload_headers"] = mapValue(types.StringType, headers, diags)
+				}
+			}
+			if o.UploadOptions != nil {
+				values["upload_condition"] = enumValue(o.UploadOptions.UploadCondition)
+			}
+			files = append(files, objectValue(outputFileType, values, diags))
+		}
+		s.OutputFiles = listValue(outputFileType, files, diags)
+	}
+	if len(t.ApplicationPackageReferences) > 0 {
+		refs := make([]attr.Value, 0, len(t.ApplicationPackageReferences))
+		for _, a := range t.ApplicationPackageReferences {
+			refs = append(refs, objectValue(applicationPackageType, map[string]attr.Value{
+				"application_id": types.StringPointerValue(a.ApplicationID), "version": types.StringPointerValue(a.Version),
+			}, diags))
+		}
+		s.ApplicationPackageReferences = listValue(applicationPackageType, refs, diags)
+	}
+
+	constraints := map[string]attr.Value{"max_wall_clock_time": durationNull(), "retention_time": durationNull(), "max_task_retry_count": types.Int64Null()}
+	if c := t.Constraints; c != nil {
+		constraints = map[string]attr.Value{
+			"max_wall_clock_time":  durationFrom(c.MaxWallClockTime),
+			"retention_time":       durationFrom(c.RetentionTime),
+			"max_task_retry_count": int64Value(c.MaxTaskRetryCount),
+		}
+	}
+	s.Constraints = objectValue(types.ObjectType{AttrTypes: constraintsAttrTypes}, constraints, diags)
+
+	if !showDefaults && prior.RequiredSlots.IsNull() && deref(t.RequiredSlots) == 1 {
+		s.RequiredSlots = types.Int64Null()
+	}
+	s.UserIdentity = flattenUserIdentity(t.UserIdentity, prior.UserIdentity, showDefaults, diags)
+	s.TaskDependencies = flattenTaskDependencies(t.DependsOn, diags)
+	s.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings, diags)
+	s.MultiInstanceSettings = types.ObjectNull(multiInstanceSettingsAttrTypes)
+	if mi := t.MultiInstanceSettings; mi != nil {
+		s.MultiInstanceSettings = objectValue(types.ObjectType{AttrTypes: multiInstanceSettingsAttrTypes}, map[string]attr.Value{
+			"number_of_instances":       int64Value(mi.NumberOfInstances),
+			"coordination_command_line": types.StringPointerValue(mi.CoordinationCommandLine),
+			"common_resource_files":     flattenResourceFiles(mi.CommonResourceFiles, diags),
+		}, diags)
+	}
+	s.ExitConditions = flattenExitConditions(t.ExitConditions, diags)
+	return s
+}
+
+// flattenTaskStatus reads what the service reports about a task as it runs.
+func flattenTaskStatus(t *azbatch.Task, diags *diag.Diagnostics) taskStatusModel {
+	st := taskStatusModel{
+		URL:          types.StringPointerValue(t.URL),
+		CreationTime: timeValue(t.CreationTime),
+		LastModified: timeValue(t.LastModified),
+		ETag:         types.StringValue(string(deref(t.ETag))),
+		State:        types.StringValue(string(deref(t.State))),
+		ExitCode:     types.Int64Null(),
+		Result:       types.StringNull(),
+		FailureInfo:  types.ObjectNull(failureInfoAttrTypes),
+		NodeInfo:     types.ObjectNull(nodeInfoAttrTypes),
+	}
+	if ei := t.ExecutionInfo; ei != nil {
+		st.ExitCode = int64Value(ei.ExitCode)
+		st.Result = enumValue(ei.Result)
+		if fi := ei.FailureInfo; fi != nil {
+			details := make(map[string]attr.Value, len(fi.Details))
+			for _, nv := range fi.Details {
+				details[deref(nv.Name)] = types.StringValue(deref(nv.Value))
+			}
+			st.FailureInfo = objectValue(types.ObjectType{AttrTypes: failureInfoAttrTypes}, map[string]attr.Value{
+				"category": enumValue(fi.Category),
+				"code":     types.StringPointerValue(fi.Code),
+				"message":  types.StringPointerValue(fi.Message),
+				"details":  mapValue(types.StringType, details, diags),
+			}, diags)
+		}
+	}
+	if n := t.NodeInfo; n != nil {
+		st.NodeInfo = objectValue(types.ObjectType{AttrTypes: nodeInfoAttrTypes}, map[string]attr.Value{
+			"affinity_id":             types.StringPointerValue(n.AffinityID),
+			"node_url":                types.StringPointerValue(n.NodeURL),
+			"pool_id":                 types.StringPointerValue(n.PoolID),
+			"node_id":                 types.StringPointerValue(n.NodeID),
+			"task_root_directory":     types.StringPointerValue(n.TaskRootDirectory),
+			"task_root_directory_url": types.StringPointerValue(n.TaskRootDirectoryURL),
+		}, diags)
+	}
+	return st
+}
+
+func flattenResourceFiles(files []azbatch.ResourceFile, diags *diag.Diagnostics) types.List {
+	if len(files) == 0 {
+		return types.ListNull(resourceFileType)
+	}
+	out := make([]attr.Value, 0, len(files))
+	for _, f := range files {
+		out = append(out, objectValue(resourceFileType, map[string]attr.Value{
+			"auto_storage_container_name": types.StringPointerValue(f.AutoStorageContainerName),
+			"storage_container_url":       types.StringPointerValue(f.StorageContainerURL),
+			"http_url":                    types.StringPointerValue(f.HTTPURL),
+			"blob_prefix":                 types.StringPointerValue(f.BlobPrefix),
+			"file_path":                   types.StringPointerValue(f.FilePath),
+			"file_mode":                   types.StringPointerValue(f.FileMode),
+			"identity_reference":          identityValue(f.IdentityReference),
+		}, diags))
+	}
+	return listValue(resourceFileType, out, diags)
+}
+
+// flattenUserIdentity hides the service's default identity (the pool's non-admin auto user)
+// where the configuration did not set it.
+func flattenUserIdentity(u *azbatch.UserIdentity, priorObj types.Object, showDefaults bool, diags *diag.Diagnostics) types.Object {
+	objType := types.ObjectType{AttrTypes: userIdentityAttrTypes}
+	if u == nil {
+		return types.ObjectNull(userIdentityAttrTypes)
+	}
+	out := userIdentityModel{Username: types.StringPointerValue(u.Username), AutoUserScope: types.StringNull(), AutoUserElevationLevel: types.StringNull()}
+	if u.AutoUser != nil {
+		out.AutoUserScope = enumValue(u.AutoUser.Scope)
+		out.AutoUserElevationLevel = enumValue(u.AutoUser.ElevationLevel)
+	}
+	if !showDefaults {
+		configured := !priorObj.IsNull() && !priorObj.IsUnknown()
+		if isNullAttr(priorObj, "auto_user_scope") && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
+			out.AutoUserScope = types.StringNull()
+		}
+		if isNullAttr(priorObj, "auto_user_elevation_level") && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
+			out.AutoUserElevationLevel = types.StringNull()
+		}
+		if out.Username.IsNull() && out.AutoUserScope.IsNull() && out.AutoUserElevationLevel.IsNull() && !configured {
+			return types.ObjectNull(userIdentityAttrTypes)
+		}
+	}
+	return objectValue(objType, map[string]attr.Value{
+		"username":                  out.Username,
+		"auto_user_scope":           out.AutoUserScope,
+		"auto_user_elevation_level": out.AutoUserElevationLevel,
+	}, diags)
+}
+
+func flattenTaskDependencies(d *azbatch.TaskDependencies, diags *diag.Diagnostics) types.Object {
+	if d == nil {
+		return types.ObjectNull(taskDependenciesAttrTypes)
+	}
+	ids := types.ListNull(types.StringType)
+	if d.TaskIDs != nil {
+		elems := make([]attr.Value, 0, len(d.TaskIDs))
+		for _, id := range d.TaskIDs {
+			elems = append(elems, types.StringValue(id))
+		}
+		ids = listValue(types.StringType, elems, diags)
+	}
+	ranges := types.ListNull(taskIDRangeType)
+	if len(d.TaskIDRanges) > 0 {
+		elems := make([]attr.Value, 0, len(d.TaskIDRanges))
+		for _, r := range d.TaskIDRanges {
+			elems = append(elems, objectValue(taskIDRangeType, map[string]attr.Value{"start": int64Value(r.Start), "end": int64Value(r.End)}, diags))
+		}
+		ranges = listValue(taskIDRangeType, elems, diags)
+	}
+	return objectValue(types.ObjectType{AttrTypes: taskDependenciesAttrTypes}, map[string]attr.Value{"task_ids": ids, "task_id_ranges": ranges}, diags)
+}
+
+func flattenContainerSettings(c *azbatch.TaskContainerSettings, priorObj types.Object, diags *diag.Diagnostics) types.Object {
+	if c == nil {
+		return types.ObjectNull(containerSettingsAttrTypes)
+	}
+	registry := types.ObjectNull(containerRegistryAttrTypes)
+	if r := c.Registry; r != nil {
+		password := types.StringPointerValue(r.Password)
+		// The service does not return the password; keep the configured one.
+		if r.Password == nil {
+			if priorRegistry, ok := attrOf(priorObj, "registry").(types.Object); ok {
+				if p, ok := attrOf(priorRegistry, "password").(types.String); ok {
+					password = p
+				}
+			}
+		}
+		registry = objectValue(types.ObjectType{AttrTypes: containerRegistryAttrTypes}, map[string]attr.Value{
+			"registry_server":    types.StringPointerValue(r.RegistryServer),
+			"username":           types.StringPointerValue(r.Username),
+			"password":           password,
+			"identity_reference": identityValue(r.IdentityReference),
+		}, diags)
+	}
+	mounts := types.ListNull(bindMountType)
+	if c.ContainerHostBatchBindMounts != nil {
+		elems := make([]attr.Value, 0, len(c.ContainerHostBatchBindMounts))
+		for _, b := range c.ContainerHostBatchBindMounts {
+			elems = append(elems, objectValue(bindMountType, map[string]attr.Value{
+				"source": enumValue(b.Source), "is_read_only": types.BoolPointerValue(b.IsReadOnly),
+			}, diags))
+		}
+		mounts = listValue(bindMountType, elems, diags)
+	}
+	return objectValue(types.ObjectType{AttrTypes: containerSettingsAttrTypes}, map[string]attr.Value{
+		"image_name":             types.StringPointerValue(c.ImageName),
+		"container_run_options":  types.StringPointerValue(c.ContainerRunOptions),
+		"working_directory":      enumValue(c.WorkingDirectory),
+		"registry":               registry,
+		"host_batch_bind_mounts": mounts,
+	}, diags)
+}
+
+func flattenExitOptions(o *azbatch.ExitOptions, diags *diag.Diagnostics) types.Object {
+	if o == nil {
+		return types.ObjectNull(exitOptionsType.AttrTypes)
+	}
+	return objectValue(exitOptionsType, map[string]attr.Value{"job_action": enumValue(o.JobAction), "dependency_action": enumValue(o.DependencyAction)}, diags)
+}
+
+func flattenExitConditions(e *azbatch.ExitConditions, diags *diag.Diagnostics) types.Object {
+	if e == nil {
+		return types.ObjectNull(exitConditionsAttrTypes)
+	}
+	// An exit code without options has null actions.
+	actions := func(o *azbatch.ExitOptions) (types.String, types.String) {
+		if o == nil {
+			return types.StringNull(), types.StringNull()
+		}
+		return enumValue(o.JobAction), enumValue(o.DependencyAction)
+	}
+	codes := types.ListNull(exitCodeType)
+	if len(e.ExitCodes) > 0 {
+		elems := make([]attr.Value, 0, len(e.ExitCodes))
+		for _, c := range e.ExitCodes {
+			job, dep := actions(c.ExitOptions)
+			elems = append(elems, objectValue(exitCodeType, map[string]attr.Value{
+				"code": int64Value(c.Code), "job_action": job, "dependency_action": dep,
+			}, diags))
+		}
+		codes = listValue(exitCodeType, elems, diags)
+	}
+	ranges := types.ListNull(exitCodeRangeType)
+	if len(e.ExitCodeRanges) > 0 {
+		elems := make([]attr.Value, 0, len(e.ExitCodeRanges))
+		for _, r := range e.ExitCodeRanges {
+			job, dep := actions(r.ExitOptions)
+			elems = append(elems, objectValue(exitCodeRangeType, map[string]attr.Value{
+				"start": int64Value(r.Start), "end": int64Value(r.End), "job_action": job, "dependency_action": dep,
+			}, diags))
+		}
+		ranges = listValue(exitCodeRangeType, elems, diags)
+	}
+	return objectValue(types.ObjectType{AttrTypes: exitConditionsAttrTypes}, map[string]attr.Value{
+		"exit_codes":           codes,
+		"exit_code_ranges":     ranges,
+		"pre_processing_error": flattenExitOptions(e.PreProcessingError, diags),
+		"file_upload_error":    flattenExitOptions(e.FileUploadError, diags),
+		"default":              flattenExitOptions(e.Default, diags),
+	}, diags)
+}
+
+func identityValue(r *azbatch.NodeIdentityReference) types.String {
+	if r == nil {
+		return types.StringNull()
+	}
+	return types.StringPointerValue(r.ResourceID)
+}
