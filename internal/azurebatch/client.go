@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -95,8 +97,12 @@ func New(cfg Config) (*Client, error) {
 // with 409 TaskExists, which the caller resolves by comparing the existing task. The same
 // repeat follows a success status other than 201 Created (a proxy's page, an empty 200), which
 // says nothing of whether the task was added, and an error status whose body does not decode
-// (a 409 may be TaskExists). A *MalformedError (or an *Error with Unreadable set) is returned
-// when every attempt was answered so; the task may then exist.
+// (a 409 may be TaskExists).
+//
+// When a request went out but no definite answer came back (the context ended, the connection
+// broke, 5xx or 408 until the retries ran out, answers that never decoded), the error is an
+// *OutcomeUnknownError: the task may exist. A request that never left (no such host, refused
+// connection or TLS, cancelled first) and a readable refusal (4xx) added nothing.
 func (c *Client) AddTask(ctx context.Context, jobID string, task azbatch.CreateTaskContent) error {
 	target := jobID + "/" + valueOf(task.ID)
 	// An error answer whose code is unreadable is repeated too: a 409 may be TaskExists, which
@@ -105,12 +111,33 @@ func (c *Client) AddTask(ctx context.Context, jobID string, task azbatch.CreateT
 		var e *Error
 		return IsMalformed(err) || errors.As(err, &e) && e.Unreadable && e.Code == "" && e.StatusCode < 500
 	}
-	return transport.Repeat(ctx, c.retry, again, func() error {
-		_, err := c.sdk.CreateTask(transport.WithIdempotent(ctx), jobID, task, nil)
+	sent := new(atomic.Bool)
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }})
+	err := transport.Repeat(ctx, c.retry, again, func() error {
+		_, err := c.sdk.CreateTask(transport.WithIdempotent(traced), jobID, task, nil)
 		return withOperation(asError(err), "add task", target,
 			"the answer is not 201 Created, so the task may or may not have been added")
 	})
+	if err != nil && sent.Load() && !definiteRefusal(err) {
+		return &OutcomeUnknownError{Err: err}
+	}
+	return err
 }
+
+// definiteRefusal reports an answer by which the service said it did not add the task: a
+// readable 4xx (408 aside, which may come after the work was done).
+func definiteRefusal(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && !e.Unreadable && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusRequestTimeout
+}
+
+// OutcomeUnknownError is an Add Task whose outcome is unknown: the request went out and no
+// definite answer came back, so the task may exist.
+type OutcomeUnknownError struct{ Err error }
+
+func (e *OutcomeUnknownError) Error() string { return e.Err.Error() }
+
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // GetTask reads a task. An answer that does not decode, or lacks the task's id or a known
 // state, is a *MalformedError, never a half-filled task; such answers are repeated (a read

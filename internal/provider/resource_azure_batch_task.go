@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptrace"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
@@ -116,8 +113,8 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 
-	addCtx, sent := withSendTrace(ctx)
-	err := client.AddTask(addCtx, jobID, body)
+	err := client.AddTask(ctx, jobID, body)
+	var outcomeUnknown *azurebatch.OutcomeUnknownError
 	switch {
 	case err == nil:
 	case azurebatch.HasCode(err, "TaskExists"):
@@ -129,11 +126,9 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 			resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
 			return
 		}
-	case sent.Load() && addOutcomeUnknown(err):
+	case errors.As(err, &outcomeUnknown):
 		// The request may have added the task before the answer was lost (or the apply was
-		// interrupted): its id is known, so record it rather than risk an orphan. A request
-		// that never left (no such host, connection refused, TLS refused, cancelled first)
-		// added nothing.
+		// interrupted): its id is known, so record it rather than risk an orphan.
 		recordPlannedTask(ctx, req.Plan, jobID, taskID, &resp.State, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Outcome of adding Azure Batch task unknown", fmt.Sprintf(
 			"Add Task for %s/%s got no definite answer, so the task may or may not exist: %s\n\n"+
@@ -405,25 +400,6 @@ func (r *azureBatchTaskResource) setState(ctx context.Context, task *azbatch.Tas
 		WaitForCompletion:   prior.WaitForCompletion,
 		Timeouts:            prior.Timeouts,
 	})...)
-}
-
-// addOutcomeUnknown reports whether a failed Add Task may still have added the task. Only a
-// 4xx answer from the service is a definite refusal (408 aside, which the service may send
-// after doing the work); a cancelled or expired context, a connection error or a 5xx after the
-// retries leave the outcome open.
-func addOutcomeUnknown(err error) bool {
-	var e *azurebatch.Error
-	if !errors.As(err, &e) {
-		return true
-	}
-	return e.StatusCode < 400 || e.StatusCode >= 500 || e.StatusCode == http.StatusRequestTimeout
-}
-
-// withSendTrace notes whether any attempt of the requests made with the returned context
-// wrote its headers to a connection: until one has, a failure cannot have added anything.
-func withSendTrace(ctx context.Context) (context.Context, *atomic.Bool) {
-	sent := new(atomic.Bool)
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}), sent
 }
 
 // recordPlannedTask saves the planned task with its id, and null for every value not known
