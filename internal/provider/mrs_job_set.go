@@ -66,6 +66,15 @@ func readJobSet(ctx context.Context, m types.Map) (jobSet, diag.Diagnostics) {
 	return jobs, diags
 }
 
+// existingJobs reads what state holds: the jobs, and when each submission whose outcome is
+// still unknown started.
+func existingJobs(ctx context.Context, m types.Map, private privateState) (jobSet, map[string]time.Time, diag.Diagnostics) {
+	jobs, diags := readJobSet(ctx, m)
+	pending, d := pendingSubmits(ctx, private)
+	diags.Append(d...)
+	return jobs, pending, diags
+}
+
 func (s jobSet) value(ctx context.Context) (types.Map, diag.Diagnostics) {
 	return types.MapValueFrom(ctx, types.ObjectType{AttrTypes: mrsJobAttrTypes}, map[string]mrsJobModel(s))
 }

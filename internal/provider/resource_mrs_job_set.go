@@ -379,9 +379,7 @@ func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 		r.readImported(ctx, client, &state, req, resp)
 		return
 	}
-	jobs, diags := readJobSet(ctx, state.Jobs)
-	resp.Diagnostics.Append(diags...)
-	pending, diags := pendingSubmits(ctx, req.Private)
+	jobs, pending, diags := existingJobs(ctx, state.Jobs, req.Private)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -466,11 +464,9 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 	client := mrsClient(r.data, &resp.Diagnostics)
 	timeout, diags := plan.Timeouts.Update(ctx, jobSetUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
-	jobs, diags := readJobSet(ctx, state.Jobs)
+	jobs, pending, diags := existingJobs(ctx, state.Jobs, req.Private)
 	resp.Diagnostics.Append(diags...)
 	planned, diags := readJobSet(ctx, plan.Jobs)
-	resp.Diagnostics.Append(diags...)
-	pending, diags := pendingSubmits(ctx, req.Private)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -571,9 +567,7 @@ func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteReque
 	client := mrsClient(r.data, &resp.Diagnostics)
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, jobSetDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	jobs, diags := readJobSet(ctx, state.Jobs)
-	resp.Diagnostics.Append(diags...)
-	pending, diags := pendingSubmits(ctx, req.Private)
+	jobs, pending, diags := existingJobs(ctx, state.Jobs, req.Private)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
