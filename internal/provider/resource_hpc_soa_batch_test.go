@@ -575,6 +575,7 @@ resource "terraform_data" "in" {
     generic     = false
     commit      = true
     wait        = true
+    timeout     = "10m"
   }
 }
 
@@ -598,6 +599,7 @@ resource "batchops_hpc_soa_session" "test" {
   share_session      = local.in.share
   username           = local.in.user
   password           = local.in.password
+  timeouts           = { create = local.in.timeout, read = local.in.timeout, delete = local.in.timeout }
 }
 
 resource "batchops_hpc_soa_batch" "test" {
@@ -611,6 +613,7 @@ resource "batchops_hpc_soa_batch" "test" {
   generic_service     = local.in.generic
   commit              = local.in.commit
   wait_for_completion = local.in.wait
+  timeouts            = { create = local.in.timeout, read = local.in.timeout, delete = local.in.timeout }
 }
 
 data "batchops_hpc_soa_batch_status" "test" {

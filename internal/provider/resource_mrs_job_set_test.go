@@ -628,3 +628,24 @@ func TestMRSJobSetWaitLogsProgress(t *testing.T) {
 		}
 	}
 }
+
+// A wait that reaches its timeout names the jobs still running and says how to wait longer or
+// keep them; the jobs stay in state.
+func TestAccMRSJobSet_waitTimeoutNamesRunningJobs(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkJobSetDestroyed(e),
+		Steps: []resource.TestStep{{
+			Config: jobSetConfig(e, `
+  wait_for_completion = true
+  timeouts            = { create = "2s" }`, map[string]string{
+				"slow-a": `type = "HiveSql", arguments = ["SELECT 1", "sleep=1h"]`,
+				"slow-b": `type = "HiveSql", arguments = ["SELECT 2", "sleep=1h"]`,
+			}),
+			// The last state seen depends on when the last poll ran; the advice does not.
+			ExpectError: regexp.MustCompile(`After\s+2s,\s+2\s+job\(s\)\s+were\s+still\s+running:\s+slow-a\s+\([A-Z]+\),\s+slow-b\s+\([A-Z]+\)\.` +
+				`\s+They\s+keep\s+running\s+and\s+are\s+in\s+state\.\s+To\s+wait\s+longer,\s+raise\s+timeouts\.create\s+\(now\s+2s\)`),
+		}},
+	})
+}
