@@ -438,6 +438,20 @@ resource "batchops_hpc_soa_batch" "test" {
 				PlanOnly:    true,
 				ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
 			},
+			{
+				// Known only at apply: refused when Terraform plans again with the values, before
+				// any request.
+				Config: hpcProviderConfig(e, "") + `
+resource "terraform_data" "in" {
+  input = { action = null }
+}
+resource "batchops_hpc_soa_batch" "test" {
+  session_id = "1"
+  name       = "ok"
+  requests   = [{ action = terraform_data.in.output.action, body = "<x/>" }]
+}`,
+				ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
+			},
 		},
 	})
 	if n := len(e.Requests()); n != 0 {
