@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptrace"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -36,6 +37,19 @@ type Config struct {
 	InsecureSkipVerify bool
 	UserAgent          string
 	Retry              transport.RetryPolicy
+}
+
+// IDRule is the rule of job and task ids.
+const IDRule = "must be 1 to 64 characters of letters, digits, hyphens (-) and underscores (_)"
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// CheckID reports a job or task id that breaks IDRule.
+func CheckID(s string) error {
+	if idPattern.MatchString(s) {
+		return nil
+	}
+	return errors.New(IDRule)
 }
 
 // Client performs the task operations the provider needs.

@@ -64,12 +64,39 @@ type Client struct {
 	secrets []string
 }
 
+// The service's id and name rules, each with the words that state it. The Check functions
+// return an error holding those words.
+const (
+	ProjectIDRule = "must be 1 to 64 letters and digits"
+	// NameRule is the rule of cluster ids and job names.
+	NameRule  = "must be 1 to 64 letters, digits, hyphens (-) and underscores (_)"
+	JobIDRule = "must be 1 to 64 letters, digits and hyphens (job ids are UUIDs)"
+)
+
 var (
 	projectIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-	clusterIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	jobIDPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	jobNamePattern   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	namePattern      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	jobIDPattern     = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 )
+
+// CheckProjectID reports a project id that breaks ProjectIDRule.
+func CheckProjectID(s string) error { return checkRule(projectIDPattern, ProjectIDRule, s) }
+
+// CheckClusterID reports a cluster id that breaks NameRule.
+func CheckClusterID(s string) error { return checkRule(namePattern, NameRule, s) }
+
+// CheckJobName reports a job name that breaks NameRule.
+func CheckJobName(s string) error { return checkRule(namePattern, NameRule, s) }
+
+// CheckJobID reports a job id that breaks JobIDRule.
+func CheckJobID(s string) error { return checkRule(jobIDPattern, JobIDRule, s) }
+
+func checkRule(re *regexp.Regexp, rule, s string) error {
+	if re.MatchString(s) {
+		return nil
+	}
+	return errors.New(rule)
+}
 
 // New validates cfg and builds a client. Errors name the setting at fault.
 func New(cfg Config) (*Client, error) {
@@ -80,8 +107,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.ProjectID == "" {
 		return nil, errors.New("project_id is required (the MRS API paths carry it; it is not looked up through IAM)")
 	}
-	if !projectIDPattern.MatchString(cfg.ProjectID) {
-		return nil, fmt.Errorf("project_id %q is not valid: it must be 1-64 letters and digits", cfg.ProjectID)
+	if err := CheckProjectID(cfg.ProjectID); err != nil {
+		return nil, fmt.Errorf("project_id %q is not valid: it %w", cfg.ProjectID, err)
 	}
 	if cfg.AccessKey == "" {
 		return nil, errors.New("access_key is required")
@@ -275,15 +302,15 @@ func (c *Client) mask(s string) string {
 }
 
 func checkCluster(clusterID string) error {
-	if !clusterIDPattern.MatchString(clusterID) {
-		return fmt.Errorf("cluster_id %q is not valid: it must be 1-64 letters, digits, '_' or '-'", clusterID)
+	if err := CheckClusterID(clusterID); err != nil {
+		return fmt.Errorf("cluster_id %q is not valid: it %w", clusterID, err)
 	}
 	return nil
 }
 
 func checkJobID(jobID string) error {
-	if !jobIDPattern.MatchString(jobID) {
-		return fmt.Errorf("job id %q is not valid: it must be 1-64 letters, digits, '_' or '-'", jobID)
+	if err := CheckJobID(jobID); err != nil {
+		return fmt.Errorf("job id %q is not valid: it %w", jobID, err)
 	}
 	return nil
 }

@@ -159,8 +159,8 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 	if err := checkCluster(clusterID); err != nil {
 		return "", err
 	}
-	if !jobNamePattern.MatchString(spec.Name) {
-		return "", fmt.Errorf("job name %q is not valid: it must be 1-64 letters, digits, '_' or '-'", spec.Name)
+	if err := CheckJobName(spec.Name); err != nil {
+		return "", fmt.Errorf("job name %q is not valid: it %w", spec.Name, err)
 	}
 	if spec.Type == "" {
 		return "", fmt.Errorf("job %q: the job type is required", spec.Name)

@@ -18,18 +18,17 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 )
 
 // The attributes of a task, shared by the resource and (all computed) by the data source.
 // Everything but constraints is immutable on the service, so every input requires replacement.
 
-var (
-	batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	batchIDRule    = "must be 1 to 64 characters of letters, digits, hyphens (-) and underscores (_)"
-)
+var ()
 
 func batchIDValidator() validator.String {
-	return stringvalidator.RegexMatches(batchIDPattern, batchIDRule)
+	return ruleValidator(azurebatch.IDRule, azurebatch.CheckID)
 }
 
 var (
@@ -129,7 +128,7 @@ func azureBatchTaskAttributes() map[string]schema.Attribute {
 			PlanModifiers:       replaceString,
 		},
 		"task_id": schema.StringAttribute{
-			MarkdownDescription: "ID of the task, unique in the job without regard to case. " + "It " + batchIDRule + ".",
+			MarkdownDescription: "ID of the task, unique in the job without regard to case. " + "It " + azurebatch.IDRule + ".",
 			Required:            true,
 			Validators:          []validator.String{batchIDValidator()},
 			PlanModifiers:       replaceString,

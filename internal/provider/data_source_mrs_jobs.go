@@ -87,7 +87,7 @@ func (d *mrsJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 		Attributes: map[string]schema.Attribute{
 			"cluster_id": schema.StringAttribute{
 				MarkdownDescription: "Id of the MRS cluster.", Required: true,
-				Validators: []validator.String{stringvalidator.RegexMatches(mrsNamePattern, mrsNameRule)},
+				Validators: []validator.String{ruleValidator(mrs.NameRule, mrs.CheckClusterID)},
 			},
 			"job_name":             filter("Only jobs with this name.", stringvalidator.LengthBetween(1, 128)),
 			"job_id":               filter("Only the job with this id."),

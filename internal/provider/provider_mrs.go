@@ -3,9 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,8 +25,6 @@ type mrsProviderModel struct {
 	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
 }
 
-var projectIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-
 func mrsProviderSchema() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		MarkdownDescription: "Huawei Cloud MapReduce Service (MRS) V2 job API, signed with AK/SK (SDK-HMAC-SHA256) through the official SDK.",
@@ -45,7 +41,7 @@ func mrsProviderSchema() schema.SingleNestedAttribute {
 			"project_id": schema.StringAttribute{
 				MarkdownDescription: "Project id (letters and digits). Defaults to the `HW_PROJECT_ID` environment variable.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(projectIDPattern, "must be 1 to 64 letters and digits")},
+				Validators:          []validator.String{ruleValidator(mrs.ProjectIDRule, mrs.CheckProjectID)},
 			},
 			"access_key": schema.StringAttribute{
 				MarkdownDescription: "Access key (AK). Defaults to the `HW_ACCESS_KEY` environment variable.",
@@ -104,8 +100,8 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 			return nil, fmt.Errorf("mrs.%s is not set: set it or export %s", s.name, s.env)
 		}
 	}
-	if !projectIDPattern.MatchString(projectID) {
-		return nil, fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q must be 1 to 64 letters and digits", projectID)
+	if err := mrs.CheckProjectID(projectID); err != nil {
+		return nil, fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q %w", projectID, err)
 	}
 	client, err := mrs.New(mrs.Config{
 		Endpoint:           endpoint,

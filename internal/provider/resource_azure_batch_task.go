@@ -377,9 +377,9 @@ func (r *azureBatchTaskResource) Delete(ctx context.Context, req resource.Delete
 
 func (r *azureBatchTaskResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	jobID, taskID, ok := strings.Cut(req.ID, "/")
-	if !ok || !batchIDPattern.MatchString(jobID) || !batchIDPattern.MatchString(taskID) {
+	if !ok || azurebatch.CheckID(jobID) != nil || azurebatch.CheckID(taskID) != nil {
 		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected \"job_id/task_id\" where each %s; got %q.", batchIDRule, req.ID))
+			fmt.Sprintf("Expected \"job_id/task_id\" where each %s; got %q.", azurebatch.IDRule, req.ID))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)

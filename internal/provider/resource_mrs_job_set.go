@@ -45,11 +45,8 @@ const (
 )
 
 var (
-	mrsJobTypes     = []string{"MapReduce", "SparkSubmit", "HiveScript", "HiveSql", "DistCp", "SparkScript", "SparkSql", "Flink"}
-	mrsNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	mrsNameRule     = "must be 1 to 64 letters, digits, hyphens (-) and underscores (_)"
-	rfc3339Pattern  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
-	mrsJobIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	mrsJobTypes    = []string{"MapReduce", "SparkSubmit", "HiveScript", "HiveSql", "DistCp", "SparkScript", "SparkSql", "Flink"}
+	rfc3339Pattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
 )
 
 // NewMRSJobSetResource is the batchops_mrs_job_set resource.
@@ -79,7 +76,7 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"cluster_id": schema.StringAttribute{
 				MarkdownDescription: "Id of the MRS cluster.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(mrsNamePattern, mrsNameRule)},
+				Validators:          []validator.String{ruleValidator(mrs.NameRule, mrs.CheckClusterID)},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"jobs": schema.MapNestedAttribute{
@@ -87,7 +84,7 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Required:            true,
 				Validators: []validator.Map{
 					mapvalidator.SizeAtLeast(1),
-					mapvalidator.KeysAre(stringvalidator.RegexMatches(mrsNamePattern, "job names "+mrsNameRule)),
+					mapvalidator.KeysAre(ruleValidator("job names "+mrs.NameRule, mrs.CheckJobName)),
 				},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
@@ -589,9 +586,9 @@ func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteReque
 func (r *mrsJobSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	cluster, list, ok := strings.Cut(req.ID, "/")
 	ids := strings.Split(list, ",")
-	valid := ok && mrsNamePattern.MatchString(cluster) && list != ""
+	valid := ok && mrs.CheckClusterID(cluster) == nil && list != ""
 	for _, id := range ids {
-		valid = valid && mrsJobIDPattern.MatchString(id)
+		valid = valid && mrs.CheckJobID(id) == nil
 	}
 	if !valid {
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected \"cluster_id/job_id,job_id,...\"; got %q.", req.ID))
