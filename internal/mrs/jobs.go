@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/mrs/v2/model"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
@@ -190,14 +189,14 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 		switch {
 		case HasCode(err, CodeTooManySubmits):
 			// "Too many jobs are being submitted; retry later": refused, so submit again.
-			tflog.Debug(ctx, "MRS is busy; submitting the job again", map[string]any{"job_name": spec.Name, "attempt": attempt})
+			transport.Debug(ctx, "MRS is busy; submitting the job again", map[string]any{"job_name": spec.Name, "attempt": attempt})
 			continue
 		case !ambiguousSubmitFailure(err):
 			return "", err
 		case ctx.Err() != nil:
 			return "", &OutcomeUnknownError{Since: firstStart, Err: err}
 		}
-		tflog.Debug(ctx, "MRS job submission failed ambiguously; looking the job up by name", map[string]any{
+		transport.Debug(ctx, "MRS job submission failed ambiguously; looking the job up by name", map[string]any{
 			"job_name": spec.Name, "attempt": attempt, "error": err.Error(),
 		})
 		// Giving up here would leave a job nobody tracks, so a look-up answered malformed on
@@ -212,7 +211,7 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 			return "", &OutcomeUnknownError{Since: firstStart, Err: fmt.Errorf("%w; looking the job up afterwards failed too: %v", err, lookupErr)}
 		}
 		if found != "" {
-			tflog.Debug(ctx, "found the MRS job of an ambiguous submission", map[string]any{"job_name": spec.Name, "job_id": found})
+			transport.Debug(ctx, "found the MRS job of an ambiguous submission", map[string]any{"job_name": spec.Name, "job_id": found})
 			return found, nil
 		}
 	}
@@ -629,7 +628,7 @@ func (c *Client) repeatAfterAmbiguous(ctx context.Context, call func() error) er
 		if err == nil || attempt >= attempts || !ambiguousFailure(err) || ctx.Err() != nil {
 			return err
 		}
-		tflog.Debug(ctx, "repeating an MRS call after an ambiguous failure", map[string]any{"attempt": attempt, "error": err.Error()})
+		transport.Debug(ctx, "repeating an MRS call after an ambiguous failure", map[string]any{"attempt": attempt, "error": err.Error()})
 		if sleep(ctx, c.backoff(attempt)) != nil {
 			return err
 		}
@@ -705,7 +704,7 @@ func (c *Client) deleteChunk(ctx context.Context, clusterID string, ids []string
 	case len(ids) == 1 && (HasCode(err, CodeJobNotFound) || HasCode(err, CodeJobNotFound2)):
 		return nil
 	case len(ids) > 1 && (HasCode(err, CodeJobNotFound) || HasCode(err, CodeJobNotFound2) || HasCode(err, CodeBatchDeleteError)):
-		tflog.Debug(ctx, "MRS batch delete refused a chunk; deleting its jobs one by one", map[string]any{
+		transport.Debug(ctx, "MRS batch delete refused a chunk; deleting its jobs one by one", map[string]any{
 			"cluster_id": clusterID, "jobs": len(ids), "error": err.Error(),
 		})
 		for _, id := range ids {

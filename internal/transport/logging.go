@@ -11,6 +11,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
+// Debug logs a client's decision (a retry, a look-up after an ambiguous answer) into the
+// provider's log. Clients log through it, so that the transport stays the only bridge between
+// the service clients and Terraform's logging.
+func Debug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
+}
+
 // sensitiveHeaders are never logged with their value. Authorization keeps only its scheme and,
 // for schemes whose credential starts with a public key id, nothing else either.
 var sensitiveHeaders = map[string]bool{
