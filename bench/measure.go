@@ -58,6 +58,7 @@ func runTerraform(ctx context.Context, cfg Config, dir string, env, args []strin
 		return m, err
 	}
 	s := &sampler{tf: cmd.Process.Pid, provider: provider, hwm: map[int]int64{}, cpu: map[int]time.Duration{}, ignore: map[int]bool{}}
+	s.tfExe, _ = os.Readlink(fmt.Sprintf("/proc/%d/exe", s.tf))
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -108,6 +109,7 @@ func runTerraform(ctx context.Context, cfg Config, dir string, env, args []strin
 
 type sampler struct {
 	tf       int
+	tfExe    string // terraform's executable: a child that still runs it has not exec'd yet
 	provider string // executable name of the provider; "" for none
 	tfHWM    int64
 	hwm      map[int]int64         // provider pid -> last VmHWM seen
@@ -132,7 +134,11 @@ func (s *sampler) sample() {
 				continue // gone already, or not exec'd yet: try again next time
 			}
 			if filepath.Base(exe) != s.provider {
-				s.ignore[pid] = true
+				// A child caught between fork and exec still runs terraform's executable: it may
+				// become the provider, so look again next time rather than ignore it for good.
+				if exe != s.tfExe {
+					s.ignore[pid] = true
+				}
 				continue
 			}
 		}
