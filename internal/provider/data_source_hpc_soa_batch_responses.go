@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -28,14 +29,15 @@ type hpcSOABatchResponsesDataSource struct {
 }
 
 type hpcSOABatchResponsesModel struct {
-	ID             types.String `tfsdk:"id"`
-	SessionID      types.String `tfsdk:"session_id"`
-	BatchName      types.String `tfsdk:"batch_name"`
-	GenericService types.Bool   `tfsdk:"generic_service"`
-	Action         types.String `tfsdk:"action"`
-	Responses      types.List   `tfsdk:"responses"`
-	Count          types.Int64  `tfsdk:"response_count"`
-	EndReason      types.String `tfsdk:"end_reason"`
+	ID             types.String   `tfsdk:"id"`
+	SessionID      types.String   `tfsdk:"session_id"`
+	BatchName      types.String   `tfsdk:"batch_name"`
+	GenericService types.Bool     `tfsdk:"generic_service"`
+	Action         types.String   `tfsdk:"action"`
+	Responses      types.List     `tfsdk:"responses"`
+	Count          types.Int64    `tfsdk:"response_count"`
+	EndReason      types.String   `tfsdk:"end_reason"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 
 var soaResponseAttrTypes = map[string]attr.Type{
@@ -55,8 +57,9 @@ func (d *hpcSOABatchResponsesDataSource) Metadata(_ context.Context, req datasou
 	resp.TypeName = req.ProviderTypeName + "_hpc_soa_batch_responses"
 }
 
-func (d *hpcSOABatchResponsesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *hpcSOABatchResponsesDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := batchIdentityAttributes()
+	attrs["timeouts"] = timeouts.Attributes(ctx)
 	attrs["generic_service"] = schema.BoolAttribute{MarkdownDescription: "The session runs a generic service (text responses).", Optional: true}
 	attrs["action"] = schema.StringAttribute{MarkdownDescription: "Only responses to requests with this action.", Optional: true}
 	attrs["response_count"] = schema.Int64Attribute{MarkdownDescription: "Number of responses read.", Computed: true}
@@ -96,8 +99,11 @@ func (d *hpcSOABatchResponsesDataSource) Read(ctx context.Context, req datasourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, hpcDataSourceTimeout)
+	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, hpcDataSourceTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	sessionID, _ := strconv.Atoi(m.SessionID.ValueString())
 	responses := []soaResponseModel{}
 	eom, err := svc.client.GetResponses(ctx, sessionID, m.BatchName.ValueString(), hpcsoa.ResponseOptions{

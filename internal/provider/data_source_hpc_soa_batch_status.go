@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -29,11 +30,12 @@ type hpcSOABatchStatusDataSource struct {
 }
 
 type hpcSOABatchStatusModel struct {
-	ID         types.String `tfsdk:"id"`
-	SessionID  types.String `tfsdk:"session_id"`
-	BatchName  types.String `tfsdk:"batch_name"`
-	Status     types.String `tfsdk:"status"`
-	StatusCode types.Int64  `tfsdk:"status_code"`
+	ID         types.String   `tfsdk:"id"`
+	SessionID  types.String   `tfsdk:"session_id"`
+	BatchName  types.String   `tfsdk:"batch_name"`
+	Status     types.String   `tfsdk:"status"`
+	StatusCode types.Int64    `tfsdk:"status_code"`
+	Timeouts   timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (d *hpcSOABatchStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -58,8 +60,9 @@ func batchIdentityAttributes() map[string]schema.Attribute {
 	}
 }
 
-func (d *hpcSOABatchStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *hpcSOABatchStatusDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := batchIdentityAttributes()
+	attrs["timeouts"] = timeouts.Attributes(ctx)
 	attrs["status"] = schema.StringAttribute{MarkdownDescription: "`Unknown`, `Ready`, `Processing` or `Finished`.", Computed: true}
 	attrs["status_code"] = schema.Int64Attribute{MarkdownDescription: "The status as a number: 0 Unknown, 1 Ready, 2 Processing, 3 Finished.", Computed: true}
 	resp.Schema = schema.Schema{
@@ -83,8 +86,11 @@ func (d *hpcSOABatchStatusDataSource) Read(ctx context.Context, req datasource.R
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, hpcDataSourceTimeout)
+	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, hpcDataSourceTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	sessionID, _ := strconv.Atoi(m.SessionID.ValueString())
 	status, err := svc.client.BatchStatus(ctx, sessionID, m.BatchName.ValueString())
 	if err != nil {

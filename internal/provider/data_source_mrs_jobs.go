@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,18 +34,19 @@ type mrsJobsDataSource struct {
 }
 
 type mrsJobsModel struct {
-	ClusterID          types.String `tfsdk:"cluster_id"`
-	JobName            types.String `tfsdk:"job_name"`
-	JobID              types.String `tfsdk:"job_id"`
-	User               types.String `tfsdk:"user"`
-	JobType            types.String `tfsdk:"job_type"`
-	JobState           types.String `tfsdk:"job_state"`
-	JobResult          types.String `tfsdk:"job_result"`
-	Queue              types.String `tfsdk:"queue"`
-	SortBy             types.String `tfsdk:"sort_by"`
-	SubmittedTimeBegin types.String `tfsdk:"submitted_time_begin"`
-	SubmittedTimeEnd   types.String `tfsdk:"submitted_time_end"`
-	Jobs               types.List   `tfsdk:"jobs"`
+	ClusterID          types.String   `tfsdk:"cluster_id"`
+	JobName            types.String   `tfsdk:"job_name"`
+	JobID              types.String   `tfsdk:"job_id"`
+	User               types.String   `tfsdk:"user"`
+	JobType            types.String   `tfsdk:"job_type"`
+	JobState           types.String   `tfsdk:"job_state"`
+	JobResult          types.String   `tfsdk:"job_result"`
+	Queue              types.String   `tfsdk:"queue"`
+	SortBy             types.String   `tfsdk:"sort_by"`
+	SubmittedTimeBegin types.String   `tfsdk:"submitted_time_begin"`
+	SubmittedTimeEnd   types.String   `tfsdk:"submitted_time_end"`
+	Jobs               types.List     `tfsdk:"jobs"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 var mrsJobListAttrTypes = map[string]attr.Type{
@@ -74,7 +76,7 @@ func (d *mrsJobsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_mrs_jobs"
 }
 
-func (d *mrsJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *mrsJobsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	filter := func(desc string, v ...validator.String) schema.StringAttribute {
 		return schema.StringAttribute{MarkdownDescription: desc, Optional: true, Validators: v}
 	}
@@ -100,6 +102,7 @@ func (d *mrsJobsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"submitted_time_begin": filter("Only jobs submitted at or after this time (RFC 3339).", rfc3339),
 			"submitted_time_end": filter("Only jobs submitted at or before this time (RFC 3339).", rfc3339,
 				stringvalidator.AlsoRequires(path.MatchRoot("submitted_time_begin"))),
+			"timeouts": timeouts.Attributes(ctx),
 			"jobs": schema.ListNestedAttribute{
 				MarkdownDescription: "The matching jobs.",
 				Computed:            true,
@@ -137,8 +140,11 @@ func (d *mrsJobsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, mrsDataSourceTimeout)
+	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, mrsDataSourceTimeout, &resp.Diagnostics)
 	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	filter := mrs.ListFilter{
 		JobName: m.JobName.ValueString(), JobID: m.JobID.ValueString(), User: m.User.ValueString(),
 		JobType: m.JobType.ValueString(), JobState: m.JobState.ValueString(), JobResult: m.JobResult.ValueString(),

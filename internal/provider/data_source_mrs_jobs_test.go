@@ -62,6 +62,7 @@ resource "terraform_data" "filter" {
     sort   = "asc"
     begin  = "2000-01-01T00:00:00Z"
     end    = "2100-01-01T00:00:00Z"
+    read   = "1m"
   }
 }
 
@@ -77,6 +78,7 @@ data "batchops_mrs_jobs" "etl" {
   sort_by              = terraform_data.filter.output.sort
   submitted_time_begin = terraform_data.filter.output.begin
   submitted_time_end   = terraform_data.filter.output.end
+  timeouts             = { read = terraform_data.filter.output.read }
 }
 `
 	resource.ParallelTest(t, resource.TestCase{

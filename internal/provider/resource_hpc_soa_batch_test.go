@@ -633,6 +633,7 @@ resource "batchops_hpc_soa_batch" "test" {
 data "batchops_hpc_soa_batch_status" "test" {
   session_id = batchops_hpc_soa_batch.test.session_id
   batch_name = batchops_hpc_soa_batch.test.name
+  timeouts   = { read = local.in.timeout }
 }
 
 data "batchops_hpc_soa_batch_responses" "test" {
@@ -640,6 +641,7 @@ data "batchops_hpc_soa_batch_responses" "test" {
   batch_name      = batchops_hpc_soa_batch.test.name
   generic_service = local.in.generic
   action          = "${local.in.action}Response"
+  timeouts        = { read = local.in.timeout }
 }
 `
 	resource.ParallelTest(t, resource.TestCase{
