@@ -237,3 +237,17 @@ func TestCreateSessionServiceJobNameOrder(t *testing.T) {
 		t.Errorf("fault %+v", f)
 	}
 }
+
+// A job name is limited to 80 characters (ISchedulerJob.Name).
+func TestCreateSessionServiceJobNameLength(t *testing.T) {
+	e := newEnv(t)
+	create := func(name string) resp {
+		return e.create(startInfoXML("MaxMessageSize", "65536", "Password", testPass, "Runtime", "-1",
+			"ServiceJobName", name, "ServiceName", "EchoService", "Username", testUser), "application/xml", "?durable=false")
+	}
+	expectStatus(t, create(strings.Repeat("é", 80)), http.StatusCreated)
+	f := expectFault(t, create(strings.Repeat("n", 81)), http.StatusBadRequest, CodeArgumentError)
+	if len(f.Values) != 1 || f.Values[0] != (KeyValue{"Member", "ServiceJobName"}) {
+		t.Errorf("fault %+v", f)
+	}
+}
