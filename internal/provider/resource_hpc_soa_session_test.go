@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
@@ -139,4 +141,73 @@ resource "batchops_hpc_soa_session" "test" {
 			ExpectError: errorText(`Service_NotFound`),
 		}},
 	})
+}
+
+// The service job name: generated when unset (a new one for each new session), sent as set
+// otherwise; changing it replaces the session, unsetting it keeps the session and its name.
+func TestAccHPCSOASession_serviceJobName(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	session := func(args string) string {
+		return hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+` + args + `
+}
+`
+	}
+	var names []string
+	// sent records the state's job name and checks it is the one the session was created with.
+	sent := func(s *terraform.State) error {
+		rs := s.RootModule().Resources[sessionAddr]
+		id, _ := strconv.Atoi(rs.Primary.ID)
+		v, ok := e.HPCPack().Session(id)
+		if got := rs.Primary.Attributes["service_job_name"]; !ok || got == "" || got != v.StartInfo.ServiceJobName {
+			return fmt.Errorf("service_job_name %q in state; session %d was created with %q", got, id, v.StartInfo.ServiceJobName)
+		}
+		names = append(names, rs.Primary.Attributes["service_job_name"])
+		return nil
+	}
+	generated := knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config:            session(""),
+				Check:             sent,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
+			},
+			{
+				// Replaced for another reason: the new session gets a name of its own.
+				Config: session(`  max_message_size = 1024`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("service_job_name")),
+				}},
+				Check:             sent,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
+			},
+			{
+				Config: session(`  max_message_size = 1024
+  service_job_name = "nightly echo"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check:             sent,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo"))},
+			},
+			{
+				Config: session(`  max_message_size = 1024`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+	if len(names) != 3 || names[0] == names[1] {
+		t.Errorf("job names of the three sessions: %q, want a new generated name for the replacement", names)
+	}
+	if n := len(e.HPCPack().Sessions()); n != 3 {
+		t.Errorf("%d sessions, want 3", n)
+	}
 }
