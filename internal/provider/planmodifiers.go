@@ -61,28 +61,3 @@ func replaceUnlessImportedMap() planmodifier.Map {
 		resp.RequiresReplace = !imported(ctx, req.Private)
 	}, replaceUnlessImportedDescription, replaceUnlessImportedDescription)
 }
-
-// keepStateWhenUnset plans the value in state for an optional, computed string the
-// configuration leaves unset, also when that value is null (UseStateForUnknown keeps only
-// non-null ones). An object imported, or created before the attribute existed, has it null in
-// state; with UseStateForUnknown any later update (a new timeout, say) would plan it unknown,
-// and a replacing modifier would then replace the object for nothing. On create, and on the
-// create half of a replacement (planned without a prior state), the value stays unknown.
-func keepStateWhenUnset() planmodifier.String { return keepStateWhenUnsetModifier{} }
-
-type keepStateWhenUnsetModifier struct{}
-
-func (keepStateWhenUnsetModifier) Description(context.Context) string {
-	return "Unset in the configuration, the value in state is kept."
-}
-
-func (m keepStateWhenUnsetModifier) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (keepStateWhenUnsetModifier) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() || !req.ConfigValue.IsNull() || !req.PlanValue.IsUnknown() {
-		return
-	}
-	resp.PlanValue = req.StateValue
-}

@@ -221,7 +221,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Computed:   true,
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 80)},
 				PlanModifiers: []planmodifier.String{
-					keepStateWhenUnset(),
+					stringplanmodifier.UseStateForUnknown(),
 					replaceUnlessImportedString(),
 				},
 			},
