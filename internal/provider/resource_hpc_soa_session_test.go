@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 )
 
@@ -209,5 +211,66 @@ resource "batchops_hpc_soa_session" "test" {
 	}
 	if n := len(e.HPCPack().Sessions()); n != 3 {
 		t.Errorf("%d sessions, want 3", n)
+	}
+}
+
+// The answer to Create Session is lost and the session found by its job name cannot be
+// attached: it is recorded all the same (tainted), so the next apply replaces it and nothing is
+// left open.
+func TestAccHPCSOASession_foundButUnreadableIsRecorded(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkSOADestroyed(e)(s); err != nil {
+				return err
+			}
+			if n := e.HPCPack().SessionCount(); n != 0 {
+				return fmt.Errorf("%d sessions open after destroy", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
+					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Attach$`, Status: http.StatusInternalServerError, Times: -1})
+				},
+				Config:      config,
+				ExpectError: errorText(`session 1 (service job "batchops-`),
+			},
+			{
+				PreConfig:          func() { e.ClearFaultRules(emulator.ServiceHPCPack) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					rs, ok := s.RootModule().Resources[sessionAddr]
+					if !ok || rs.Primary.ID != "1" || !rs.Primary.Tainted {
+						return fmt.Errorf("want session 1 in state, tainted: %+v", rs)
+					}
+					if v, _ := e.HPCPack().Session(1); rs.Primary.Attributes["service_job_name"] != v.StartInfo.ServiceJobName {
+						return fmt.Errorf("service_job_name %q, the session's job is %q", rs.Primary.Attributes["service_job_name"], v.StartInfo.ServiceJobName)
+					}
+					return nil
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact("2")),
+				},
+			},
+		},
+	})
+	if v, ok := e.HPCPack().Session(1); !ok || !v.Closed {
+		t.Errorf("the session found but unreadable was not closed: %+v", v)
 	}
 }
