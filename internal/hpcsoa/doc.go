@@ -1,6 +1,7 @@
 // Package hpcsoa is a client for the SOA session and batch operations of the Microsoft HPC Pack
 // REST web service (/WindowsHPC/...): Create, Attach and Close Session; Send Requests, Commit,
-// Get Request Status, Get Responses and Purge of a batch. No Go client exists; this one uses
+// Get Request Status, Get Responses and Purge of a batch; and the job API's Get Job List, to find
+// a session by its service job name. No Go client exists; this one uses
 // only the standard library (encoding/xml streaming, encoding/json) over the project's shared
 // HTTP layer (internal/transport: TLS options, retries with backoff and Retry-After, logging
 // with secrets masked, user agent). It knows nothing of Terraform.
@@ -49,9 +50,12 @@
 //     one.
 //   - Members are written in ordinal order, and only those set: Environments, JobTemplate,
 //     MaxMessageSize, MaxUnits, MinUnits, NodeGroupsStr, Password, Priority, ResourceUnitType,
-//     Runtime, ServiceName, ServiceVersion, ShareSession, Username. MaxMessageSize, Password,
-//     Runtime, ServiceName and Username are always written (required). ShareSession is written
-//     only when true (false is the default) [I].
+//     Runtime, ServiceJobName, ServiceName, ServiceVersion, ShareSession, Username.
+//     MaxMessageSize, Password, Runtime, ServiceName and Username are always written (required).
+//     ShareSession is written only when true (false is the default) [I].
+//   - ServiceJobName is always written too: the caller's, else a generated "batchops-" and 16
+//     random hex digits, so that every session can be found again by name (see Get Job List).
+//     It is limited to 80 characters (the documented limit of a job name).
 //   - NodeGroupsStr is the node groups joined with commas [I]; a group containing a comma is
 //     rejected.
 //   - Environments is a Dictionary<string,string>: a:KeyValueOfstringstring items with a:Key and
@@ -73,9 +77,38 @@
 // malformed is a *MalformedError naming the operation (IsMalformed), never a session; an Attach
 // answered for another session id is one too. Attach is asked again after such an answer (a
 // read changes nothing), up to the retry policy's MaxAttempts in all, with backoff. Create is
-// not: its error then also wraps ErrAmbiguous (as after a connection lost once the request may
-// have been sent), since a session may exist whose id the answer did not give, and the web
-// service has no operation that lists sessions.
+// not (a second service job could start).
+//
+// # A create whose outcome is unknown
+//
+// After such an answer to Create, a connection lost once the request may have been sent, or a
+// context that ended while the request was in flight, the session may exist though its id is
+// unknown. CreateSession then looks for an open job with the service job name it sent (Get Job
+// List), attaches to it and returns it as if the create had answered. When the caller's context
+// has ended (Terraform cancels it on Ctrl-C), the look-up runs on context.WithoutCancel, bounded
+// to ten seconds. Only a failed look-up leaves an error wrapping ErrAmbiguous (it names the job
+// to look for); no open job of that name is a plain error (no session was left open, unless the
+// service was still creating it); a job found whose Attach fails gives its id with the error.
+//
+// # Get Job List
+//
+//   - GET .../Jobs?Properties=Id,Name,State&RowsPerRead=100, with the api-version header as on
+//     every call (the docs make it optional for the job API). Sessions are service jobs and the
+//     session id is the job id [I, spec §2.12].
+//   - Paging: while the answer carries x-ms-continuation-QueryId, its value goes back as the
+//     QueryId query parameter for the next page [C DOCS]. RowsPerRead asks for 100 jobs a page
+//     instead of the default 10 [I: a parameter an older server may ignore]. At most 1000 pages
+//     are read. A page answered malformed starts the whole listing again (the continuation is
+//     server state that a repeat could skip), up to the retry policy's MaxAttempts.
+//   - The answer is an ArrayOfObject (ns http://schemas.microsoft.com/HPCS2008R2/common, matched
+//     by local name) of Object/Properties/Property{Name,Value}, or its JSON form
+//     [{"Properties":[{"Name":..,"Value":..}]}] [I]; property names compare case-insensitively
+//     [I]; each job must carry Id (a positive integer), Name and State, else the answer is a
+//     *MalformedError.
+//   - The name is compared exactly. Jobs Finishing, Finished, Failed, Canceling or Canceled
+//     (names in any case, or the JobState flag values 64-1024) do not count as open [I: a closed
+//     session's job is presumed to end in one of them]; any other state does. Several open jobs
+//     of the name are an error: which session is meant cannot be told.
 //
 // # Send Requests
 //

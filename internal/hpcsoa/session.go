@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
@@ -44,6 +45,10 @@ type SessionStartInfo struct {
 	// Username and Password are the run-as credentials of the service job (required by the
 	// service; often the same as the HTTP credentials).
 	Username, Password string
+	// ServiceJobName names the service job (at most 80 characters). Empty: CreateSession
+	// generates a unique one (NewServiceJobName), by which it finds the session again when the
+	// answer to Create Session is lost.
+	ServiceJobName string
 }
 
 // SessionInfo is the WebSessionInfo answered by Create and Attach.
@@ -54,6 +59,9 @@ type SessionInfo struct {
 	MaxMessageSize          int64
 	ServiceOperationTimeout int
 	ServiceVersion          string // "" when nil
+	// ServiceJobName is the service job name CreateSession sent (generated when the start info
+	// had none). The web service's answers do not carry it: it is empty after AttachSession.
+	ServiceJobName string
 }
 
 const (
@@ -64,20 +72,41 @@ const (
 	xmlMimeUTF8 = "application/xml; charset=utf-8"
 )
 
+// lookupAfterCancel bounds the look-up that resolves a create interrupted by its context.
+const lookupAfterCancel = 10 * time.Second
+
 // CreateSession creates a session: POST .../sessions/Create?durable=True|False with the
-// WebSessionStartInfo as DataContract XML. It is not retried after an ambiguous failure
-// (a repeat could start a second service job); only unprocessed attempts (429, 503, refused
-// connections) are repeated.
+// WebSessionStartInfo as DataContract XML. Every session gets a service job name (s's, else a
+// generated unique one), returned in SessionInfo.ServiceJobName. Create is not repeated after
+// an ambiguous failure (a repeat could start a second service job); only unprocessed attempts
+// (429, 503, refused connections) are.
 //
-// After an ambiguous failure the error wraps ErrAmbiguous: a success answer without a readable
-// WebSessionInfo (a *MalformedError too), or a connection that failed once the request may
-// have been sent. A session may then exist whose id nobody knows: the web service has no
-// operation that lists sessions, so the caller can only report it.
+// An ambiguous failure is a success answer without a readable WebSessionInfo, or a connection
+// that failed (or a context that ended) once the request may have been sent. The session may
+// then exist all the same, so CreateSession looks it up by its job name (FindSessionByJobName)
+// and, when an open one is found, attaches to it and returns it as if the create had answered.
+// If the context has ended, the look-up runs on a context that is not cancelled, for at most
+// ten seconds. Otherwise:
+//   - no open job has the name: an error (not ErrAmbiguous) saying no session was left open;
+//   - the look-up fails: an error wrapping ErrAmbiguous that names the job to look for;
+//   - the job is found but Attach fails: a SessionInfo holding only ID and ServiceJobName,
+//     with the error, so the caller can record the session and close it later (unless Attach
+//     says the session has already ended: then only the error).
 func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*SessionInfo, error) {
 	const op = "create session"
+	if s.ServiceJobName == "" {
+		name, err := NewServiceJobName()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		s.ServiceJobName = name
+	}
 	body, err := s.marshalXML()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err) // nothing was sent
 	}
 	resp, err := c.do(ctx, call{
 		op:          op,
@@ -99,9 +128,42 @@ func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*Sessio
 		info, err = parseSessionInfo(op, resp)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w; %w: a session (a service job of service %s for %s) may exist whose id is unknown, so it cannot be attached or closed here; look for it on the cluster",
-			err, ErrAmbiguous, quote(s.ServiceName), s.Username)
+		return c.resolveCreate(ctx, s, err)
 	}
+	info.ServiceJobName = s.ServiceJobName
+	return info, nil
+}
+
+// resolveCreate finds the session of an ambiguous create by its service job name (see
+// CreateSession).
+func (c *Client) resolveCreate(ctx context.Context, s SessionStartInfo, createErr error) (*SessionInfo, error) {
+	name := s.ServiceJobName
+	if ctx.Err() != nil {
+		// The caller gave up while the request was in flight (Terraform cancels on Ctrl-C, or a
+		// timeout ran out): the session may exist all the same. A short look-up that ignores
+		// the cancellation still finds it, so an interrupted create leaves no session nobody
+		// tracks.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), lookupAfterCancel)
+		defer cancel()
+	}
+	id, found, err := c.FindSessionByJobName(ctx, name)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w; %w: looking the session up by its service job name %s failed too (%v), so a session (a service job of service %s for %s) may exist that is not tracked; look for an open job named %s on the cluster and close it",
+			createErr, ErrAmbiguous, quote(name), err, quote(s.ServiceName), s.Username, quote(name))
+	case !found:
+		return nil, fmt.Errorf("%w; no open service job named %s was found afterwards, so no session was left open (unless the service is still creating it, which would then show under that name)",
+			createErr, quote(name))
+	}
+	info, err := c.AttachSession(ctx, id, s.Durable)
+	switch {
+	case IsSessionGone(err):
+		return nil, fmt.Errorf("%w; session %d (service job %s) was created but has already ended: %w", createErr, id, quote(name), err)
+	case err != nil:
+		return &SessionInfo{ID: id, ServiceJobName: name}, fmt.Errorf("%w; session %d (service job %s) was created, but attaching to it failed: %w", createErr, id, quote(name), err)
+	}
+	info.ServiceJobName = name
 	return info, nil
 }
 
@@ -178,6 +240,10 @@ func (s SessionStartInfo) validate() error {
 	if s.Password == "" {
 		return fmt.Errorf("the run-as password is required")
 	}
+	// A job name is limited to 80 Unicode characters (ISchedulerJob.Name).
+	if n := utf8.RuneCountInString(s.ServiceJobName); n > 80 {
+		return fmt.Errorf("the service job name is %d characters long; at most 80 are allowed", n)
+	}
 	if n := utf8.RuneCountInString(s.Password); n > 127 {
 		return fmt.Errorf("the run-as password is %d characters long; at most 127 are allowed", n)
 	}
@@ -207,7 +273,7 @@ func (s SessionStartInfo) validate() error {
 			return fmt.Errorf("environment variable name %s is not valid", quote(k))
 		}
 	}
-	for name, v := range map[string]string{"service name": s.ServiceName, "job template": s.JobTemplate, "run-as username": s.Username, "run-as password": s.Password} {
+	for name, v := range map[string]string{"service name": s.ServiceName, "job template": s.JobTemplate, "run-as username": s.Username, "run-as password": s.Password, "service job name": s.ServiceJobName} {
 		if err := checkXMLText(v); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -271,6 +337,9 @@ func (s SessionStartInfo) marshalXML() ([]byte, error) {
 	intElem("Priority", s.Priority)
 	intElem("ResourceUnitType", s.ResourceUnitType)
 	elem("Runtime", strconv.Itoa(s.RuntimeSeconds))
+	if s.ServiceJobName != "" {
+		elem("ServiceJobName", s.ServiceJobName)
+	}
 	elem("ServiceName", s.ServiceName)
 	if s.ServiceVersion != "" {
 		v, _ := parseVersion(s.ServiceVersion)

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -88,7 +89,11 @@ func TestCreateSessionMinimalBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := SessionInfo{ID: 42, BrokerNode: "mycluster.cloudapp.net", MaxMessageSize: 65536, ServiceOperationTimeout: 86400000}
+	// Without a ServiceJobName one is generated, sent and returned.
+	if !regexp.MustCompile(`^batchops-[0-9a-f]{16}$`).MatchString(info.ServiceJobName) {
+		t.Errorf("generated service job name %q", info.ServiceJobName)
+	}
+	want := SessionInfo{ID: 42, BrokerNode: "mycluster.cloudapp.net", MaxMessageSize: 65536, ServiceOperationTimeout: 86400000, ServiceJobName: info.ServiceJobName}
 	if *info != want {
 		t.Errorf("got %+v, want %+v", *info, want)
 	}
@@ -103,11 +108,11 @@ func TestCreateSessionMinimalBody(t *testing.T) {
 	if root.Space != "http://hpc.microsoft.com/" || root.Local != "WebSessionStartInfo" {
 		t.Errorf("root %v", root)
 	}
-	wantNames := []string{"MaxMessageSize", "Password", "Runtime", "ServiceName", "Username"}
+	wantNames := []string{"MaxMessageSize", "Password", "Runtime", "ServiceJobName", "ServiceName", "Username"}
 	if strings.Join(names, ",") != strings.Join(wantNames, ",") {
-		t.Errorf("members %v, want only the required ones %v", names, wantNames)
+		t.Errorf("members %v, want only the required ones and the generated job name %v", names, wantNames)
 	}
-	if children["Password"] != "run&amp;as&lt;pw&gt;" || children["Username"] != `CONTOSO\alice` || children["Runtime"] != "-1" {
+	if children["Password"] != "run&amp;as&lt;pw&gt;" || children["Username"] != `CONTOSO\alice` || children["Runtime"] != "-1" || children["ServiceJobName"] != info.ServiceJobName {
 		t.Errorf("members %v", children)
 	}
 }
@@ -120,12 +125,13 @@ func TestCreateSessionFullBodyIsInDataContractOrder(t *testing.T) {
 		ServiceName: "EchoService", ServiceVersion: "1.0", Durable: true, MaxMessageSize: 131072, RuntimeSeconds: 3600,
 		JobTemplate: "SOA", NodeGroups: []string{"ComputeNodes", "GPU"}, MinUnits: intp(1), MaxUnits: intp(8),
 		ResourceUnitType: intp(2), Priority: intp(2000), Environment: map[string]string{"B": "2", "A": "x<y"},
-		ShareSession: true, Username: testUser, Password: "runas",
+		ShareSession: true, Username: testUser, Password: "runas", ServiceJobName: "nightly <run> & co",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := SessionInfo{ID: 7, BrokerNode: "BN01", IsDurable: true, MaxMessageSize: 131072, ServiceOperationTimeout: 60000, ServiceVersion: "1.0"}
+	want := SessionInfo{ID: 7, BrokerNode: "BN01", IsDurable: true, MaxMessageSize: 131072, ServiceOperationTimeout: 60000, ServiceVersion: "1.0",
+		ServiceJobName: "nightly <run> & co"}
 	if *info != want {
 		t.Errorf("got %+v, want %+v", *info, want)
 	}
@@ -138,14 +144,15 @@ func TestCreateSessionFullBodyIsInDataContractOrder(t *testing.T) {
 	}
 	_, names, children := childNames(t, s.Body)
 	wantNames := []string{"Environments", "JobTemplate", "MaxMessageSize", "MaxUnits", "MinUnits", "NodeGroupsStr", "Password",
-		"Priority", "ResourceUnitType", "Runtime", "ServiceName", "ServiceVersion", "ShareSession", "Username"}
+		"Priority", "ResourceUnitType", "Runtime", "ServiceJobName", "ServiceName", "ServiceVersion", "ShareSession", "Username"}
 	if strings.Join(names, ",") != strings.Join(wantNames, ",") {
 		t.Errorf("members\n %v\nwant\n %v", names, wantNames)
 	}
 	if !sort.StringsAreSorted(names) { // Go compares bytes: the ordinal order DataContract uses
 		t.Errorf("members are not in ordinal order: %v", names)
 	}
-	if children["NodeGroupsStr"] != "ComputeNodes,GPU" || children["ShareSession"] != "true" || children["ResourceUnitType"] != "2" {
+	if children["NodeGroupsStr"] != "ComputeNodes,GPU" || children["ShareSession"] != "true" || children["ResourceUnitType"] != "2" ||
+		children["ServiceJobName"] != "nightly &lt;run&gt; &amp; co" {
 		t.Errorf("members %v", children)
 	}
 
@@ -200,6 +207,8 @@ func TestCreateSessionValidatesBeforeCalling(t *testing.T) {
 		"runtime < -1":    func(s *SessionStartInfo) { s.RuntimeSeconds = -2 },
 		"empty env name":  func(s *SessionStartInfo) { s.Environment = map[string]string{"": "x"} },
 		"long run-as pwd": func(s *SessionStartInfo) { s.Password = strings.Repeat("p", 128) },
+		"long job name":   func(s *SessionStartInfo) { s.ServiceJobName = strings.Repeat("n", 81) },
+		"job name ctrl":   func(s *SessionStartInfo) { s.ServiceJobName = "a\x02" },
 	} {
 		s := ok
 		mutate(&s)
@@ -267,10 +276,21 @@ func TestMalformedSessionAnswersAreClearErrors(t *testing.T) {
 		if !IsMalformed(err) || !strings.HasPrefix(err.Error(), "attach session: malformed answer (HTTP 200): ") || errors.Is(err, ErrAmbiguous) {
 			t.Errorf("%q: want a malformed attach session answer, got %v", tc.body, err)
 		}
-		// The same answer to Create Session leaves a session that may exist with an unknown id.
-		_, err = c.CreateSession(context.Background(), SessionStartInfo{ServiceName: "EchoService", MaxMessageSize: 1, RuntimeSeconds: -1, Username: testUser, Password: testPassword})
+		// The same answer to Create Session, on a head node that does not serve the job list:
+		// the session may exist and cannot be looked up.
+		rec = newRecorder(t, false, func(w http.ResponseWriter, r *http.Request, s seen) {
+			if strings.HasSuffix(s.Path, "/Jobs") {
+				reply(http.StatusNotFound, "", "")(w, r, s)
+				return
+			}
+			reply(http.StatusOK, tc.ct, tc.body)(w, r, s)
+		})
+		c = testClient(t, rec.srv.URL)
+		_, err = c.CreateSession(context.Background(), SessionStartInfo{ServiceName: "EchoService", MaxMessageSize: 1, RuntimeSeconds: -1,
+			Username: testUser, Password: testPassword, ServiceJobName: "job-7"})
 		if !IsMalformed(err) || !errors.Is(err, ErrAmbiguous) || !strings.HasPrefix(err.Error(), "create session: malformed answer (HTTP 200): ") ||
-			!strings.Contains(err.Error(), `the request may have taken effect: a session (a service job of service "EchoService" for CONTOSO\alice) may exist whose id is unknown`) {
+			!strings.Contains(err.Error(), `the request may have taken effect: looking the session up by its service job name "job-7" failed too (HPC Pack returned HTTP 404`) ||
+			!strings.Contains(err.Error(), `so a session (a service job of service "EchoService" for CONTOSO\alice) may exist that is not tracked; look for an open job named "job-7" on the cluster and close it`) {
 			t.Errorf("%q: want an ambiguous create, got %v", tc.body, err)
 		}
 	}

@@ -174,8 +174,8 @@ data "batchops_hpc_soa_batch_responses" "test" {
 		Steps: []resource.TestStep{
 			{
 				// The session is created while the service answers well: a malformed answer to
-				// Create Session leaves a session whose id nobody knows (the web service cannot
-				// list sessions), which TestAccMalformedAnswers_hpcCreateSessionIsAmbiguous covers.
+				// Create Session is resolved by a look-up of the session's job name, which
+				// TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed covers.
 				Config: sessionOnly,
 				Check:  malformedNoEmptyIDs,
 			},
@@ -219,63 +219,97 @@ data "batchops_hpc_soa_batch_responses" "test" {
 	}
 }
 
-// TestAccMalformedAnswers_hpcCreateSessionIsAmbiguous: a malformed answer to Create Session
-// (the session exists, its id is unreadable) is an error that says a session may exist, and
-// never a session with an empty id in state; the next apply creates the session it needs.
-// The first session stays open: without a way to list sessions nobody can find it, and the
-// error asks the user to look for it.
-func TestAccMalformedAnswers_hpcCreateSessionIsAmbiguous(t *testing.T) {
+// TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed: Create Session does the work
+// and its answer is malformed (one session), or lost (another, with a job name the
+// configuration sets). The provider finds each session by the service job name it sent, so
+// the apply converges with the real sessions in state and nothing more, and destroy leaves no
+// session open.
+func TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	config := hpcProviderConfig(e, "") + `
+	const lostAddr = "batchops_hpc_soa_session.lost"
+	one := hpcProviderConfig(e, "") + `
 resource "batchops_hpc_soa_session" "test" {
   service_name = "EchoService"
 }
 `
+	both := one + `
+resource "batchops_hpc_soa_session" "lost" {
+  service_name     = "EchoService"
+  service_job_name = "nightly echo"
+}
+`
+	createRule := func(rule emulator.FaultRule) func() {
+		return func() {
+			e.ClearFaultRules(emulator.ServiceHPCPack)
+			rule.Method, rule.PathRegexp = http.MethodPost, `(?i)/sessions/Create$`
+			e.AddFaultRule(emulator.ServiceHPCPack, rule)
+		}
+	}
+	// inState checks that the resource at addr holds the emulator's session id, its job name
+	// as the session was created with, and that the job list was asked.
+	inState := func(addr string, id int) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			rs, ok := s.RootModule().Resources[addr]
+			if !ok {
+				return fmt.Errorf("%s is not in state", addr)
+			}
+			session, ok := e.HPCPack().Session(id)
+			if !ok || session.Closed {
+				return fmt.Errorf("session %d is not open: %+v", id, session)
+			}
+			if rs.Primary.ID != strconv.Itoa(id) || rs.Primary.Attributes["service_job_name"] != session.StartInfo.ServiceJobName {
+				return fmt.Errorf("%s: id %q, service_job_name %q; the emulator's session %d has job name %q",
+					addr, rs.Primary.ID, rs.Primary.Attributes["service_job_name"], id, session.StartInfo.ServiceJobName)
+			}
+			if len(hpcRequests(e, http.MethodGet, `(?i)/Jobs$`)) == 0 {
+				return fmt.Errorf("the job list was never asked")
+			}
+			return nil
+		}
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy: func(s *terraform.State) error {
 			if err := checkSOADestroyed(e)(s); err != nil {
 				return err
 			}
-			var open []int
-			for _, session := range e.HPCPack().Sessions() {
-				if !session.Closed {
-					open = append(open, session.ID)
-				}
+			if n := e.HPCPack().SessionCount(); n != 0 {
+				return fmt.Errorf("%d sessions open after destroy", n)
 			}
-			if len(open) != 1 || open[0] != 1 {
-				return fmt.Errorf("open sessions after destroy: %v, want only session 1, whose creation was reported as ambiguous", open)
+			if n := len(e.HPCPack().Sessions()); n != 2 {
+				return fmt.Errorf("%d sessions were created, want 2", n)
 			}
 			return nil
 		},
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() {
-					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Malformed: true})
-				},
-				Config:      config,
-				ExpectError: errorText(`create session: malformed answer (HTTP`),
-			},
-			{
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check: func(s *terraform.State) error {
-					if rs, ok := s.RootModule().Resources[sessionAddr]; ok {
-						return fmt.Errorf("the session is in state after an ambiguous create, with id %q", rs.Primary.ID)
-					}
-					return nil
-				},
-			},
-			{
-				Config: config,
-				Check:  malformedNoEmptyIDs,
+				PreConfig: createRule(emulator.FaultRule{Malformed: true}),
+				Config:    one,
+				Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))),
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.StringExact("127.0.0.1")),
 				},
+			},
+			{
+				PreConfig: createRule(emulator.FaultRule{Lost: true}),
+				Config:    both,
+				Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1), inState(lostAddr, 2)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(lostAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo")),
+				},
+			},
+			{
+				// Healthy again: nothing to change.
+				PreConfig: func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
+				Config:    both,
+				PlanOnly:  true,
 			},
 		},
 	})
+	if n := len(hpcRequests(e, http.MethodPost, `(?i)/sessions/Create$`)); n != 2 {
+		t.Errorf("%d Create Session requests, want 2 (one per session, never repeated)", n)
+	}
 }
 
 func TestAccMalformedAnswers_mrsJobSet(t *testing.T) {

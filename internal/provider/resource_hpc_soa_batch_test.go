@@ -267,7 +267,7 @@ func TestAccHPCSOA_import(t *testing.T) {
 				ImportState:       true,
 				ImportStateVerify: true,
 				// Attach does not return these; the first apply after an import adopts them.
-				ImportStateVerifyIgnore: []string{"service_name", "runtime_seconds", "share_session", "timeouts"},
+				ImportStateVerifyIgnore: []string{"service_name", "runtime_seconds", "share_session", "service_job_name", "timeouts"},
 			},
 			{
 				ResourceName:      batchAddr,
@@ -330,6 +330,19 @@ resource "batchops_hpc_soa_batch" "test" {
 				},
 			},
 			{Config: config, PlanOnly: true},
+			{
+				// A later update (new timeouts) changes nothing on the service either: the job
+				// name, not known since the import, does not force a replacement.
+				Config: strings.Replace(config, `service_name = "EchoService"`, `service_name = "EchoService"
+  timeouts     = { read = "2m" }`, 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact(sessionID)),
+				},
+			},
 		},
 	})
 	if n := len(e.HPCPack().Sessions()); n != 1 {

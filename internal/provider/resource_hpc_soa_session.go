@@ -74,6 +74,7 @@ type hpcSOASessionModel struct {
 	Password                types.String   `tfsdk:"password"`
 	PasswordWO              types.String   `tfsdk:"password_wo"`
 	PasswordWOVersion       types.Int64    `tfsdk:"password_wo_version"`
+	ServiceJobName          types.String   `tfsdk:"service_job_name"`
 	BrokerNode              types.String   `tfsdk:"broker_node"`
 	IsDurable               types.Bool     `tfsdk:"is_durable"`
 	ServiceOperationTimeout types.Int64    `tfsdk:"service_operation_timeout"`
@@ -211,6 +212,19 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:          []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
 				PlanModifiers:       replaceInt64,
 			},
+			"service_job_name": schema.StringAttribute{
+				MarkdownDescription: "Name of the session's service job (at most 80 characters). Unset: a unique name " +
+					"(`batchops-` and 16 hex digits) is generated and kept in state. When the answer to Create Session is lost, " +
+					"the provider finds the session by this name among the open jobs, so a name you set must not be shared " +
+					"by another open session. Empty after an import (the service does not report it).",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 80)},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					replaceUnlessImportedString(),
+				},
+			},
 			"broker_node": schema.StringAttribute{
 				MarkdownDescription: "Broker node serving the session.",
 				Computed:            true,
@@ -271,6 +285,8 @@ func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateR
 		ShareSession:     plan.ShareSession.ValueBool(),
 		Username:         svc.username,
 		Password:         svc.password,
+		// Unknown (unset): the client generates one.
+		ServiceJobName: plan.ServiceJobName.ValueString(),
 	}
 	start.NodeGroups = listStrings(plan.NodeGroups)
 	if env := mapStrings(plan.Environment); len(env) > 0 {
@@ -288,6 +304,12 @@ func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateR
 
 	info, err := svc.client.CreateSession(ctx, start)
 	if err != nil {
+		if info != nil {
+			// The session exists (found by its job name after an unknown outcome) but could not
+			// be read: record it, tainted, so refresh and destroy find it.
+			setSessionInfo(&plan, info)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
 		resp.Diagnostics.AddError("Error creating HPC Pack SOA session", describeHPCError(err))
 		return
 	}
@@ -296,8 +318,13 @@ func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
+// setSessionInfo stores what the service reported; the job name only when the client knows it
+// (Create, not Attach).
 func setSessionInfo(m *hpcSOASessionModel, info *hpcsoa.SessionInfo) {
 	m.ID = types.StringValue(strconv.Itoa(info.ID))
+	if info.ServiceJobName != "" {
+		m.ServiceJobName = types.StringValue(info.ServiceJobName)
+	}
 	m.BrokerNode = types.StringValue(info.BrokerNode)
 	m.IsDurable = types.BoolValue(info.IsDurable)
 	m.ServiceOperationTimeout = types.Int64Value(int64(info.ServiceOperationTimeout))

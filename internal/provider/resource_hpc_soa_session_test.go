@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,11 +11,13 @@ import (
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 )
 
@@ -139,4 +143,134 @@ resource "batchops_hpc_soa_session" "test" {
 			ExpectError: errorText(`Service_NotFound`),
 		}},
 	})
+}
+
+// The service job name: generated when unset (a new one for each new session), sent as set
+// otherwise; changing it replaces the session, unsetting it keeps the session and its name.
+func TestAccHPCSOASession_serviceJobName(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	session := func(args string) string {
+		return hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+` + args + `
+}
+`
+	}
+	var names []string
+	// sent records the state's job name and checks it is the one the session was created with.
+	sent := func(s *terraform.State) error {
+		rs := s.RootModule().Resources[sessionAddr]
+		id, _ := strconv.Atoi(rs.Primary.ID)
+		v, ok := e.HPCPack().Session(id)
+		if got := rs.Primary.Attributes["service_job_name"]; !ok || got == "" || got != v.StartInfo.ServiceJobName {
+			return fmt.Errorf("service_job_name %q in state; session %d was created with %q", got, id, v.StartInfo.ServiceJobName)
+		}
+		names = append(names, rs.Primary.Attributes["service_job_name"])
+		return nil
+	}
+	generated := knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config:            session(""),
+				Check:             sent,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
+			},
+			{
+				// Replaced for another reason: the new session gets a name of its own.
+				Config: session(`  max_message_size = 1024`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("service_job_name")),
+				}},
+				Check:             sent,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
+			},
+			{
+				Config: session(`  max_message_size = 1024
+  service_job_name = "nightly echo"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check:             sent,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo"))},
+			},
+			{
+				Config: session(`  max_message_size = 1024`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+	if len(names) != 3 || names[0] == names[1] {
+		t.Errorf("job names of the three sessions: %q, want a new generated name for the replacement", names)
+	}
+	if n := len(e.HPCPack().Sessions()); n != 3 {
+		t.Errorf("%d sessions, want 3", n)
+	}
+}
+
+// The answer to Create Session is lost and the session found by its job name cannot be
+// attached: it is recorded all the same (tainted), so the next apply replaces it and nothing is
+// left open.
+func TestAccHPCSOASession_foundButUnreadableIsRecorded(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := hpcProviderConfig(e, "") + `
+resource "batchops_hpc_soa_session" "test" {
+  service_name = "EchoService"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			if err := checkSOADestroyed(e)(s); err != nil {
+				return err
+			}
+			if n := e.HPCPack().SessionCount(); n != 0 {
+				return fmt.Errorf("%d sessions open after destroy", n)
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
+					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Attach$`, Status: http.StatusInternalServerError, Times: -1})
+				},
+				Config:      config,
+				ExpectError: errorText(`session 1 (service job "batchops-`),
+			},
+			{
+				PreConfig:          func() { e.ClearFaultRules(emulator.ServiceHPCPack) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					rs, ok := s.RootModule().Resources[sessionAddr]
+					if !ok || rs.Primary.ID != "1" || !rs.Primary.Tainted {
+						return fmt.Errorf("want session 1 in state, tainted: %+v", rs)
+					}
+					if v, _ := e.HPCPack().Session(1); rs.Primary.Attributes["service_job_name"] != v.StartInfo.ServiceJobName {
+						return fmt.Errorf("service_job_name %q, the session's job is %q", rs.Primary.Attributes["service_job_name"], v.StartInfo.ServiceJobName)
+					}
+					return nil
+				},
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact("2")),
+				},
+			},
+		},
+	})
+	if v, ok := e.HPCPack().Session(1); !ok || !v.Closed {
+		t.Errorf("the session found but unreadable was not closed: %+v", v)
+	}
 }

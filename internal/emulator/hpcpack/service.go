@@ -217,12 +217,13 @@ const (
 	opStatus
 	opResponse
 	opPurge
+	opJobs
 )
 
 type opSpec struct {
 	name        string
 	method      string
-	apiOptional bool // api-version may be absent (Version, Clusters)
+	apiOptional bool // api-version may be absent (Version, Clusters, Jobs)
 	zeroLength  bool // Content-Length: 0 required
 	handle      func(s *Service, c *call) *apiError
 }
@@ -238,6 +239,7 @@ var ops = map[opKind]opSpec{
 	opStatus:   {name: "Get Request Status", method: http.MethodGet, handle: (*Service).batchStatus},
 	opResponse: {name: "Get Responses", method: http.MethodPost, zeroLength: true, handle: (*Service).getResponses},
 	opPurge:    {name: "Delete Requests", method: http.MethodPost, zeroLength: true, handle: (*Service).purgeBatch},
+	opJobs:     {name: "Get Job List", method: http.MethodGet, apiOptional: true, handle: (*Service).getJobList},
 }
 
 // call is the per-request context.
@@ -433,6 +435,8 @@ func (s *Service) route(r *http.Request) (opKind, string, string, *apiError) {
 	switch {
 	case len(rest) == 1 && eq(rest[0], "Version"):
 		return opVersion, "", "", nil
+	case len(rest) == 1 && eq(rest[0], "Jobs"):
+		return opJobs, "", "", nil
 	case len(rest) == 2 && eq(rest[0], "Sessions") && eq(rest[1], "Create"):
 		return opCreate, "", "", nil
 	case len(rest) == 3 && eq(rest[0], "Session") && eq(rest[2], "Attach"):
@@ -453,7 +457,7 @@ func (s *Service) route(r *http.Request) (opKind, string, string, *apiError) {
 			return 0, "", "", newFault(http.StatusNotFound, CodeUnknownError,
 				"Endpoint not found: "+path+". Get Clusters is not supported starting in HPC Pack 2016.")
 		}
-		if len(rest) >= 2 && !eq(rest[0], "Version") && !eq(rest[0], "Sessions") && !eq(rest[0], "Session") {
+		if len(rest) >= 2 && !eq(rest[0], "Version") && !eq(rest[0], "Jobs") && !eq(rest[0], "Sessions") && !eq(rest[0], "Session") {
 			return 0, "", "", newFault(http.StatusNotFound, CodeUnknownError,
 				"Endpoint not found: "+path+". This server (HPC Pack 2016) expects URIs of the form /WindowsHPC/... without a cluster name.")
 		}

@@ -592,6 +592,9 @@ func buildStartInfo(vals map[string]pval) (StartInfo, string, *apiError) {
 		return si, "", memberError("Username", "the user name must not be empty.")
 	case utf8.RuneCountInString(si.Username) > 80:
 		return si, "", memberError("Username", "the user name is longer than 80 characters.")
+	case utf8.RuneCountInString(si.ServiceJobName) > 80:
+		// A job name is limited to 80 Unicode characters (ISchedulerJob.Name).
+		return si, "", memberError("ServiceJobName", "the job name is longer than 80 characters.")
 	case utf8.RuneCountInString(password) > 127:
 		return si, "", memberError("Password", "the password is longer than 127 characters.")
 	case si.MaxMessageSize <= 0:

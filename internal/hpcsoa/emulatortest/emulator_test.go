@@ -48,6 +48,9 @@ func TestAgainstTheEmulator(t *testing.T) {
 			if got, err := c.AttachSession(ctx, info.ID, false); err != nil || got.ID != info.ID {
 				t.Fatalf("attach: %+v %v", got, err)
 			}
+			if id, found, err := c.FindSessionByJobName(ctx, info.ServiceJobName); err != nil || !found || id != info.ID {
+				t.Fatalf("find by job name %q: %d %v %v", info.ServiceJobName, id, found, err)
+			}
 
 			reqs := make([]hpcsoa.Request, 25)
 			for i := range reqs {
@@ -124,6 +127,9 @@ func TestAgainstTheEmulator(t *testing.T) {
 			}
 			if _, err := c.AttachSession(ctx, info.ID, false); !hpcsoa.IsSessionGone(err) {
 				t.Errorf("attach after close: want session gone, got %v", err)
+			}
+			if _, found, err := c.FindSessionByJobName(ctx, info.ServiceJobName); err != nil || found {
+				t.Errorf("find by job name after close: %v %v, want not found (the job has finished)", found, err)
 			}
 			if err := c.CloseSession(ctx, info.ID); err != nil && !hpcsoa.IsSessionGone(err) {
 				t.Errorf("second close: %v", err)

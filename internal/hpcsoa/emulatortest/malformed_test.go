@@ -35,20 +35,23 @@ func echoStart() hpcsoa.SessionStartInfo {
 		Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword}
 }
 
-// TestMalformedCreateSessionIsAmbiguous: the session exists (the emulator did the work), the
-// answer does not say its id: an error the caller can tell apart, never a session id.
-func TestMalformedCreateSessionIsAmbiguous(t *testing.T) {
+// TestMalformedCreateSessionFindsTheSession: the session exists (the emulator did the work), the
+// answer does not say its id: the client finds it by the service job name it sent and returns
+// it, never a second session and never an empty id.
+func TestMalformedCreateSessionFindsTheSession(t *testing.T) {
 	for _, format := range []string{"xml", "json"} {
 		emu, c, ctx := startMalformed(t, format)
 		for i, shape := range emulator.MalformedShapes {
 			emu.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: "POST", PathRegexp: `/sessions/Create$`, Malformed: true, MalformedShape: shape})
 			info, err := c.CreateSession(ctx, echoStart())
-			if info != nil || !errors.Is(err, hpcsoa.ErrAmbiguous) || !hpcsoa.IsMalformed(err) ||
-				!strings.HasPrefix(err.Error(), "create session: malformed answer (HTTP ") || !strings.Contains(err.Error(), "may exist whose id is unknown") {
-				t.Errorf("%s/%s: want an ambiguous malformed create, got %+v, %v", format, shape, info, err)
+			if err != nil || info.ID != i+1 {
+				t.Fatalf("%s/%s: want session %d, got %+v, %v", format, shape, i+1, info, err)
 			}
 			if n := emu.HPCPack().SessionCount(); n != i+1 {
-				t.Errorf("%s/%s: %d sessions, want %d: the emulator did the work", format, shape, n, i+1)
+				t.Errorf("%s/%s: %d sessions, want %d", format, shape, n, i+1)
+			}
+			if v, _ := emu.HPCPack().Session(info.ID); v.StartInfo.ServiceJobName == "" || v.StartInfo.ServiceJobName != info.ServiceJobName {
+				t.Errorf("%s/%s: the session's job is named %q, the client returned %q", format, shape, v.StartInfo.ServiceJobName, info.ServiceJobName)
 			}
 		}
 		info, err := c.CreateSession(ctx, echoStart())
