@@ -15,6 +15,27 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
+// The rules of batch names and session ids, in words.
+const (
+	BatchNameRule = "must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })"
+	SessionIDRule = "must be a numeric session id (the session's positive job id)"
+)
+
+// ParseSessionID reads a session id: a positive whole number.
+func ParseSessionID(s string) (int, error) {
+	id, err := strconv.Atoi(s)
+	if err != nil || id <= 0 || strings.TrimSpace(s) != s || strings.HasPrefix(s, "+") {
+		return 0, fmt.Errorf("session id %s %s", quote(s), SessionIDRule)
+	}
+	return id, nil
+}
+
+// CheckSessionID reports a session id that breaks SessionIDRule.
+func CheckSessionID(s string) error {
+	_, err := ParseSessionID(s)
+	return err
+}
+
 // MaxBatchNameLength is the broker's limit on a batch ("client id") name.
 const MaxBatchNameLength = 128
 

@@ -238,3 +238,16 @@ func TestCreateSessionCancelledInFlightIsResolved(t *testing.T) {
 		t.Errorf("%d requests after a create with an ended context", n)
 	}
 }
+
+func TestParseSessionID(t *testing.T) {
+	for _, s := range []string{"1", "42"} {
+		if _, err := ParseSessionID(s); err != nil {
+			t.Errorf("%q: %v", s, err)
+		}
+	}
+	for _, s := range []string{"", "0", "-3", "+4", " 5", "x", "1.5"} {
+		if _, err := ParseSessionID(s); err == nil {
+			t.Errorf("%q: accepted", s)
+		}
+	}
+}

@@ -35,10 +35,10 @@ type SessionStartInfo struct {
 	// NodeGroups is sent comma-joined as NodeGroupsStr.
 	NodeGroups         []string
 	MinUnits, MaxUnits *int
-	// ResourceUnitType is 0 Core, 1 Socket, 2 Node.
-	ResourceUnitType *int
-	// Priority is a JobPriority value.
-	Priority *int
+	// ResourceUnitType is a SessionUnitType member (ResourceUnitTypes), "" for the default.
+	ResourceUnitType string
+	// Priority is a JobPriority member (JobPriorities), "" for the default.
+	Priority string
 	// Environment is sent as Environments (service host environment variables).
 	Environment  map[string]string
 	ShareSession bool
@@ -49,6 +49,25 @@ type SessionStartInfo struct {
 	// generates a unique one (NewServiceJobName), by which it finds the session again when the
 	// answer to Create Session is lost.
 	ServiceJobName string
+}
+
+// JobPriorities are the JobPriority members; each is sent as its position.
+var JobPriorities = []string{"Lowest", "BelowNormal", "Normal", "AboveNormal", "Highest"}
+
+// ResourceUnitTypes are the SessionUnitType members; each is sent as its position.
+var ResourceUnitTypes = []string{"Core", "Socket", "Node"}
+
+// enumValue is the wire value of an enum member: its position. "" (the default) is nil.
+func enumValue(name string, members []string) (*int, error) {
+	if name == "" {
+		return nil, nil
+	}
+	for i, m := range members {
+		if m == name {
+			return &i, nil
+		}
+	}
+	return nil, fmt.Errorf("%s is not one of %s", quote(name), strings.Join(members, ", "))
 }
 
 // SessionInfo is the WebSessionInfo answered by Create and Attach.
@@ -265,8 +284,11 @@ func (s SessionStartInfo) validate() error {
 	if s.MinUnits != nil && s.MaxUnits != nil && *s.MinUnits > *s.MaxUnits {
 		return fmt.Errorf("min units %d is greater than max units %d", *s.MinUnits, *s.MaxUnits)
 	}
-	if s.ResourceUnitType != nil && (*s.ResourceUnitType < 0 || *s.ResourceUnitType > 2) {
-		return fmt.Errorf("resource unit type %d must be 0 (Core), 1 (Socket) or 2 (Node)", *s.ResourceUnitType)
+	if _, err := enumValue(s.ResourceUnitType, ResourceUnitTypes); err != nil {
+		return fmt.Errorf("resource unit type: %w", err)
+	}
+	if _, err := enumValue(s.Priority, JobPriorities); err != nil {
+		return fmt.Errorf("priority: %w", err)
 	}
 	for k := range s.Environment {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
@@ -334,8 +356,10 @@ func (s SessionStartInfo) marshalXML() ([]byte, error) {
 		elem("NodeGroupsStr", strings.Join(s.NodeGroups, ","))
 	}
 	elem("Password", s.Password)
-	intElem("Priority", s.Priority)
-	intElem("ResourceUnitType", s.ResourceUnitType)
+	priority, _ := enumValue(s.Priority, JobPriorities)
+	intElem("Priority", priority)
+	unitType, _ := enumValue(s.ResourceUnitType, ResourceUnitTypes)
+	intElem("ResourceUnitType", unitType)
 	elem("Runtime", strconv.Itoa(s.RuntimeSeconds))
 	if s.ServiceJobName != "" {
 		elem("ServiceJobName", s.ServiceJobName)

@@ -124,7 +124,7 @@ func TestCreateSessionFullBodyIsInDataContractOrder(t *testing.T) {
 	info, err := c.CreateSession(context.Background(), SessionStartInfo{
 		ServiceName: "EchoService", ServiceVersion: "1.0", Durable: true, MaxMessageSize: 131072, RuntimeSeconds: 3600,
 		JobTemplate: "SOA", NodeGroups: []string{"ComputeNodes", "GPU"}, MinUnits: intp(1), MaxUnits: intp(8),
-		ResourceUnitType: intp(2), Priority: intp(2000), Environment: map[string]string{"B": "2", "A": "x<y"},
+		ResourceUnitType: "Node", Priority: "AboveNormal", Environment: map[string]string{"B": "2", "A": "x<y"},
 		ShareSession: true, Username: testUser, Password: "runas", ServiceJobName: "nightly <run> & co",
 	})
 	if err != nil {
@@ -151,7 +151,7 @@ func TestCreateSessionFullBodyIsInDataContractOrder(t *testing.T) {
 	if !sort.StringsAreSorted(names) { // Go compares bytes: the ordinal order DataContract uses
 		t.Errorf("members are not in ordinal order: %v", names)
 	}
-	if children["NodeGroupsStr"] != "ComputeNodes,GPU" || children["ShareSession"] != "true" || children["ResourceUnitType"] != "2" ||
+	if children["NodeGroupsStr"] != "ComputeNodes,GPU" || children["ShareSession"] != "true" || children["ResourceUnitType"] != "2" || children["Priority"] != "3" ||
 		children["ServiceJobName"] != "nightly &lt;run&gt; &amp; co" {
 		t.Errorf("members %v", children)
 	}
@@ -200,7 +200,8 @@ func TestCreateSessionValidatesBeforeCalling(t *testing.T) {
 		"bad version 2":   func(s *SessionStartInfo) { s.ServiceVersion = "1.x" },
 		"no run-as user":  func(s *SessionStartInfo) { s.Username = "" },
 		"no run-as pw":    func(s *SessionStartInfo) { s.Password = "" },
-		"unit type":       func(s *SessionStartInfo) { s.ResourceUnitType = intp(3) },
+		"unit type":       func(s *SessionStartInfo) { s.ResourceUnitType = "Rack" },
+		"priority":        func(s *SessionStartInfo) { s.Priority = "Urgent" },
 		"min > max":       func(s *SessionStartInfo) { s.MinUnits, s.MaxUnits = intp(3), intp(2) },
 		"comma group":     func(s *SessionStartInfo) { s.NodeGroups = []string{"a,b"} },
 		"control char":    func(s *SessionStartInfo) { s.JobTemplate = "a\x01" },

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -104,7 +103,7 @@ func (d *hpcSOABatchResponsesDataSource) Read(ctx context.Context, req datasourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sessionID, _ := strconv.Atoi(m.SessionID.ValueString())
+	sessionID, _ := hpcsoa.ParseSessionID(m.SessionID.ValueString())
 	responses := []soaResponseModel{}
 	eom, err := svc.client.GetResponses(ctx, sessionID, m.BatchName.ValueString(), hpcsoa.ResponseOptions{
 		Generic: m.GenericService.ValueBool(), Reset: true, Count: -1, Action: m.Action.ValueString(),

@@ -2,15 +2,15 @@ package provider
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
 )
 
 var (
@@ -49,13 +49,12 @@ func batchIdentityAttributes() map[string]schema.Attribute {
 		"session_id": schema.StringAttribute{
 			MarkdownDescription: "Id of the session.",
 			Required:            true,
-			Validators:          []validator.String{stringvalidator.RegexMatches(sessionIDPattern, "must be a numeric session id")},
+			Validators:          []validator.String{ruleValidator(hpcsoa.SessionIDRule, hpcsoa.CheckSessionID)},
 		},
 		"batch_name": schema.StringAttribute{
 			MarkdownDescription: "Name of the batch.",
 			Required:            true,
-			Validators: []validator.String{stringvalidator.RegexMatches(batchNamePattern,
-				"must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })")},
+			Validators:          []validator.String{ruleValidator(hpcsoa.BatchNameRule, hpcsoa.ValidBatchName)},
 		},
 	}
 }
@@ -91,7 +90,7 @@ func (d *hpcSOABatchStatusDataSource) Read(ctx context.Context, req datasource.R
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sessionID, _ := strconv.Atoi(m.SessionID.ValueString())
+	sessionID, _ := hpcsoa.ParseSessionID(m.SessionID.ValueString())
 	status, err := svc.client.BatchStatus(ctx, sessionID, m.BatchName.ValueString())
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err))

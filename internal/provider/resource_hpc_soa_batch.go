@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,11 +45,6 @@ const (
 	requestsPerSend = 1000
 	// sendAttempts is how often a batch is sent from scratch after an ambiguous failure.
 	sendAttempts = 3
-)
-
-var (
-	batchNamePattern = regexp.MustCompile(`^[0-9A-Za-z_{}-]{1,128}$`)
-	sessionIDPattern = regexp.MustCompile(`^[0-9]+$`)
 )
 
 // NewHPCSOABatchResource is the batchops_hpc_soa_batch resource.
@@ -118,15 +111,14 @@ func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"session_id": schema.StringAttribute{
 				MarkdownDescription: "Id of the session, e.g. `batchops_hpc_soa_session.example.id`.",
 				Required:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(sessionIDPattern, "must be a numeric session id")},
+				Validators:          []validator.String{ruleValidator(hpcsoa.SessionIDRule, hpcsoa.CheckSessionID)},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Batch name (the broker's client id): 1 to 128 letters, digits, `_`, `-`, `{` and `}`.",
 				Required:            true,
-				Validators: []validator.String{stringvalidator.RegexMatches(batchNamePattern,
-					"must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })")},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{ruleValidator(hpcsoa.BatchNameRule, hpcsoa.ValidBatchName)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"requests": schema.ListNestedAttribute{
 				MarkdownDescription: "The requests, in order.",
@@ -240,7 +232,7 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sessionID, _ := strconv.Atoi(plan.SessionID.ValueString())
+	sessionID, _ := hpcsoa.ParseSessionID(plan.SessionID.ValueString())
 	name := plan.Name.ValueString()
 	ctx = tflog.SetField(ctx, "batch", plan.SessionID.ValueString()+"/"+name)
 
@@ -342,7 +334,7 @@ func (r *hpcSOABatchResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sessionID, _ := strconv.Atoi(state.SessionID.ValueString())
+	sessionID, _ := hpcsoa.ParseSessionID(state.SessionID.ValueString())
 	name := state.Name.ValueString()
 	status, err := svc.client.BatchStatus(ctx, sessionID, name)
 	if hpcsoa.IsSessionGone(err) {
@@ -398,7 +390,7 @@ func (r *hpcSOABatchResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sessionID, _ := strconv.Atoi(state.SessionID.ValueString())
+	sessionID, _ := hpcsoa.ParseSessionID(state.SessionID.ValueString())
 	err := svc.client.Purge(ctx, sessionID, state.Name.ValueString())
 	if hpcsoa.IsSessionGone(err) {
 		return // closing the session already deleted its batches
@@ -412,7 +404,7 @@ func (r *hpcSOABatchResource) Delete(ctx context.Context, req resource.DeleteReq
 
 func (r *hpcSOABatchResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	sessionID, name, ok := strings.Cut(req.ID, "/")
-	if !ok || !sessionIDPattern.MatchString(sessionID) || !batchNamePattern.MatchString(name) {
+	if !ok || hpcsoa.CheckSessionID(sessionID) != nil || hpcsoa.ValidBatchName(name) != nil {
 		resp.Diagnostics.AddError("Invalid import ID",
 			fmt.Sprintf("Expected \"session_id/batch_name\" with a numeric session id and a batch name of 1 to 128 letters, digits, _, -, { and }; got %q.", req.ID))
 		return

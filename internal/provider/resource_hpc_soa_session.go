@@ -40,12 +40,6 @@ const (
 	sessionDeleteTimeout = 10 * time.Minute
 )
 
-// jobPriorities are the HPC Pack JobPriority members, by their values.
-var jobPriorities = []string{"Lowest", "BelowNormal", "Normal", "AboveNormal", "Highest"}
-
-// resourceUnitTypes are the SessionUnitType members, by their values.
-var resourceUnitTypes = []string{"Core", "Socket", "Node"}
-
 // NewHPCSOASessionResource is the batchops_hpc_soa_session resource.
 func NewHPCSOASessionResource() resource.Resource {
 	return &hpcSOASessionResource{}
@@ -162,13 +156,13 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"resource_unit_type": schema.StringAttribute{
 				MarkdownDescription: "Unit of `min_units` and `max_units`: `Core`, `Socket` or `Node`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(resourceUnitTypes...)},
+				Validators:          []validator.String{stringvalidator.OneOf(hpcsoa.ResourceUnitTypes...)},
 				PlanModifiers:       replaceString,
 			},
 			"priority": schema.StringAttribute{
 				MarkdownDescription: "Job priority: `Lowest`, `BelowNormal`, `Normal`, `AboveNormal` or `Highest`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(jobPriorities...)},
+				Validators:          []validator.String{stringvalidator.OneOf(hpcsoa.JobPriorities...)},
 				PlanModifiers:       replaceString,
 			},
 			"environment": schema.MapAttribute{
@@ -280,8 +274,8 @@ func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateR
 		JobTemplate:      plan.JobTemplate.ValueString(),
 		MinUnits:         intPtr(plan.MinUnits),
 		MaxUnits:         intPtr(plan.MaxUnits),
-		ResourceUnitType: enumIndex(plan.ResourceUnitType, resourceUnitTypes),
-		Priority:         enumIndex(plan.Priority, jobPriorities),
+		ResourceUnitType: plan.ResourceUnitType.ValueString(),
+		Priority:         plan.Priority.ValueString(),
 		ShareSession:     plan.ShareSession.ValueBool(),
 		Username:         svc.username,
 		Password:         svc.password,
@@ -377,9 +371,9 @@ func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadReque
 
 // sessionID parses the session id kept in state.
 func sessionID(v types.String, diags *diag.Diagnostics) (int, bool) {
-	id, err := strconv.Atoi(v.ValueString())
+	id, err := hpcsoa.ParseSessionID(v.ValueString())
 	if err != nil {
-		diags.AddAttributeError(path.Root("id"), "Invalid session id", fmt.Sprintf("%q is not a number.", v.ValueString()))
+		diags.AddAttributeError(path.Root("id"), "Invalid session id", err.Error()+".")
 		return 0, false
 	}
 	return id, true
@@ -438,7 +432,7 @@ func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteR
 }
 
 func (r *hpcSOASessionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if _, err := strconv.Atoi(req.ID); err != nil {
+	if hpcsoa.CheckSessionID(req.ID) != nil {
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected the numeric session id, got %q.", req.ID))
 		return
 	}
@@ -461,14 +455,4 @@ func intPtr(v types.Int64) *int {
 	}
 	i := int(v.ValueInt64())
 	return &i
-}
-
-// enumIndex returns the position of v in members: the enum's wire value.
-func enumIndex(v types.String, members []string) *int {
-	for i, m := range members {
-		if v.ValueString() == m {
-			return &i
-		}
-	}
-	return nil
 }
