@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -523,7 +521,7 @@ func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{ID: to.Ptr("taken"), CommandLine: to.Ptr("echo other")}); err != nil {
+	if _, err := client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")}); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -545,10 +543,10 @@ func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{
-		ID: to.Ptr("made-elsewhere"), CommandLine: to.Ptr("echo elsewhere"),
-		EnvironmentSettings: []azbatch.EnvironmentSetting{{Name: to.Ptr("A"), Value: to.Ptr("1")}},
-		Constraints:         &azbatch.TaskConstraints{MaxWallClockTime: to.Ptr("PT2H"), MaxTaskRetryCount: to.Ptr[int32](1)},
+	_, err = client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{
+		ID: azurebatch.Ptr("made-elsewhere"), CommandLine: azurebatch.Ptr("echo elsewhere"),
+		EnvironmentSettings: []azurebatch.EnvironmentSetting{{Name: azurebatch.Ptr("A"), Value: azurebatch.Ptr("1")}},
+		Constraints:         &azurebatch.TaskConstraints{MaxWallClockTime: azurebatch.Ptr("PT2H"), MaxTaskRetryCount: azurebatch.Ptr[int32](1)},
 	})
 	if err != nil {
 		t.Fatal(err)
