@@ -1,10 +1,13 @@
 // Package azurebatch is the Azure Batch data-plane client used by the provider: the official
 // azbatch SDK, authenticated with Shared Key or Microsoft Entra ID, over the shared transport.
-// It knows nothing of Terraform.
+// It knows nothing of Terraform. The protocols that take more than one call (adopting a task
+// after 409 TaskExists, the conditional constraints update) are methods here, so that the
+// provider only maps its models to these types and these errors to diagnostics.
 package azurebatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +19,7 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
@@ -24,20 +28,35 @@ import (
 // APIVersion is the data-plane version azbatch v0.1.0 speaks.
 const APIVersion = "2024-07-01.20.0"
 
-// Config describes how to reach one Batch account.
+// Config describes how to reach one Batch account, in plain settings: the client builds the
+// credential itself.
 type Config struct {
 	Endpoint    string // https://{account}.{region}.batch.azure.com, or the host name alone
 	AccountName string
-	// AccountKey (base64) selects Shared Key; empty selects Credential.
+	// AccountKey (base64) selects Shared Key; empty selects Microsoft Entra ID through the Azure
+	// SDK's default credential chain (environment, workload identity, managed identity, Azure
+	// CLI, Azure Developer CLI).
 	AccountKey string
-	// Credential is the Microsoft Entra ID credential used when AccountKey is empty.
-	Credential azcore.TokenCredential
 
 	CACertificateFile  string
 	InsecureSkipVerify bool
 	UserAgent          string
 	Retry              transport.RetryPolicy
+
+	// credential, when set, replaces the default credential chain: tests reach the emulator with
+	// a fixed Entra ID token through it. Unexported so that callers need no Azure SDK types.
+	credential azcore.TokenCredential
 }
+
+// EntraIDSetupError is a Microsoft Entra ID credential chain that could not be built (no
+// account key was given).
+type EntraIDSetupError struct{ Err error }
+
+func (e *EntraIDSetupError) Error() string {
+	return "no account key is set and Microsoft Entra ID credentials could not be set up: " + e.Err.Error()
+}
+
+func (e *EntraIDSetupError) Unwrap() error { return e.Err }
 
 // IDRule is the rule of job and task ids.
 const IDRule = "must be 1 to 64 characters of letters, digits, hyphens (-) and underscores (_)"
@@ -82,11 +101,12 @@ func New(cfg Config) (*Client, error) {
 		}
 		opts.Signer = signer
 		opts.Secrets = []string{cfg.AccountKey}
-	} else {
-		if cfg.Credential == nil {
-			return nil, errors.New("neither an account key nor a Microsoft Entra ID credential was given")
+	} else if credential = cfg.credential; credential == nil {
+		cred, err := azidentity.NewDefaultAzureCredential(nil)
+		if err != nil {
+			return nil, &EntraIDSetupError{Err: err}
 		}
-		credential = cfg.Credential
+		credential = cred
 	}
 	httpClient, err := transport.NewClient(opts)
 	if err != nil {
@@ -107,20 +127,83 @@ func New(cfg Config) (*Client, error) {
 	return &Client{sdk: sdk, retry: cfg.Retry}, nil
 }
 
-// AddTask adds a task to a job. A repeat after a lost response is safe: the service answers it
-// with 409 TaskExists, which the caller resolves by comparing the existing task. The same
-// repeat follows a success status other than 201 Created (a proxy's page, an empty 200), which
-// says nothing of whether the task was added, and an error status whose body does not decode
-// (a 409 may be TaskExists).
+// AddTask adds a task to a job. It reports adopted when the task already existed as asked
+// for, which is how a repeat finds the task an earlier attempt added when that attempt's answer
+// was lost (the service answers the repeat 409 TaskExists). Any other task with the id is a
+// *TaskConflictError: it is never overwritten.
 //
 // When a request went out but no definite answer came back (the context ended, the connection
 // broke, 5xx or 408 until the retries ran out, answers that never decoded), the error is an
 // *OutcomeUnknownError: the task may exist. A request that never left (no such host, refused
-// connection or TLS, cancelled first) and a readable refusal (4xx) added nothing.
-func (c *Client) AddTask(ctx context.Context, jobID string, task azbatch.CreateTaskContent) error {
+// connection or TLS, cancelled first) and a readable refusal (4xx) added nothing. When the
+// existing task cannot be read after TaskExists, that error is returned: whether the task is
+// the one asked for is not known.
+func (c *Client) AddTask(ctx context.Context, jobID string, task TaskSpec) (adopted bool, err error) {
+	err = c.addTask(ctx, jobID, task)
+	if !HasCode(err, "TaskExists") {
+		return false, err
+	}
+	existing, getErr := c.GetTask(ctx, jobID, valueOf(task.ID))
+	if getErr != nil {
+		return false, getErr
+	}
+	if !sameTask(existing, task) {
+		return false, &TaskConflictError{JobID: jobID, TaskID: valueOf(task.ID), ExistingID: valueOf(existing.ID), Err: err}
+	}
+	return true, nil
+}
+
+// TaskConflictError is an Add Task refused with 409 TaskExists because a different task has the
+// id.
+type TaskConflictError struct {
+	JobID, TaskID string
+	// ExistingID is the existing task's id as the service spells it (ids compare without case).
+	ExistingID string
+	Err        error // the 409 TaskExists
+}
+
+func (e *TaskConflictError) Error() string {
+	return fmt.Sprintf("a different task with ID %q already exists in job %q", e.TaskID, e.JobID)
+}
+
+func (e *TaskConflictError) Unwrap() error { return e.Err }
+
+// sameTask compares what was asked for with what exists, ignoring the values the service fills
+// in (constraints, required slots, user identity) or never returns (the registry password).
+// The two are compared in their wire form (JSON), so that no field list here can miss one.
+func sameTask(existing *Task, want TaskSpec) bool {
+	got := TaskSpec{
+		ID: existing.ID, CommandLine: existing.CommandLine, DisplayName: existing.DisplayName,
+		EnvironmentSettings: existing.EnvironmentSettings, ResourceFiles: existing.ResourceFiles,
+		OutputFiles: existing.OutputFiles, AffinityInfo: existing.AffinityInfo, DependsOn: existing.DependsOn,
+		MultiInstanceSettings: existing.MultiInstanceSettings, ApplicationPackageReferences: existing.ApplicationPackageReferences,
+		ExitConditions: existing.ExitConditions, ContainerSettings: existing.ContainerSettings,
+	}
+	want.Constraints, want.RequiredSlots, want.UserIdentity = nil, nil, nil
+	if want.ContainerSettings != nil && want.ContainerSettings.Registry != nil {
+		registry := *want.ContainerSettings.Registry
+		registry.Password = nil
+		settings := *want.ContainerSettings
+		settings.Registry = &registry
+		want.ContainerSettings = &settings
+	}
+	if !strings.EqualFold(valueOf(got.ID), valueOf(want.ID)) {
+		return false
+	}
+	got.ID = want.ID
+	a, errA := json.Marshal(got)
+	b, errB := json.Marshal(want)
+	return errA == nil && errB == nil && string(a) == string(b)
+}
+
+// addTask sends Add Task once, repeating it where the answer says nothing of the add: a
+// success status other than 201 Created (a proxy's page, an empty 200) and an error status
+// whose body does not decode (a 409 may be TaskExists). The repeat after a lost answer is
+// answered 409 TaskExists, which AddTask resolves.
+func (c *Client) addTask(ctx context.Context, jobID string, task TaskSpec) error {
 	target := jobID + "/" + valueOf(task.ID)
 	// An error answer whose code is unreadable is repeated too: a 409 may be TaskExists, which
-	// the caller needs to see as such.
+	// AddTask needs to see as such.
 	again := func(err error) bool {
 		var e *Error
 		return IsMalformed(err) || errors.As(err, &e) && e.Unreadable && e.Code == "" && e.StatusCode < 500
@@ -156,8 +239,8 @@ func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 // GetTask reads a task. An answer that does not decode, or lacks the task's id or a known
 // state, is a *MalformedError, never a half-filled task; such answers are repeated (a read
 // changes nothing) within the retry policy before the error is returned.
-func (c *Client) GetTask(ctx context.Context, jobID, taskID string) (*azbatch.Task, error) {
-	var task *azbatch.Task
+func (c *Client) GetTask(ctx context.Context, jobID, taskID string) (*Task, error) {
+	var task *Task
 	err := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
 		var raw *http.Response
 		resp, err := c.sdk.GetTask(policy.WithCaptureResponse(ctx, &raw), jobID, taskID, nil)
@@ -177,7 +260,7 @@ func (c *Client) GetTask(ctx context.Context, jobID, taskID string) (*azbatch.Ta
 }
 
 // checkTask reports what a task read from the service lacks for the provider to use it.
-func checkTask(t *azbatch.Task, taskID string) error {
+func checkTask(t *Task, taskID string) error {
 	switch {
 	case t.ID == nil || *t.ID == "":
 		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no task id"}
@@ -191,9 +274,50 @@ func checkTask(t *azbatch.Task, taskID string) error {
 	return nil
 }
 
-// UpdateConstraints replaces a task's constraints (the only updatable part of a task). The PUT
-// replaces the whole object, so every field must be given. An etag makes it conditional.
-func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, constraints azbatch.TaskConstraints, etag string) error {
+// UpdateConstraints replaces a task's constraints (the only updatable part of a task) with want.
+// The PUT replaces the whole object, so every field must be given.
+//
+// With an etag, the one read together with seen, the update is conditional. The ETag also
+// moves when the task changes state, so on 412 the task is read again: when its constraints
+// are still seen, the update is sent once more with the new ETag; when somebody else changed
+// them, the error is a *ConstraintsChangedError and the update is not sent again.
+func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, want TaskConstraints, seen *TaskConstraints, etag string) error {
+	err := c.replaceConstraints(ctx, jobID, taskID, want, etag)
+	if !HasCode(err, "ConditionNotMet") {
+		return err
+	}
+	current, getErr := c.GetTask(ctx, jobID, taskID)
+	if getErr != nil {
+		return getErr
+	}
+	if !sameConstraints(current.Constraints, seen) {
+		return &ConstraintsChangedError{Err: err}
+	}
+	return c.replaceConstraints(ctx, jobID, taskID, want, string(valueOf(current.ETag)))
+}
+
+// ConstraintsChangedError is a conditional constraints update refused because the task's
+// constraints are no longer the ones last seen.
+type ConstraintsChangedError struct{ Err error } // the 412 ConditionNotMet
+
+func (e *ConstraintsChangedError) Error() string {
+	return "the task's constraints were changed by somebody else since they were last read: " + e.Err.Error()
+}
+
+func (e *ConstraintsChangedError) Unwrap() error { return e.Err }
+
+// sameConstraints compares durations by length: the service writes PT90M back as PT1H30M.
+func sameConstraints(a, b *TaskConstraints) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return EqualDurations(valueOf(a.MaxWallClockTime), valueOf(b.MaxWallClockTime)) &&
+		EqualDurations(valueOf(a.RetentionTime), valueOf(b.RetentionTime)) &&
+		valueOf(a.MaxTaskRetryCount) == valueOf(b.MaxTaskRetryCount)
+}
+
+// replaceConstraints sends one Replace Task with the constraints, conditional on etag if set.
+func (c *Client) replaceConstraints(ctx context.Context, jobID, taskID string, constraints TaskConstraints, etag string) error {
 	var opts *azbatch.ReplaceTaskOptions
 	if etag != "" {
 		e := azcore.ETag(etag)

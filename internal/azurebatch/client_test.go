@@ -2,6 +2,7 @@ package azurebatch
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestClientTaskLifecycleWithSharedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
+	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
 		t.Fatal(err)
 	}
 	task, err := c.GetTask(ctx, "job", "t1")
@@ -54,10 +55,11 @@ func TestClientTaskLifecycleWithSharedKey(t *testing.T) {
 		t.Errorf("server defaults not read: %+v", task.Constraints)
 	}
 	constraints := azbatch.TaskConstraints{MaxWallClockTime: to.Ptr("PT1H"), RetentionTime: to.Ptr("P1D"), MaxTaskRetryCount: to.Ptr[int32](2)}
-	if err := c.UpdateConstraints(ctx, "job", "t1", constraints, "0xSTALE"); !HasCode(err, "ConditionNotMet") {
+	// Last seen other than they are, the constraints are somebody else's: the 412 stands.
+	if err := c.UpdateConstraints(ctx, "job", "t1", constraints, &constraints, "0xSTALE"); !HasCode(err, "ConditionNotMet") {
 		t.Fatalf("a stale ETag must give 412 ConditionNotMet, got %v", err)
 	}
-	if err := c.UpdateConstraints(ctx, "job", "t1", constraints, string(*task.ETag)); err != nil {
+	if err := c.UpdateConstraints(ctx, "job", "t1", constraints, task.Constraints, string(*task.ETag)); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.DeleteTask(ctx, "job", "t1"); err != nil {
@@ -96,18 +98,18 @@ func (s staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azco
 
 func TestClientWithMicrosoftEntraID(t *testing.T) {
 	e := startEmulator(t)
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), Credential: staticToken{testToken}, CACertificateFile: e.CAFile(), Retry: fastRetry})
+	c, err := New(Config{Endpoint: e.AzureBatchURL(), credential: staticToken{testToken}, CACertificateFile: e.CAFile(), Retry: fastRetry})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.AddTask(context.Background(), "job", azbatch.CreateTaskContent{ID: to.Ptr("entra"), CommandLine: to.Ptr("echo hi")}); err != nil {
+	if _, err := c.AddTask(context.Background(), "job", azbatch.CreateTaskContent{ID: to.Ptr("entra"), CommandLine: to.Ptr("echo hi")}); err != nil {
 		t.Fatal(err)
 	}
 	reqs := e.RequestsFor(emulator.ServiceAzureBatch)
 	if got := reqs[len(reqs)-1].Header.Get("Authorization"); got == "" || got[:6] != "Bearer" {
 		t.Fatalf("want a Bearer Authorization, got %q", got)
 	}
-	bad, _ := New(Config{Endpoint: e.AzureBatchURL(), Credential: staticToken{"wrong"}, CACertificateFile: e.CAFile(), Retry: fastRetry})
+	bad, _ := New(Config{Endpoint: e.AzureBatchURL(), credential: staticToken{"wrong"}, CACertificateFile: e.CAFile(), Retry: fastRetry})
 	if _, err := bad.GetTask(context.Background(), "job", "entra"); !IsAuthFailure(err) {
 		t.Fatalf("a wrong token must be refused, got %v", err)
 	}
@@ -117,12 +119,36 @@ func TestNewRejectsBadSettings(t *testing.T) {
 	for name, cfg := range map[string]Config{
 		"ftp endpoint":    {Endpoint: "ftp://myacct.batch.azure.com", AccountName: "a", AccountKey: testKey},
 		"no account name": {Endpoint: "https://a.b", AccountKey: testKey},
-		"no credential":   {Endpoint: "https://a.b"},
 		"missing ca file": {Endpoint: "https://a.b", AccountName: "a", AccountKey: testKey, CACertificateFile: "/nonexistent.pem"},
 	} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("%s: want an error", name)
 		}
+	}
+}
+
+// Without a key the client builds the Azure SDK's default Microsoft Entra ID credential chain
+// itself. Here no link of the chain has anything to offer (empty AZURE_* variables, which also
+// keep managed identity from probing the network; no Azure CLI on PATH), so the first call
+// fails on the token, before any request is sent.
+func TestNoKeySelectsTheDefaultEntraIDCredential(t *testing.T) {
+	for _, name := range []string{"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+		"AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE", "IDENTITY_ENDPOINT", "MSI_ENDPOINT", "AZURE_CONFIG_DIR"} {
+		t.Setenv(name, "")
+	}
+	t.Setenv("PATH", t.TempDir())
+	e := startEmulator(t)
+	c, err := New(Config{Endpoint: e.AzureBatchURL(), CACertificateFile: e.CAFile(), Retry: fastRetry})
+	if err != nil {
+		t.Fatalf("no key selects Microsoft Entra ID: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.GetTask(ctx, "job", "x"); err == nil || !strings.Contains(err.Error(), "DefaultAzureCredential") {
+		t.Fatalf("want the default credential chain's error, got %v", err)
+	}
+	if n := len(e.RequestsFor(emulator.ServiceAzureBatch)); n != 0 {
+		t.Fatalf("no request may leave without a token, %d did", n)
 	}
 }
 

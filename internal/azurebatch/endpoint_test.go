@@ -85,7 +85,7 @@ func TestClientWithEndpointWithoutScheme(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("bare-host"), CommandLine: to.Ptr("echo hi")}); err != nil {
+	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("bare-host"), CommandLine: to.Ptr("echo hi")}); err != nil {
 		t.Fatal(err)
 	}
 	if !e.AzureBatch().TaskExists("job", "bare-host") {

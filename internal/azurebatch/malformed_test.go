@@ -26,7 +26,7 @@ func TestGetTaskMalformedAnswerIsAnErrorNeverATask(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
+	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
 		t.Fatal(err)
 	}
 	for shape, detail := range map[emulator.MalformedShape]string{
@@ -60,7 +60,7 @@ func TestGetTaskRepeatsAfterAMalformedAnswer(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
+	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
 		t.Fatal(err)
 	}
 	e.ResetRequests()
@@ -82,8 +82,9 @@ func TestAddTaskMalformedAnswer(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
+	// The single add, before AddTask resolves TaskExists (adopt_test.go tests that).
 	add := func(id string) error {
-		return c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr(id), CommandLine: to.Ptr("echo hi")})
+		return c.addTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr(id), CommandLine: to.Ptr("echo hi")})
 	}
 
 	// Answers that keep 201 Created carry nothing Add Task reads.
@@ -95,7 +96,7 @@ func TestAddTaskMalformedAnswer(t *testing.T) {
 	}
 
 	// A 200 in place of 201 says nothing of the add: it is repeated, and the repeat finds the
-	// task (409 TaskExists, which the caller resolves by comparing).
+	// task (409 TaskExists, which AddTask resolves by comparing).
 	for _, shape := range []emulator.MalformedShape{emulator.MalformedHTML, emulator.MalformedEmpty} {
 		e.ResetRequests()
 		e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: "POST", Malformed: true, MalformedShape: shape})

@@ -24,7 +24,7 @@ func TestAddTaskOutcomeUnknownOnlyWhenTheRequestWentOut(t *testing.T) {
 	var unknown *OutcomeUnknownError
 
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job/tasks$`, Lost: true, Times: -1})
-	err := c.AddTask(ctx, "job", task("lost"))
+	_, err := c.AddTask(ctx, "job", task("lost"))
 	if !errors.As(err, &unknown) {
 		t.Fatalf("answers lost until the retries ran out: want *OutcomeUnknownError, got %T %v", err, err)
 	}
@@ -33,13 +33,13 @@ func TestAddTaskOutcomeUnknownOnlyWhenTheRequestWentOut(t *testing.T) {
 	}
 	e.ClearFaultRules(emulator.ServiceAzureBatch)
 
-	if err := c.AddTask(ctx, "no-such-job", task("t")); err == nil || errors.As(err, &unknown) || !HasCode(err, "JobNotFound") {
+	if _, err := c.AddTask(ctx, "no-such-job", task("t")); err == nil || errors.As(err, &unknown) || !HasCode(err, "JobNotFound") {
 		t.Errorf("a refusal is definite: got %T %v", err, err)
 	}
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := c.AddTask(cancelled, "job", task("never")); err == nil || errors.As(err, &unknown) {
+	if _, err := c.AddTask(cancelled, "job", task("never")); err == nil || errors.As(err, &unknown) {
 		t.Errorf("a request cancelled before it left is definite: got %T %v", err, err)
 	}
 }

@@ -3,25 +3,24 @@ package provider
 import (
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 )
 
 // expandTask builds the Add Task body from the planned model.
-func expandTask(m *azureBatchTaskModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+func expandTask(m *azureBatchTaskModel) (azurebatch.TaskSpec, diag.Diagnostics) {
 	return expandTaskSpec(m.TaskID.ValueString(), &m.taskSpecModel)
 }
 
 // expandTaskSpec builds the Add Task body of the task taskID. The spec must be known, as it is
 // at apply.
-func expandTaskSpec(taskID string, s *taskSpecModel) (azbatch.CreateTaskContent, diag.Diagnostics) {
+func expandTaskSpec(taskID string, s *taskSpecModel) (azurebatch.TaskSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	t := azbatch.CreateTaskContent{
-		ID:                    to.Ptr(taskID),
+	t := azurebatch.TaskSpec{
+		ID:                    azurebatch.Ptr(taskID),
 		CommandLine:           stringPtr(s.CommandLine),
 		DisplayName:           stringPtr(s.DisplayName),
 		RequiredSlots:         int32Ptr(s.RequiredSlots),
@@ -33,32 +32,32 @@ func expandTaskSpec(taskID string, s *taskSpecModel) (azbatch.CreateTaskContent,
 		ExitConditions:        expandExitConditions(objectAs[exitConditionsModel](s.ExitConditions, &diags), &diags),
 	}
 	if !s.AffinityID.IsNull() {
-		t.AffinityInfo = &azbatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
+		t.AffinityInfo = &azurebatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
 	}
 	env := s.Environment.Elements()
 	for _, name := range sortedMapKeys(env) {
-		t.EnvironmentSettings = append(t.EnvironmentSettings, azbatch.EnvironmentSetting{Name: to.Ptr(name), Value: stringOf(env[name])})
+		t.EnvironmentSettings = append(t.EnvironmentSettings, azurebatch.EnvironmentSetting{Name: azurebatch.Ptr(name), Value: stringOf(env[name])})
 	}
 	for _, o := range listAs[outputFileModel](s.OutputFiles, &diags) {
-		dest := &azbatch.OutputFileBlobContainerDestination{
+		dest := &azurebatch.OutputFileBlobContainerDestination{
 			ContainerURL: stringPtr(o.ContainerURL),
 			Path:         stringPtr(o.Path),
 		}
 		if !o.IdentityReference.IsNull() {
-			dest.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(o.IdentityReference)}
+			dest.IdentityReference = &azurebatch.NodeIdentityReference{ResourceID: stringPtr(o.IdentityReference)}
 		}
 		headers := o.UploadHeaders.Elements()
 		for _, name := range sortedMapKeys(headers) {
-			dest.UploadHeaders = append(dest.UploadHeaders, azbatch.HTTPHeader{Name: to.Ptr(name), Value: stringOf(headers[name])})
+			dest.UploadHeaders = append(dest.UploadHeaders, azurebatch.HTTPHeader{Name: azurebatch.Ptr(name), Value: stringOf(headers[name])})
 		}
-		t.OutputFiles = append(t.OutputFiles, azbatch.OutputFile{
+		t.OutputFiles = append(t.OutputFiles, azurebatch.OutputFile{
 			FilePattern:   stringPtr(o.FilePattern),
-			Destination:   &azbatch.OutputFileDestination{Container: dest},
-			UploadOptions: &azbatch.OutputFileUploadConfig{UploadCondition: enumPtr[azbatch.OutputFileUploadCondition](o.UploadCondition)},
+			Destination:   &azurebatch.OutputFileDestination{Container: dest},
+			UploadOptions: &azurebatch.OutputFileUploadConfig{UploadCondition: enumPtr[azurebatch.OutputFileUploadCondition](o.UploadCondition)},
 		})
 	}
 	for _, a := range listAs[applicationPackageModel](s.ApplicationPackageReferences, &diags) {
-		t.ApplicationPackageReferences = append(t.ApplicationPackageReferences, azbatch.ApplicationPackageReference{
+		t.ApplicationPackageReferences = append(t.ApplicationPackageReferences, azurebatch.ApplicationPackageReference{
 			ApplicationID: stringPtr(a.ApplicationID), Version: stringPtr(a.Version),
 		})
 	}
@@ -71,23 +70,23 @@ func expandTaskSpec(taskID string, s *taskSpecModel) (azbatch.CreateTaskContent,
 }
 
 // expandConstraints converts the known constraint values; unknown ones are left to the service.
-func expandConstraints(obj types.Object) (*azbatch.TaskConstraints, diag.Diagnostics) {
+func expandConstraints(obj types.Object) (*azurebatch.TaskConstraints, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	c := objectAs[constraintsModel](obj, &diags)
 	if c == nil || diags.HasError() {
 		return nil, diags
 	}
-	return &azbatch.TaskConstraints{
+	return &azurebatch.TaskConstraints{
 		MaxWallClockTime:  stringPtr(c.MaxWallClockTime.StringValue),
 		RetentionTime:     stringPtr(c.RetentionTime.StringValue),
 		MaxTaskRetryCount: int32Ptr(c.MaxTaskRetryCount),
 	}, diags
 }
 
-func expandResourceFiles(l types.List, diags *diag.Diagnostics) []azbatch.ResourceFile {
-	var out []azbatch.ResourceFile
+func expandResourceFiles(l types.List, diags *diag.Diagnostics) []azurebatch.ResourceFile {
+	var out []azurebatch.ResourceFile
 	for _, f := range listAs[resourceFileModel](l, diags) {
-		rf := azbatch.ResourceFile{
+		rf := azurebatch.ResourceFile{
 			AutoStorageContainerName: stringPtr(f.AutoStorageContainerName),
 			StorageContainerURL:      stringPtr(f.StorageContainerURL),
 			HTTPURL:                  stringPtr(f.HTTPURL),
@@ -96,32 +95,32 @@ func expandResourceFiles(l types.List, diags *diag.Diagnostics) []azbatch.Resour
 			FileMode:                 stringPtr(f.FileMode),
 		}
 		if !f.IdentityReference.IsNull() {
-			rf.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(f.IdentityReference)}
+			rf.IdentityReference = &azurebatch.NodeIdentityReference{ResourceID: stringPtr(f.IdentityReference)}
 		}
 		out = append(out, rf)
 	}
 	return out
 }
 
-func expandUserIdentity(u *userIdentityModel) *azbatch.UserIdentity {
+func expandUserIdentity(u *userIdentityModel) *azurebatch.UserIdentity {
 	if u == nil {
 		return nil
 	}
-	id := &azbatch.UserIdentity{Username: stringPtr(u.Username)}
+	id := &azurebatch.UserIdentity{Username: stringPtr(u.Username)}
 	if !u.AutoUserScope.IsNull() || !u.AutoUserElevationLevel.IsNull() {
-		id.AutoUser = &azbatch.AutoUserSpecification{
-			Scope:          enumPtr[azbatch.AutoUserScope](u.AutoUserScope),
-			ElevationLevel: enumPtr[azbatch.ElevationLevel](u.AutoUserElevationLevel),
+		id.AutoUser = &azurebatch.AutoUserSpecification{
+			Scope:          enumPtr[azurebatch.AutoUserScope](u.AutoUserScope),
+			ElevationLevel: enumPtr[azurebatch.ElevationLevel](u.AutoUserElevationLevel),
 		}
 	}
 	return id
 }
 
-func expandTaskDependencies(d *taskDependenciesModel, diags *diag.Diagnostics) *azbatch.TaskDependencies {
+func expandTaskDependencies(d *taskDependenciesModel, diags *diag.Diagnostics) *azurebatch.TaskDependencies {
 	if d == nil {
 		return nil
 	}
-	out := &azbatch.TaskDependencies{}
+	out := &azurebatch.TaskDependencies{}
 	if ids := listAs[types.String](d.TaskIDs, diags); ids != nil {
 		out.TaskIDs = make([]string, 0, len(ids))
 		for _, id := range ids {
@@ -129,79 +128,79 @@ func expandTaskDependencies(d *taskDependenciesModel, diags *diag.Diagnostics) *
 		}
 	}
 	for _, r := range listAs[taskIDRangeModel](d.TaskIDRanges, diags) {
-		out.TaskIDRanges = append(out.TaskIDRanges, azbatch.TaskIDRange{Start: int32Ptr(r.Start), End: int32Ptr(r.End)})
+		out.TaskIDRanges = append(out.TaskIDRanges, azurebatch.TaskIDRange{Start: int32Ptr(r.Start), End: int32Ptr(r.End)})
 	}
 	return out
 }
 
-func expandContainerSettings(c *containerSettingsModel, diags *diag.Diagnostics) *azbatch.TaskContainerSettings {
+func expandContainerSettings(c *containerSettingsModel, diags *diag.Diagnostics) *azurebatch.TaskContainerSettings {
 	if c == nil {
 		return nil
 	}
-	out := &azbatch.TaskContainerSettings{
+	out := &azurebatch.TaskContainerSettings{
 		ImageName:           stringPtr(c.ImageName),
 		ContainerRunOptions: stringPtr(c.ContainerRunOptions),
-		WorkingDirectory:    enumPtr[azbatch.ContainerWorkingDirectory](c.WorkingDirectory),
+		WorkingDirectory:    enumPtr[azurebatch.ContainerWorkingDirectory](c.WorkingDirectory),
 	}
 	if r := objectAs[containerRegistryModel](c.Registry, diags); r != nil {
-		out.Registry = &azbatch.ContainerRegistryReference{
+		out.Registry = &azurebatch.ContainerRegistryReference{
 			RegistryServer: stringPtr(r.RegistryServer),
 			Username:       stringPtr(r.Username),
 			Password:       stringPtr(r.Password),
 		}
 		if !r.IdentityReference.IsNull() {
-			out.Registry.IdentityReference = &azbatch.NodeIdentityReference{ResourceID: stringPtr(r.IdentityReference)}
+			out.Registry.IdentityReference = &azurebatch.NodeIdentityReference{ResourceID: stringPtr(r.IdentityReference)}
 		}
 	}
 	if mounts := listAs[bindMountModel](c.HostBatchBindMounts, diags); mounts != nil {
-		out.ContainerHostBatchBindMounts = make([]azbatch.ContainerHostBindMountEntry, 0, len(mounts))
+		out.ContainerHostBatchBindMounts = make([]azurebatch.ContainerHostBindMountEntry, 0, len(mounts))
 		for _, b := range mounts {
-			out.ContainerHostBatchBindMounts = append(out.ContainerHostBatchBindMounts, azbatch.ContainerHostBindMountEntry{
-				Source: enumPtr[azbatch.ContainerHostDataPath](b.Source), IsReadOnly: b.IsReadOnly.ValueBoolPointer(),
+			out.ContainerHostBatchBindMounts = append(out.ContainerHostBatchBindMounts, azurebatch.ContainerHostBindMountEntry{
+				Source: enumPtr[azurebatch.ContainerHostDataPath](b.Source), IsReadOnly: b.IsReadOnly.ValueBoolPointer(),
 			})
 		}
 	}
 	return out
 }
 
-func expandMultiInstance(m *multiInstanceSettingsModel, diags *diag.Diagnostics) *azbatch.MultiInstanceSettings {
+func expandMultiInstance(m *multiInstanceSettingsModel, diags *diag.Diagnostics) *azurebatch.MultiInstanceSettings {
 	if m == nil {
 		return nil
 	}
-	return &azbatch.MultiInstanceSettings{
+	return &azurebatch.MultiInstanceSettings{
 		NumberOfInstances:       int32Ptr(m.NumberOfInstances),
 		CoordinationCommandLine: stringPtr(m.CoordinationCommandLine),
 		CommonResourceFiles:     expandResourceFiles(m.CommonResourceFiles, diags),
 	}
 }
 
-func expandExitOptions(o *exitOptionsModel) *azbatch.ExitOptions {
+func expandExitOptions(o *exitOptionsModel) *azurebatch.ExitOptions {
 	if o == nil {
 		return nil
 	}
-	return &azbatch.ExitOptions{
-		JobAction:        enumPtr[azbatch.JobAction](o.JobAction),
-		DependencyAction: enumPtr[azbatch.DependencyAction](o.DependencyAction),
+	return &azurebatch.ExitOptions{
+		JobAction:        enumPtr[azurebatch.JobAction](o.JobAction),
+		DependencyAction: enumPtr[azurebatch.DependencyAction](o.DependencyAction),
 	}
 }
 
-func expandExitConditions(e *exitConditionsModel, diags *diag.Diagnostics) *azbatch.ExitConditions {
+func expandExitConditions(e *exitConditionsModel, diags *diag.Diagnostics) *azurebatch.ExitConditions {
 	if e == nil {
 		return nil
 	}
-	out := &azbatch.ExitConditions{
+	out := &azurebatch.ExitConditions{
 		PreProcessingError: expandExitOptions(objectAs[exitOptionsModel](e.PreProcessingError, diags)),
 		FileUploadError:    expandExitOptions(objectAs[exitOptionsModel](e.FileUploadError, diags)),
 		Default:            expandExitOptions(objectAs[exitOptionsModel](e.Default, diags)),
 	}
 	for _, c := range listAs[exitCodeModel](e.ExitCodes, diags) {
-		out.ExitCodes = append(out.ExitCodes, azbatch.ExitCodeMapping{
+		out.ExitCodes = append(out.ExitCodes, azurebatch.ExitCodeMapping{
 			Code:        int32Ptr(c.Code),
 			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: c.JobAction, DependencyAction: c.DependencyAction}),
 		})
 	}
 	for _, r := range listAs[exitCodeRangeModel](e.ExitCodeRanges, diags) {
-		out.ExitCodeRanges = append(out.ExitCodeRanges, azbatch.ExitCodeRangeMapping{
+		out.ExitCodeRanges = append(out.ExitCodeRanges, azurebatch.ExitCodeRangeMapping{
 			Start: int32Ptr(r.Start), End: int32Ptr(r.End),
 			ExitOptions: expandExitOptions(&exitOptionsModel{JobAction: r.JobAction, DependencyAction: r.DependencyAction}),
 		})
@@ -213,7 +212,7 @@ func expandExitConditions(e *exitConditionsModel, diags *diag.Diagnostics) *azba
 // for (nil for the data source): where the configuration left an attribute unset and the
 // service reports its documented default, the attribute stays unset, so defaults cause no
 // diff; values the service never returns (the registry password) are kept from prior.
-func flattenTask(t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
+func flattenTask(t *azurebatch.Task, jobID string, prior *azureBatchTaskModel) (azureBatchTaskModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	showDefaults := prior == nil
 	if prior == nil {
@@ -237,7 +236,7 @@ func flattenTask(t *azbatch.Task, jobID string, prior *azureBatchTaskModel) (azu
 }
 
 // flattenTaskSpec reads a task's definition back; prior and showDefaults as for flattenTask.
-func flattenTaskSpec(t *azbatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
+func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
 	s := taskSpecModel{
 		CommandLine:                  types.StringPointerValue(t.CommandLine),
 		DisplayName:                  types.StringPointerValue(t.DisplayName),
@@ -328,7 +327,7 @@ func flattenTaskSpec(t *azbatch.Task, prior *taskSpecModel, showDefaults bool, d
 }
 
 // flattenTaskStatus reads what the service reports about a task as it runs.
-func flattenTaskStatus(t *azbatch.Task, diags *diag.Diagnostics) taskStatusModel {
+func flattenTaskStatus(t *azurebatch.Task, diags *diag.Diagnostics) taskStatusModel {
 	st := taskStatusModel{
 		URL:          types.StringPointerValue(t.URL),
 		CreationTime: timeValue(t.CreationTime),
@@ -369,7 +368,7 @@ func flattenTaskStatus(t *azbatch.Task, diags *diag.Diagnostics) taskStatusModel
 	return st
 }
 
-func flattenResourceFiles(files []azbatch.ResourceFile, diags *diag.Diagnostics) types.List {
+func flattenResourceFiles(files []azurebatch.ResourceFile, diags *diag.Diagnostics) types.List {
 	if len(files) == 0 {
 		return types.ListNull(resourceFileType)
 	}
@@ -390,7 +389,7 @@ func flattenResourceFiles(files []azbatch.ResourceFile, diags *diag.Diagnostics)
 
 // flattenUserIdentity hides the service's default identity (the pool's non-admin auto user)
 // where the configuration did not set it.
-func flattenUserIdentity(u *azbatch.UserIdentity, priorObj types.Object, showDefaults bool, diags *diag.Diagnostics) types.Object {
+func flattenUserIdentity(u *azurebatch.UserIdentity, priorObj types.Object, showDefaults bool, diags *diag.Diagnostics) types.Object {
 	objType := types.ObjectType{AttrTypes: userIdentityAttrTypes}
 	if u == nil {
 		return types.ObjectNull(userIdentityAttrTypes)
@@ -402,10 +401,10 @@ func flattenUserIdentity(u *azbatch.UserIdentity, priorObj types.Object, showDef
 	}
 	if !showDefaults {
 		configured := !priorObj.IsNull() && !priorObj.IsUnknown()
-		if isNullAttr(priorObj, "auto_user_scope") && strings.EqualFold(out.AutoUserScope.ValueString(), string(azbatch.AutoUserScopePool)) {
+		if isNullAttr(priorObj, "auto_user_scope") && strings.EqualFold(out.AutoUserScope.ValueString(), string(azurebatch.AutoUserScopePool)) {
 			out.AutoUserScope = types.StringNull()
 		}
-		if isNullAttr(priorObj, "auto_user_elevation_level") && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azbatch.ElevationLevelNonAdmin)) {
+		if isNullAttr(priorObj, "auto_user_elevation_level") && strings.EqualFold(out.AutoUserElevationLevel.ValueString(), string(azurebatch.ElevationLevelNonAdmin)) {
 			out.AutoUserElevationLevel = types.StringNull()
 		}
 		if out.Username.IsNull() && out.AutoUserScope.IsNull() && out.AutoUserElevationLevel.IsNull() && !configured {
@@ -419,7 +418,7 @@ func flattenUserIdentity(u *azbatch.UserIdentity, priorObj types.Object, showDef
 	}, diags)
 }
 
-func flattenTaskDependencies(d *azbatch.TaskDependencies, diags *diag.Diagnostics) types.Object {
+func flattenTaskDependencies(d *azurebatch.TaskDependencies, diags *diag.Diagnostics) types.Object {
 	if d == nil {
 		return types.ObjectNull(taskDependenciesAttrTypes)
 	}
@@ -442,7 +441,7 @@ func flattenTaskDependencies(d *azbatch.TaskDependencies, diags *diag.Diagnostic
 	return objectValue(types.ObjectType{AttrTypes: taskDependenciesAttrTypes}, map[string]attr.Value{"task_ids": ids, "task_id_ranges": ranges}, diags)
 }
 
-func flattenContainerSettings(c *azbatch.TaskContainerSettings, priorObj types.Object, diags *diag.Diagnostics) types.Object {
+func flattenContainerSettings(c *azurebatch.TaskContainerSettings, priorObj types.Object, diags *diag.Diagnostics) types.Object {
 	if c == nil {
 		return types.ObjectNull(containerSettingsAttrTypes)
 	}
@@ -483,19 +482,19 @@ func flattenContainerSettings(c *azbatch.TaskContainerSettings, priorObj types.O
 	}, diags)
 }
 
-func flattenExitOptions(o *azbatch.ExitOptions, diags *diag.Diagnostics) types.Object {
+func flattenExitOptions(o *azurebatch.ExitOptions, diags *diag.Diagnostics) types.Object {
 	if o == nil {
 		return types.ObjectNull(exitOptionsType.AttrTypes)
 	}
 	return objectValue(exitOptionsType, map[string]attr.Value{"job_action": enumValue(o.JobAction), "dependency_action": enumValue(o.DependencyAction)}, diags)
 }
 
-func flattenExitConditions(e *azbatch.ExitConditions, diags *diag.Diagnostics) types.Object {
+func flattenExitConditions(e *azurebatch.ExitConditions, diags *diag.Diagnostics) types.Object {
 	if e == nil {
 		return types.ObjectNull(exitConditionsAttrTypes)
 	}
 	// An exit code without options has null actions.
-	actions := func(o *azbatch.ExitOptions) (types.String, types.String) {
+	actions := func(o *azurebatch.ExitOptions) (types.String, types.String) {
 		if o == nil {
 			return types.StringNull(), types.StringNull()
 		}
@@ -532,7 +531,7 @@ func flattenExitConditions(e *azbatch.ExitConditions, diags *diag.Diagnostics) t
 	}, diags)
 }
 
-func identityValue(r *azbatch.NodeIdentityReference) types.String {
+func identityValue(r *azurebatch.NodeIdentityReference) types.String {
 	if r == nil {
 		return types.StringNull()
 	}

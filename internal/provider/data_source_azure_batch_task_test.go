@@ -5,12 +5,9 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
-
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
@@ -74,9 +71,9 @@ func TestAccAzureBatchTaskDataSource_idsUnknownAtPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{
-		ID: to.Ptr("made-elsewhere"), CommandLine: to.Ptr("echo elsewhere"),
-		EnvironmentSettings: []azbatch.EnvironmentSetting{{Name: to.Ptr("A"), Value: to.Ptr("1")}},
+	_, err = client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{
+		ID: azurebatch.Ptr("made-elsewhere"), CommandLine: azurebatch.Ptr("echo elsewhere"),
+		EnvironmentSettings: []azurebatch.EnvironmentSetting{{Name: azurebatch.Ptr("A"), Value: azurebatch.Ptr("1")}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,9 @@ package provider
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -88,7 +88,8 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 		}
 	}
 
-	cfg := azurebatch.Config{
+	// Without a key the client builds the Microsoft Entra ID credential itself.
+	client, err := azurebatch.New(azurebatch.Config{
 		Endpoint:           endpoint,
 		AccountName:        account,
 		AccountKey:         key,
@@ -96,15 +97,11 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
 		UserAgent:          p.userAgent(),
 		Retry:              p.retry,
+	})
+	var entraID *azurebatch.EntraIDSetupError
+	if errors.As(err, &entraID) {
+		return nil, fmt.Errorf("no azure_batch.account_key is set and Microsoft Entra ID credentials could not be set up: %w", entraID.Err)
 	}
-	if key == "" {
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			return nil, fmt.Errorf("no azure_batch.account_key is set and Microsoft Entra ID credentials could not be set up: %w", err)
-		}
-		cfg.Credential = cred
-	}
-	client, err := azurebatch.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("azure_batch: %w", err)
 	}

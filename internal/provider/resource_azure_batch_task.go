@@ -2,13 +2,11 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -113,19 +111,19 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 		return
 	}
 
-	err := client.AddTask(ctx, jobID, body)
+	// A repeat after a lost response finds the task it added: the client adopts it when it is
+	// the same task and never overwrites somebody else's. Nothing is recorded when that cannot
+	// be settled: the task is not known to be ours, and the next apply asks again.
+	adopted, err := client.AddTask(ctx, jobID, body)
 	var outcomeUnknown *azurebatch.OutcomeUnknownError
+	var conflict *azurebatch.TaskConflictError
 	switch {
 	case err == nil:
-	case azurebatch.HasCode(err, "TaskExists"):
-		// After a lost response the task we just added answers a repeat with TaskExists:
-		// adopt it when it is the same task, never overwrite somebody else's. Nothing is
-		// recorded when that cannot be settled: the task is not known to be ours, and the next
-		// apply asks again.
-		if err := adoptExistingTask(ctx, client, jobID, body); err != nil {
-			resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
-			return
-		}
+	case errors.As(err, &conflict):
+		resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(fmt.Errorf(
+			"%s. To manage it with Terraform, import it: terraform import <resource address> %s/%s",
+			conflict, conflict.JobID, conflict.ExistingID), jobID, taskID))
+		return
 	case errors.As(err, &outcomeUnknown):
 		// The request may have added the task before the answer was lost (or the apply was
 		// interrupted): its id is known, so record it rather than risk an orphan.
@@ -138,6 +136,9 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 	default:
 		resp.Diagnostics.AddError("Error adding Azure Batch task", describeTaskError(err, jobID, taskID))
 		return
+	}
+	if adopted {
+		tflog.Info(ctx, "Azure Batch task already existed with the same definition (an earlier attempt's response was lost): adopting it")
 	}
 	tflog.Info(ctx, "added Azure Batch task")
 
@@ -158,55 +159,13 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 	}
 }
 
-// adoptExistingTask resolves a 409 TaskExists: the existing task is ours when it matches the
-// one we asked for.
-func adoptExistingTask(ctx context.Context, client *azurebatch.Client, jobID string, want azbatch.CreateTaskContent) error {
-	existing, err := client.GetTask(ctx, jobID, *want.ID)
-	if err != nil {
-		return err
-	}
-	if !sameTask(existing, want) {
-		return fmt.Errorf("a different task with ID %q already exists in job %q. To manage it with Terraform, import it: "+
-			"terraform import <resource address> %s/%s", *want.ID, jobID, jobID, deref(existing.ID))
-	}
-	tflog.Info(ctx, "Azure Batch task already existed with the same definition (an earlier attempt's response was lost): adopting it")
-	return nil
-}
-
-// sameTask compares what was asked for with what exists, ignoring the values the service fills
-// in or never returns.
-func sameTask(existing *azbatch.Task, want azbatch.CreateTaskContent) bool {
-	got := azbatch.CreateTaskContent{
-		ID: existing.ID, CommandLine: existing.CommandLine, DisplayName: existing.DisplayName,
-		EnvironmentSettings: existing.EnvironmentSettings, ResourceFiles: existing.ResourceFiles,
-		OutputFiles: existing.OutputFiles, AffinityInfo: existing.AffinityInfo, DependsOn: existing.DependsOn,
-		MultiInstanceSettings: existing.MultiInstanceSettings, ApplicationPackageReferences: existing.ApplicationPackageReferences,
-		ExitConditions: existing.ExitConditions, ContainerSettings: existing.ContainerSettings,
-	}
-	want.Constraints, want.RequiredSlots, want.UserIdentity = nil, nil, nil
-	if want.ContainerSettings != nil && want.ContainerSettings.Registry != nil {
-		registry := *want.ContainerSettings.Registry
-		registry.Password = nil
-		settings := *want.ContainerSettings
-		settings.Registry = &registry
-		want.ContainerSettings = &settings
-	}
-	if !strings.EqualFold(deref(got.ID), deref(want.ID)) {
-		return false
-	}
-	got.ID = want.ID
-	a, errA := json.Marshal(got)
-	b, errB := json.Marshal(want)
-	return errA == nil && errB == nil && string(a) == string(b)
-}
-
 // waitForCompletion polls, starting from the task just read, until the task completes. A
 // failed task or a timeout is reported in diags; the last task read is returned so state shows
 // where it got to.
-func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *azurebatch.Client, jobID, taskID string, task *azbatch.Task, diags *diag.Diagnostics) *azbatch.Task {
+func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *azurebatch.Client, jobID, taskID string, task *azurebatch.Task, diags *diag.Diagnostics) *azurebatch.Task {
 	last := task
 	var err error
-	if deref(task.State) != azbatch.TaskStateCompleted {
+	if deref(task.State) != azurebatch.TaskStateCompleted {
 		err = transport.Poll(ctx, r.data.poll, fmt.Sprintf("task %s/%s to complete", jobID, taskID), string(deref(task.State)),
 			func(ctx context.Context) (bool, string, error) {
 				task, err := client.GetTask(ctx, jobID, taskID)
@@ -214,7 +173,7 @@ func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *
 					return false, "", err
 				}
 				last = task
-				return deref(task.State) == azbatch.TaskStateCompleted, string(deref(task.State)), nil
+				return deref(task.State) == azurebatch.TaskStateCompleted, string(deref(task.State)), nil
 			})
 	}
 	if err != nil {
@@ -231,14 +190,14 @@ func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *
 		diags.AddError(summary, describeTaskError(err, jobID, taskID)+"\n\n"+advice)
 		return last
 	}
-	if info := last.ExecutionInfo; info != nil && deref(info.Result) == azbatch.TaskExecutionResultFailure {
+	if info := last.ExecutionInfo; info != nil && deref(info.Result) == azurebatch.TaskExecutionResultFailure {
 		diags.AddError("Azure Batch task failed", taskFailureText(jobID, taskID, info)+
 			"\n\nThe task stays in state (tainted); the next apply replaces it.")
 	}
 	return last
 }
 
-func taskFailureText(jobID, taskID string, info *azbatch.TaskExecutionInfo) string {
+func taskFailureText(jobID, taskID string, info *azurebatch.TaskExecutionInfo) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Task %s/%s completed with result \"failure\"", jobID, taskID)
 	if info.ExitCode != nil {
@@ -305,7 +264,19 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if err := r.updateConstraints(ctx, client, jobID, taskID, *want, &state); err != nil {
+		seen, diags := expandConstraints(state.Constraints)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		// Conditional on the ETag last read; the client retries when only the task's state
+		// moved the ETag, and refuses when somebody else changed the constraints.
+		err := client.UpdateConstraints(ctx, jobID, taskID, *want, seen, state.ETag.ValueString())
+		var changed *azurebatch.ConstraintsChangedError
+		if errors.As(err, &changed) {
+			err = fmt.Errorf("the task's constraints were changed outside Terraform since it was last read; run terraform apply again to review the change: %w", changed.Err)
+		}
+		if err != nil {
 			resp.Diagnostics.AddError("Error updating Azure Batch task constraints", describeTaskError(err, jobID, taskID))
 			return
 		}
@@ -323,35 +294,6 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 	if done := r.waitForCompletion(ctx, client, jobID, taskID, task, &resp.Diagnostics); done != task {
 		r.setState(ctx, done, &plan, &resp.State, &resp.Diagnostics)
 	}
-}
-
-// updateConstraints sends the full constraints conditionally on the ETag last read. The ETag
-// also moves when the task changes state, so on 412 the task is read again and, when its
-// constraints are still the ones Terraform last saw, the update is retried with the new ETag;
-// when somebody else changed them, the error stands.
-func (r *azureBatchTaskResource) updateConstraints(ctx context.Context, client *azurebatch.Client, jobID, taskID string, want azbatch.TaskConstraints, state *azureBatchTaskResourceModel) error {
-	err := client.UpdateConstraints(ctx, jobID, taskID, want, state.ETag.ValueString())
-	if !azurebatch.HasCode(err, "ConditionNotMet") {
-		return err
-	}
-	current, getErr := client.GetTask(ctx, jobID, taskID)
-	if getErr != nil {
-		return getErr
-	}
-	seen, diags := expandConstraints(state.Constraints)
-	if diags.HasError() || !sameConstraints(current.Constraints, seen) {
-		return fmt.Errorf("the task's constraints were changed outside Terraform since it was last read; run terraform apply again to review the change: %w", err)
-	}
-	return client.UpdateConstraints(ctx, jobID, taskID, want, string(deref(current.ETag)))
-}
-
-func sameConstraints(a, b *azbatch.TaskConstraints) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return azurebatch.EqualDurations(deref(a.MaxWallClockTime), deref(b.MaxWallClockTime)) &&
-		azurebatch.EqualDurations(deref(a.RetentionTime), deref(b.RetentionTime)) &&
-		deref(a.MaxTaskRetryCount) == deref(b.MaxTaskRetryCount)
 }
 
 func (r *azureBatchTaskResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -389,7 +331,7 @@ func (r *azureBatchTaskResource) ImportState(ctx context.Context, req resource.I
 }
 
 // setState writes the task read from the service, keeping the resource's own settings.
-func (r *azureBatchTaskResource) setState(ctx context.Context, task *azbatch.Task, prior *azureBatchTaskResourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *azureBatchTaskResource) setState(ctx context.Context, task *azurebatch.Task, prior *azureBatchTaskResourceModel, state *tfsdk.State, diags *diag.Diagnostics) {
 	flat, d := flattenTask(task, prior.JobID.ValueString(), &prior.azureBatchTaskModel)
 	diags.Append(d...)
 	if diags.HasError() {

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -523,7 +521,7 @@ func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{ID: to.Ptr("taken"), CommandLine: to.Ptr("echo other")}); err != nil {
+	if _, err := client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")}); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -545,10 +543,10 @@ func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = client.AddTask(context.Background(), testJob, azbatch.CreateTaskContent{
-		ID: to.Ptr("made-elsewhere"), CommandLine: to.Ptr("echo elsewhere"),
-		EnvironmentSettings: []azbatch.EnvironmentSetting{{Name: to.Ptr("A"), Value: to.Ptr("1")}},
-		Constraints:         &azbatch.TaskConstraints{MaxWallClockTime: to.Ptr("PT2H"), MaxTaskRetryCount: to.Ptr[int32](1)},
+	_, err = client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{
+		ID: azurebatch.Ptr("made-elsewhere"), CommandLine: azurebatch.Ptr("echo elsewhere"),
+		EnvironmentSettings: []azurebatch.EnvironmentSetting{{Name: azurebatch.Ptr("A"), Value: azurebatch.Ptr("1")}},
+		Constraints:         &azurebatch.TaskConstraints{MaxWallClockTime: azurebatch.Ptr("PT2H"), MaxTaskRetryCount: azurebatch.Ptr[int32](1)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -1438,6 +1436,79 @@ func TestAzureBatchTaskInterruptedWaitKeepsTheTask(t *testing.T) {
 	}
 	if !e.AzureBatch().TaskExists(testJob, "long") {
 		t.Fatal("the task should still exist")
+	}
+}
+
+// A constraints change is sent with the ETag in state. The task's start moves the ETag, which
+// the client settles by itself (412, read, update again); constraints changed by somebody else
+// since the last refresh are not overwritten, and the error says what to do.
+func TestAzureBatchTaskConstraintsUpdateIsConditional(t *testing.T) {
+	e := startEmulator(t)
+	r, s := directTaskResource(t, e)
+	ctx := context.Background()
+	plan := createPlan(s, map[string]tftypes.Value{
+		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "moving"),
+		"command_line": tftypes.NewValue(tftypes.String, "sleep 3600"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+	})
+	created := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &created)
+	if created.Diagnostics.HasError() || stateString(t, created.State, "state").ValueString() != "active" {
+		t.Fatalf("create: %s, state %s", diagsText(created.Diagnostics), stateString(t, created.State, "state"))
+	}
+	etag := stateString(t, created.State, "etag").ValueString()
+	eventually(t, "the task to start running", func() bool {
+		task, _ := e.AzureBatch().Task(testJob, "moving")
+		return task.State == "running" && task.ETag != etag
+	})
+
+	update := func(state tfsdk.State, retries int64) fwresource.UpdateResponse {
+		t.Helper()
+		plan := tfsdk.Plan{Schema: s.Schema, Raw: state.Raw}
+		if d := plan.SetAttribute(ctx, path.Root("constraints").AtName("max_task_retry_count"), types.Int64Value(retries)); d.HasError() {
+			t.Fatal(diagsText(d))
+		}
+		e.ResetRequests()
+		resp := fwresource.UpdateResponse{State: state}
+		r.Update(ctx, fwresource.UpdateRequest{Plan: plan, State: state}, &resp)
+		return resp
+	}
+	requests := func() string {
+		var out []string
+		for _, q := range e.RequestsFor(emulator.ServiceAzureBatch) {
+			out = append(out, fmt.Sprint(q.Method, " ", q.Status))
+		}
+		return strings.Join(out, ", ")
+	}
+
+	updated := update(created.State, 3)
+	if updated.Diagnostics.HasError() {
+		t.Fatalf("only the task's state moved the ETag: want the update done, got %s", diagsText(updated.Diagnostics))
+	}
+	if got := requests(); got != "PUT 412, GET 200, PUT 200, GET 200" {
+		t.Errorf("requests %s, want a 412, a read, the update again and the read back", got)
+	}
+	if task, _ := e.AzureBatch().Task(testJob, "moving"); deref(task.Constraints.MaxTaskRetryCount) != 3 {
+		t.Errorf("max_task_retry_count on the service %d, want 3", deref(task.Constraints.MaxTaskRetryCount))
+	}
+
+	// Somebody else changes the constraints after the last refresh.
+	if err := r.data.azureBatch.client.UpdateConstraints(ctx, testJob, "moving", azurebatch.TaskConstraints{MaxTaskRetryCount: azurebatch.Ptr[int32](7)}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	refused := update(updated.State, 5)
+	text := diagsText(refused.Diagnostics)
+	for _, want := range []string{"Error updating Azure Batch task constraints",
+		"the task's constraints were changed outside Terraform since it was last read; run terraform apply again to review the change",
+		"ConditionNotMet"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the error should say %q, got %s", want, text)
+		}
+	}
+	if got := requests(); got != "PUT 412, GET 200" {
+		t.Errorf("requests %s, want the 412 and the read only", got)
+	}
+	if task, _ := e.AzureBatch().Task(testJob, "moving"); deref(task.Constraints.MaxTaskRetryCount) != 7 {
+		t.Errorf("their max_task_retry_count was overwritten: %d", deref(task.Constraints.MaxTaskRetryCount))
 	}
 }
 
