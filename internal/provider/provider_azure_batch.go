@@ -95,7 +95,7 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 		CACertificateFile:  m.CACertificateFile.ValueString(),
 		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
 		UserAgent:          p.userAgent(),
-		Retry:              p.retry,
+		Retry:              p.waits.retryPolicy(),
 	}
 	if key == "" {
 		cred, err := azidentity.NewDefaultAzureCredential(nil)
