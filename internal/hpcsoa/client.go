@@ -49,7 +49,7 @@ type Client struct {
 	apiVersion string
 	accept     string
 	username   string
-	secrets    []string
+	redact     transport.Redactor
 	retry      transport.RetryPolicy
 }
 
@@ -132,7 +132,7 @@ func New(cfg Config) (*Client, error) {
 		apiVersion: apiVersion,
 		accept:     accept,
 		username:   username,
-		secrets:    secrets,
+		redact:     transport.NewRedactor(secrets...),
 		retry:      cfg.Retry,
 	}, nil
 }
@@ -221,14 +221,7 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 
 // mask removes the configured and per-call secrets from s.
 func (c *Client) mask(s string, extra []string) string {
-	for _, list := range [][]string{c.secrets, extra} {
-		for _, secret := range list {
-			if len(secret) >= 4 {
-				s = strings.ReplaceAll(s, secret, "***")
-			}
-		}
-	}
-	return s
+	return c.redact.With(extra...).Redact(s)
 }
 
 // drain reads what is left of a body (bounded) so the connection can be reused, and closes it.

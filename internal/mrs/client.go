@@ -20,6 +20,7 @@ import (
 	mrsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/mrs/v2/region"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // Config describes how to reach MRS in one project.
@@ -41,7 +42,10 @@ type Config struct {
 	InsecureSkipVerify bool
 	// UserAgent identifies the provider; it goes in front of the SDK's own user agent.
 	UserAgent string
-	Retry     transport.RetryPolicy
+	// Retry bounds the retries (transport.DefaultRetry's when it sets none). Its Clock (nil: real
+	// time) times every wait of the client, the transport's and Submit's, and dates the
+	// signatures and the submit look-up window; tests give a fake one.
+	Retry transport.RetryPolicy
 }
 
 // defaultUserAgent is used when Config.UserAgent is empty. The SDK must always be given a user
@@ -58,10 +62,11 @@ type Client struct {
 	cred      *basic.Credentials
 	rt        http.RoundTripper
 	retry     transport.RetryPolicy
-	// now is the clock used for signatures (X-Sdk-Date) and for the submit look-up window;
-	// tests replace it.
-	now     func() time.Time
-	secrets []string
+	clock     wait.Clock
+	// now dates the signatures (X-Sdk-Date) and the submit look-up window: the clock's, but
+	// tests replace it alone to make every attempt's date differ.
+	now    func() time.Time
+	redact transport.Redactor
 }
 
 // The service's id and name rules, each with the words that state it. The Check functions
@@ -137,20 +142,15 @@ func New(cfg Config) (*Client, error) {
 		projectID: cfg.ProjectID,
 		userAgent: cfg.UserAgent,
 		cred:      cred,
-		retry:     cfg.Retry,
-		now:       time.Now,
+		retry:     cfg.Retry.OrDefault(),
+		clock:     wait.OrReal(cfg.Retry.Clock),
 	}
+	c.now = c.clock.Now
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent
 	}
-	if c.retry == (transport.RetryPolicy{}) {
-		c.retry = transport.DefaultRetry
-	}
-	for _, s := range []string{cfg.SecretKey, cfg.SecurityToken} {
-		if s != "" {
-			c.secrets = append(c.secrets, s)
-		}
-	}
+	secrets := []string{cfg.SecretKey, cfg.SecurityToken}
+	c.redact = transport.NewRedactor(secrets...)
 	rt, err := transport.NewRoundTripper(transport.Options{
 		Service:            "mrs",
 		UserAgent:          c.userAgent,
@@ -160,8 +160,8 @@ func New(cfg Config) (*Client, error) {
 			ak: cfg.AccessKey, sk: cfg.SecretKey, projectID: cfg.ProjectID, securityToken: cfg.SecurityToken,
 			now: func() time.Time { return c.now() },
 		},
-		Secrets: c.secrets,
-		Retry:   cfg.Retry,
+		Secrets: secrets,
+		Retry:   c.retry,
 	})
 	if err != nil {
 		return nil, err
@@ -289,16 +289,6 @@ func (b *boundRoundTripper) RoundTrip(req *http.Request) (*http.Response, error)
 	b.ex.body = data
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp, nil
-}
-
-// mask removes the secret key and security token from s.
-func (c *Client) mask(s string) string {
-	for _, secret := range c.secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "***")
-		}
-	}
-	return s
 }
 
 func checkCluster(clusterID string) error {

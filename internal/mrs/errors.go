@@ -131,7 +131,7 @@ func (c *Client) convertError(op string, err error, ex *exchange) error {
 	if !errors.As(err, &sre) {
 		var v sdkerr.ServiceResponseError
 		if !errors.As(err, &v) {
-			return fmt.Errorf("MRS %s: %w", op, wrapMasked{err: err, text: c.mask(err.Error())})
+			return fmt.Errorf("MRS %s: %w", op, wrapMasked{err: err, text: c.redact.Redact(err.Error())})
 		}
 		sre = &v
 	}
@@ -139,10 +139,10 @@ func (c *Client) convertError(op string, err error, ex *exchange) error {
 	switch {
 	case status == 0:
 		// The SDK could not read the error answer's body.
-		return fmt.Errorf("MRS %s: reading the error response: %s", op, truncate(c.mask(sre.ErrorMessage)))
+		return fmt.Errorf("MRS %s: reading the error response: %s", op, truncate(c.redact.Redact(sre.ErrorMessage)))
 	case status >= 200 && status <= 299:
 		// A success status whose body the SDK could not decode.
-		return &malformedError{operation: op, status: status, detail: truncate(c.mask(sre.ErrorMessage))}
+		return &malformedError{operation: op, status: status, detail: truncate(c.redact.Redact(sre.ErrorMessage))}
 	}
 	e := &Error{StatusCode: status, Code: sre.ErrorCode, Message: sre.ErrorMessage, RequestID: sre.RequestId, Operation: op}
 	// The SDK recognises only error_code+error_msg or code+message (both present) and drops
@@ -166,7 +166,7 @@ func (c *Client) convertError(op string, err error, ex *exchange) error {
 	if status >= 300 && status <= 399 {
 		e.Message = "unexpected redirect (redirects are not followed; check mrs.endpoint)"
 	}
-	e.Message = truncate(c.mask(strings.TrimSpace(e.Message)))
+	e.Message = truncate(c.redact.Redact(strings.TrimSpace(e.Message)))
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/mrs/v2/model"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // Operation names used in errors.
@@ -171,7 +172,7 @@ func (c *Client) Submit(ctx context.Context, clusterID string, spec JobSpec) (st
 	var firstStart time.Time
 	for attempt := 1; attempt <= submitAttempts; attempt++ {
 		if attempt > 1 {
-			if err := sleep(ctx, c.backoff(attempt-1)); err != nil {
+			if err := wait.Sleep(ctx, c.clock, c.retry.Backoff().Delay(attempt-1)); err != nil {
 				// An earlier attempt was ambiguous and its job was not found: a refused
 				// attempt leaves nothing, so only a look-up can tell.
 				return "", &OutcomeUnknownError{Since: firstStart, Err: fmt.Errorf("MRS %s %q: %w (last error: %v)", opSubmit, spec.Name, err, lastErr)}
@@ -267,28 +268,6 @@ func ambiguousSubmitFailure(err error) bool {
 	return false
 }
 
-func (c *Client) backoff(n int) time.Duration {
-	d := c.retry.MinBackoff << (n - 1)
-	if d <= 0 || (c.retry.MaxBackoff > 0 && d > c.retry.MaxBackoff) {
-		d = c.retry.MaxBackoff
-	}
-	return d
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // submitOnce makes one submission. POST job-executions is not marked idempotent: the
 // transport repeats it only when the service cannot have processed it (429, 503, refused
 // connections); Submit handles the ambiguous cases.
@@ -319,7 +298,7 @@ func (c *Client) submitOnce(ctx context.Context, clusterID string, spec JobSpec)
 		ErrorMsg2  string `json:"errorMsg"`
 	}
 	_ = json.Unmarshal(ex.body, &top)
-	code, msg := firstNonEmpty(top.ErrorCode, top.ErrorCode2), c.mask(firstNonEmpty(top.ErrorMsg, top.ErrorMsg2))
+	code, msg := firstNonEmpty(top.ErrorCode, top.ErrorCode2), c.redact.Redact(firstNonEmpty(top.ErrorMsg, top.ErrorMsg2))
 
 	r := resp.JobSubmitResult
 	if r == nil || r.JobId == nil || *r.JobId == "" {
@@ -629,7 +608,7 @@ func (c *Client) repeatAfterAmbiguous(ctx context.Context, call func() error) er
 			return err
 		}
 		transport.Debug(ctx, "repeating an MRS call after an ambiguous failure", map[string]any{"attempt": attempt, "error": err.Error()})
-		if sleep(ctx, c.backoff(attempt)) != nil {
+		if wait.Sleep(ctx, c.clock, c.retry.Backoff().Delay(attempt)) != nil {
 			return err
 		}
 	}

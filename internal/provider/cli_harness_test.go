@@ -144,11 +144,7 @@ func (h *cliHarness) serveProvider() (string, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	reattachCh := make(chan *plugin.ReattachConfig)
 	closeCh := make(chan struct{})
-	framework := providerserver.NewProtocol6(&batchopsProvider{
-		version: "test",
-		poll:    testProviderPoll,
-		retry:   testProviderRetry,
-	})()
+	framework := providerserver.NewProtocol6(newProvider("test", testWaits))()
 	server := &observedProviderServer{ProviderServer: framework, h: h}
 	serveErr := make(chan error, 1)
 	go func() {

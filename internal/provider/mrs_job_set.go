@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/batchops/terraform-provider-batchops/internal/mrs"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // The job set's model, and the parts of its lifecycle that its CRUD methods share: the jobs as
@@ -129,7 +129,7 @@ func (op *jobSetOperation) keepAdvice() string {
 }
 
 // describeUnfinished names the jobs a wait left unfinished and says how to wait longer.
-func describeUnfinished(jobs jobSet, waited map[string]string, err *transport.WaitError, timeoutName string, timeout time.Duration) string {
+func describeUnfinished(jobs jobSet, waited map[string]string, err *wait.WaitError, timeoutName string, timeout time.Duration) string {
 	var running []string
 	for _, name := range sortedMapKeys(waited) {
 		if job, ok := jobs[name]; ok && !mrs.IsTerminal(job.State.ValueString()) {

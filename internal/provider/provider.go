@@ -19,7 +19,6 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/mrs"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
 var _ provider.Provider = (*batchopsProvider)(nil)
@@ -27,10 +26,7 @@ var _ provider.Provider = (*batchopsProvider)(nil)
 // batchopsProvider serves the batchops resources and data sources.
 type batchopsProvider struct {
 	version string
-	// poll shapes every wait; tests shorten it.
-	poll transport.PollOptions
-	// retry bounds the transport's retries; tests shorten it.
-	retry transport.RetryPolicy
+	waits   waitSettings
 }
 
 // batchopsProviderModel is the provider block.
@@ -43,8 +39,14 @@ type batchopsProviderModel struct {
 // New returns the provider constructor Terraform's plugin server needs.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider {
-		return &batchopsProvider{version: version}
+		return newProvider(version, waitSettings{})
 	}
+}
+
+// newProvider returns a provider whose waits and retries follow waits; New gives production's,
+// tests shorter ones.
+func newProvider(version string, waits waitSettings) *batchopsProvider {
+	return &batchopsProvider{version: version, waits: waits}
 }
 
 func (p *batchopsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -67,7 +69,7 @@ func (p *batchopsProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 
 // providerData is what every resource and data source receives from Configure.
 type providerData struct {
-	poll transport.PollOptions
+	waits waitSettings
 
 	azureBatch service[*azurebatch.Client]
 	hpcPack    service[*hpcPackService]
@@ -112,7 +114,7 @@ func (p *batchopsProvider) Configure(ctx context.Context, req provider.Configure
 	// exports for one service (say, the huaweicloud provider's HW_* variables) must not stop
 	// the others. The errors wait in providerData until a resource asks for the client.
 	data := &providerData{
-		poll:       p.poll,
+		waits:      p.waits,
 		azureBatch: service[*azurebatch.Client]{name: "Azure Batch", block: "azure_batch"},
 		hpcPack:    service[*hpcPackService]{name: "HPC Pack", block: "hpc_pack"},
 		mrs:        service[*mrs.Client]{name: "MRS", block: "mrs"},

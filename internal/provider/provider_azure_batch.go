@@ -96,7 +96,7 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 		CACertificateFile:  m.CACertificateFile.ValueString(),
 		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
 		UserAgent:          p.userAgent(),
-		Retry:              p.retry,
+		Retry:              p.waits.retryPolicy(),
 	})
 	var entraID *azurebatch.EntraIDSetupError
 	if errors.As(err, &entraID) {

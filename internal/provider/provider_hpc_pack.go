@@ -119,7 +119,7 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 		CACertificateFile:  m.CACertificateFile.ValueString(),
 		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
 		UserAgent:          p.userAgent(),
-		Retry:              p.retry,
+		Retry:              p.waits.retryPolicy(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hpc_pack: %w", err)

@@ -112,7 +112,7 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 		CACertificateFile:  m.CACertificateFile.ValueString(),
 		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
 		UserAgent:          p.userAgent(),
-		Retry:              p.retry,
+		Retry:              p.waits.retryPolicy(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mrs: %w", err)

@@ -23,22 +23,21 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // testProviderFactories serve a provider whose waits and retries are short, so tests against
 // the emulator do not sleep for production intervals.
 var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"batchops": providerserver.NewProtocol6WithError(&batchopsProvider{
-		version: "test",
-		poll:    testProviderPoll,
-		retry:   testProviderRetry,
-	}),
+	"batchops": providerserver.NewProtocol6WithError(newProvider("test", testWaits)),
 }
 
-var (
-	testProviderPoll  = transport.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5}
-	testProviderRetry = transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}
-)
+// testWaits are short real intervals: the acceptance tests run Terraform and the emulator on
+// real time, so they cannot use a fake clock.
+var testWaits = waitSettings{
+	poll:  wait.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5},
+	retry: transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
+}
 
 const (
 	testJob     = "job-1"

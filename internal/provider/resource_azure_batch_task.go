@@ -19,7 +19,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
 
 var (
@@ -166,7 +165,7 @@ func (r *azureBatchTaskResource) waitForCompletion(ctx context.Context, client *
 	last := task
 	var err error
 	if deref(task.State) != azurebatch.TaskStateCompleted {
-		err = transport.Poll(ctx, r.data.poll, fmt.Sprintf("task %s/%s to complete", jobID, taskID), string(deref(task.State)),
+		err = r.data.pollUntil(ctx, fmt.Sprintf("task %s/%s to complete", jobID, taskID), string(deref(task.State)),
 			func(ctx context.Context) (bool, string, error) {
 				task, err := client.GetTask(ctx, jobID, taskID)
 				if err != nil {

@@ -1248,7 +1248,7 @@ func directTaskResource(t *testing.T, e *emulator.Emulator) (*azureBatchTaskReso
 		t.Fatal(err)
 	}
 	r := &azureBatchTaskResource{data: &providerData{
-		poll:       transport.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5},
+		waits:      testWaits,
 		azureBatch: service[*azurebatch.Client]{client: client},
 	}}
 	var s fwresource.SchemaResponse

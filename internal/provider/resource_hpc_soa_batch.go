@@ -25,7 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 var (
@@ -262,7 +262,7 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 
 	status, err := svc.client.BatchStatus(ctx, sessionID, name)
 	if err == nil && plan.WaitForCompletion.ValueBool() && status != hpcsoa.StatusFinished {
-		err = transport.Poll(ctx, r.data.poll, fmt.Sprintf("batch %d/%s to finish", sessionID, name), status.String(),
+		err = r.data.pollUntil(ctx, fmt.Sprintf("batch %d/%s to finish", sessionID, name), status.String(),
 			func(ctx context.Context) (bool, string, error) {
 				s, err := svc.client.BatchStatus(ctx, sessionID, name)
 				status = s
@@ -273,7 +273,7 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 		setBatchStatus(&plan, status)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	var waitErr *transport.WaitError
+	var waitErr *wait.WaitError
 	switch {
 	case errors.As(err, &waitErr) && errors.Is(err, context.DeadlineExceeded):
 		timeout, _ := plan.Timeouts.Create(ctx, batchCreateTimeout)
@@ -288,13 +288,18 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 
 // send streams the requests in chunks; with commit, the last chunk also commits the batch. A
 // send that fails after the broker may have taken some of it (a lost response, a 500) cannot
-// simply be repeated, which would duplicate requests: the batch is purged and sent again from
-// the start.
+// simply be repeated, which would duplicate requests: after the retry policy's backoff, the
+// batch is purged and sent again from the start.
 func (r *hpcSOABatchResource) send(ctx context.Context, client *hpcsoa.Client, sessionID int, name string, generic, commit bool, requests []hpcsoa.Request) error {
 	var err error
 	for attempt := 1; attempt <= sendAttempts; attempt++ {
 		if attempt > 1 {
-			tflog.Warn(ctx, "sending the batch failed ambiguously: purging it and sending it again", map[string]any{"attempt": attempt, "error": err.Error()})
+			// The broker just failed: give it the retry policy's backoff before the purge.
+			delay := r.data.waits.retryPolicy().Backoff().Delay(attempt - 1)
+			tflog.Warn(ctx, "sending the batch failed ambiguously: purging it and sending it again", map[string]any{"attempt": attempt, "wait": delay.String(), "error": err.Error()})
+			if r.data.sleep(ctx, delay) != nil {
+				return err // interrupted: the batch stays in state, and destroy purges it
+			}
 			if purgeErr := client.Purge(ctx, sessionID, name); purgeErr != nil {
 				return fmt.Errorf("%w (and purging the partial batch failed: %v)", err, purgeErr)
 			}

@@ -25,7 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/batchops/terraform-provider-batchops/internal/mrs"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 var (
@@ -303,7 +303,7 @@ func (r *mrsJobSetResource) submitAndSettle(ctx context.Context, op *jobSetOpera
 		err = r.waitTerminal(ctx, op.client, cluster, op.jobs, submitted)
 	}
 	op.save(ctx)
-	var waitErr *transport.WaitError
+	var waitErr *wait.WaitError
 	switch {
 	case errors.As(err, &waitErr):
 		op.diags.AddError("MRS jobs did not finish in time", describeUnfinished(op.jobs, submitted, waitErr, op.timeoutName, op.timeout)+"\n\n"+op.keepAdvice())
@@ -351,7 +351,7 @@ func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client
 	if done {
 		return nil
 	}
-	return transport.Poll(ctx, r.data.poll, "MRS jobs to finish", status, func(ctx context.Context) (bool, string, error) {
+	return r.data.pollUntil(ctx, "MRS jobs to finish", status, func(ctx context.Context) (bool, string, error) {
 		if err := refreshJobs(ctx, client, cluster, jobs, names); err != nil {
 			return false, "", err
 		}

@@ -618,7 +618,7 @@ func TestMRSJobSetWaitLogsProgress(t *testing.T) {
 		jobs[name] = mrsJobModel{ID: types.StringValue(id), State: types.StringValue("NEW")}
 		names[name] = id
 	}
-	r := &mrsJobSetResource{data: &providerData{poll: testProviderPoll}}
+	r := &mrsJobSetResource{data: &providerData{waits: testWaits}}
 	if err := r.waitTerminal(ctx, client, mrsCluster, jobs, names); err != nil {
 		t.Fatal(err)
 	}

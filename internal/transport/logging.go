@@ -39,12 +39,12 @@ func (t *RoundTripper) logAttempt(ctx context.Context, req *http.Request, resp *
 	fields := map[string]any{
 		"service":     t.opts.Service,
 		"method":      req.Method,
-		"url":         t.mask(redactURL(req.URL.String())),
+		"url":         t.redact.Redact(redactURL(req.URL.String())),
 		"attempt":     attempt,
 		"duration_ms": took.Milliseconds(),
 	}
 	if err != nil {
-		fields["error"] = t.mask(err.Error())
+		fields["error"] = t.redact.Redact(err.Error())
 		tflog.Debug(ctx, "HTTP request failed", fields)
 		return
 	}
@@ -52,19 +52,9 @@ func (t *RoundTripper) logAttempt(ctx context.Context, req *http.Request, resp *
 	tflog.Debug(ctx, "HTTP request", fields)
 	tflog.Trace(ctx, "HTTP exchange headers", map[string]any{
 		"service":          t.opts.Service,
-		"request_headers":  t.mask(formatHeaders(req.Header)),
-		"response_headers": t.mask(formatHeaders(resp.Header)),
+		"request_headers":  t.redact.Redact(formatHeaders(req.Header)),
+		"response_headers": t.redact.Redact(formatHeaders(resp.Header)),
 	})
-}
-
-// mask removes every configured secret from s.
-func (t *RoundTripper) mask(s string) string {
-	for _, secret := range t.opts.Secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "***")
-		}
-	}
-	return s
 }
 
 // formatHeaders returns the headers as one loggable string, sensitive values replaced.

@@ -2,40 +2,35 @@ package transport
 
 import (
 	"context"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // Repeat calls call until it succeeds or fails with an error that again does not accept,
-// at most p.MaxAttempts times in all (DefaultRetry's when p is zero), with the transport's
-// backoff in between; the last error is returned. The context ends the repeats too.
+// at most p.MaxAttempts times in all (DefaultRetry's when p sets no bounds), with p's backoff
+// in between, on p's clock; the last error is returned. The context ends the repeats too.
 //
 // It is for failures the transport cannot see, because they are in an answer's body: a 200
 // whose body is a proxy's HTML page, empty, cut short or of the wrong shape. Clients repeat
 // reads (which change nothing) after such answers, as the transport repeats them after a 502;
 // a request that creates something is never repeated this way.
 func Repeat(ctx context.Context, p RetryPolicy, again func(error) bool, call func() error) error {
-	if p == (RetryPolicy{}) {
-		p = DefaultRetry
-	}
-	rt := &RoundTripper{opts: Options{Retry: p}}
+	p = p.OrDefault()
+	clock := wait.OrReal(p.Clock)
 	for attempt := 1; ; attempt++ {
 		err := call()
 		if err == nil || attempt >= p.MaxAttempts || !again(err) || ctx.Err() != nil {
 			return err
 		}
-		wait := rt.backoff(attempt)
-		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+		delay := p.Backoff().Delay(attempt)
+		if deadline, ok := ctx.Deadline(); ok && clock.Now().Add(delay).After(deadline) {
 			return err
 		}
-		tflog.Debug(ctx, "repeating a call after a malformed answer", map[string]any{"attempt": attempt, "wait": wait.String(), "error": err.Error()})
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		tflog.Debug(ctx, "repeating a call after a malformed answer", map[string]any{"attempt": attempt, "wait": delay.String(), "error": err.Error()})
+		if wait.Sleep(ctx, clock, delay) != nil {
 			return err
-		case <-timer.C:
 		}
 	}
 }

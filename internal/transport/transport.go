@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // Signer adds authentication to a request. It is called once per attempt, after the body has
@@ -48,7 +49,8 @@ type Options struct {
 	Signer Signer
 	// Secrets are values that must never appear in a log line (keys, passwords).
 	Secrets []string
-	// Retry bounds the retries; the zero value uses DefaultRetry.
+	// Retry bounds the retries and names the clock that times them; bounds left zero use
+	// DefaultRetry's.
 	Retry RetryPolicy
 	// Base is the round tripper that does the network I/O; nil builds one from the TLS options.
 	Base http.RoundTripper
@@ -58,14 +60,32 @@ type Options struct {
 // would pass the deadline is not started and the last error is returned instead.
 type RetryPolicy struct {
 	MaxAttempts int
-	MinBackoff  time.Duration
-	MaxBackoff  time.Duration
+	// MinBackoff and MaxBackoff shape the wait.Backoff between attempts.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// Clock times the waits between attempts and reads Retry-After dates; nil is the real
+	// clock. It travels with the bounds so that every client's retries, in the transport and
+	// in the client's own repeats, run on the clock its configuration names.
+	Clock wait.Clock
+}
+
+// OrDefault returns p, with DefaultRetry's bounds when p sets none (p's clock is kept).
+func (p RetryPolicy) OrDefault() RetryPolicy {
+	if p.MaxAttempts == 0 && p.MinBackoff == 0 && p.MaxBackoff == 0 {
+		p.MaxAttempts, p.MinBackoff, p.MaxBackoff = DefaultRetry.MaxAttempts, DefaultRetry.MinBackoff, DefaultRetry.MaxBackoff
+	}
+	return p
+}
+
+// Backoff is the backoff between attempts.
+func (p RetryPolicy) Backoff() wait.Backoff {
+	return wait.Backoff{Min: p.MinBackoff, Max: p.MaxBackoff}
 }
 
 // maxRetryAfter bounds a Retry-After when the context has no deadline.
 const maxRetryAfter = 5 * time.Minute
 
-// DefaultRetry is used when Options.Retry is zero.
+// DefaultRetry's bounds are used when a policy sets none.
 var DefaultRetry = RetryPolicy{MaxAttempts: 8, MinBackoff: 250 * time.Millisecond, MaxBackoff: 30 * time.Second}
 
 // NewClient returns an *http.Client whose transport retries, signs and logs.
@@ -79,9 +99,7 @@ func NewClient(opts Options) (*http.Client, error) {
 
 // NewRoundTripper returns the retrying, signing, logging round tripper.
 func NewRoundTripper(opts Options) (*RoundTripper, error) {
-	if opts.Retry == (RetryPolicy{}) {
-		opts.Retry = DefaultRetry
-	}
+	opts.Retry = opts.Retry.OrDefault()
 	if opts.Retry.MaxAttempts < 1 {
 		opts.Retry.MaxAttempts = 1
 	}
@@ -96,7 +114,7 @@ func NewRoundTripper(opts Options) (*RoundTripper, error) {
 		t.MaxIdleConnsPerHost = 32
 		base = t
 	}
-	return &RoundTripper{opts: opts, base: base}, nil
+	return &RoundTripper{opts: opts, base: base, clock: wait.OrReal(opts.Retry.Clock), redact: NewRedactor(opts.Secrets...)}, nil
 }
 
 // TLSConfig builds the client TLS configuration: the system roots plus caFile, if given.
@@ -133,8 +151,10 @@ func WithIdempotent(ctx context.Context) context.Context {
 
 // RoundTripper implements the retry loop around a base transport.
 type RoundTripper struct {
-	opts Options
-	base http.RoundTripper
+	opts   Options
+	base   http.RoundTripper
+	clock  wait.Clock
+	redact Redactor
 }
 
 // RoundTrip sends req, retrying as the policy allows.
@@ -159,11 +179,11 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		start := time.Now()
+		start := time.Now() // the attempt's duration is logged in real time, whatever the clock
 		resp, err := t.base.RoundTrip(attemptReq)
 		t.logAttempt(ctx, attemptReq, resp, err, attempt, time.Since(start))
 
-		retry, wait := t.shouldRetry(resp, err, idempotent, attempt)
+		retry, delay := t.shouldRetry(resp, err, idempotent, attempt)
 		if !retry {
 			if err != nil {
 				return nil, t.wrapError(err, lastErr)
@@ -175,7 +195,7 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		} else {
 			lastErr = fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 		}
-		if deadline, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(deadline) {
+		if deadline, ok := ctx.Deadline(); ok && t.clock.Now().Add(delay).After(deadline) {
 			if err != nil {
 				return nil, t.wrapError(err, nil)
 			}
@@ -187,15 +207,11 @@ func (t *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 			_ = resp.Body.Close()
 		}
 		tflog.Debug(ctx, "retrying request", map[string]any{
-			"service": t.opts.Service, "method": req.Method, "url": redactURL(req.URL.String()),
-			"attempt": attempt, "wait": wait.String(), "reason": t.mask(lastErr.Error()),
+			"service": t.opts.Service, "method": req.Method, "url": t.redact.Redact(redactURL(req.URL.String())),
+			"attempt": attempt, "wait": delay.String(), "reason": t.redact.Redact(lastErr.Error()),
 		})
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("%w (last error: %s)", ctx.Err(), t.mask(lastErr.Error()))
-		case <-timer.C:
+		if err := wait.Sleep(ctx, t.clock, delay); err != nil {
+			return nil, fmt.Errorf("%w (last error: %s)", err, t.redact.Redact(lastErr.Error()))
 		}
 	}
 }
@@ -225,7 +241,7 @@ func (t *RoundTripper) prepare(req *http.Request, attempt int) (*http.Request, e
 
 func (t *RoundTripper) wrapError(err, previous error) error {
 	if previous != nil && !errors.Is(err, previous) {
-		return fmt.Errorf("%w (earlier attempt: %s)", err, t.mask(previous.Error()))
+		return fmt.Errorf("%w (earlier attempt: %s)", err, t.redact.Redact(previous.Error()))
 	}
 	return err
 }
@@ -243,7 +259,7 @@ func (t *RoundTripper) shouldRetry(resp *http.Response, err error, idempotent bo
 	if attempt >= t.opts.Retry.MaxAttempts {
 		return false, 0
 	}
-	backoff := t.backoff(attempt)
+	backoff := t.opts.Retry.Backoff().Delay(attempt)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return false, 0
@@ -263,21 +279,11 @@ func (t *RoundTripper) shouldRetry(resp *http.Response, err error, idempotent bo
 	default:
 		return false, 0
 	}
-	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), t.clock.Now()); ok {
 		// The server's word wins over the backoff; the operation's deadline still bounds it.
 		return true, min(max(ra, 0), maxRetryAfter)
 	}
 	return true, backoff
-}
-
-// backoff is exponential with full jitter between half and the whole step.
-func (t *RoundTripper) backoff(attempt int) time.Duration {
-	d := t.opts.Retry.MinBackoff << (attempt - 1)
-	if d <= 0 || d > t.opts.Retry.MaxBackoff {
-		d = t.opts.Retry.MaxBackoff
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
 
 // notSent reports errors that happen before the request reaches the server.

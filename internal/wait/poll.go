@@ -1,22 +1,26 @@
-package transport
+package wait
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// PollOptions shapes a wait: the first interval, growing by Factor up to Max.
+// PollOptions shapes a Poll: the first interval, growing by Factor up to Max, on Clock.
 type PollOptions struct {
 	Initial time.Duration
 	Max     time.Duration
 	Factor  float64
+	// Clock runs the intervals; nil is the real clock.
+	Clock Clock
+	// OnStatus, when set, is called with the status a poll starts from and with every change
+	// of status, so that the caller can show a long wait's progress.
+	OnStatus func(status string)
 }
 
-// DefaultPoll suits batch work that takes seconds to hours.
+// DefaultPoll's intervals suit batch work that takes seconds to hours. Options whose Initial is
+// not positive take them.
 var DefaultPoll = PollOptions{Initial: 500 * time.Millisecond, Max: 15 * time.Second, Factor: 1.5}
 
 // WaitError is a wait that ended before its object was done: the context's deadline (the
@@ -37,24 +41,23 @@ func (e *WaitError) Error() string {
 
 func (e *WaitError) Unwrap() error { return e.Err }
 
-// Poll waits, then calls check, until check reports done or fails, with backoff between calls.
-// It waits before the first call because callers have just read the object themselves. Each
-// change of status is logged at INFO, so TF_LOG_PROVIDER=INFO shows a long wait's progress.
-// The end of the context (the resource's timeout, or an interrupt) ends the wait at once with
-// a *WaitError naming what it waited for and the last status seen.
+// Poll waits, then calls check, until check reports done or fails, with growing intervals
+// between calls. It waits before the first call because callers have just read the object
+// themselves. The end of the context (the resource's timeout, or an interrupt) ends the wait at
+// once with a *WaitError naming what it waited for and the last status seen.
 func Poll(ctx context.Context, opts PollOptions, what, status string, check func(ctx context.Context) (done bool, status string, err error)) error {
 	if opts.Initial <= 0 {
-		opts = DefaultPoll
+		opts.Initial, opts.Max, opts.Factor = DefaultPoll.Initial, DefaultPoll.Max, DefaultPoll.Factor
+	}
+	onStatus := opts.OnStatus
+	if onStatus == nil {
+		onStatus = func(string) {}
 	}
 	interval := opts.Initial
-	tflog.Info(ctx, "waiting for "+what, map[string]any{"status": status})
+	onStatus(status)
 	for {
-		timer := time.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if Sleep(ctx, opts.Clock, interval) != nil {
 			return &WaitError{What: what, LastStatus: status, Err: ctx.Err()}
-		case <-timer.C:
 		}
 		interval = min(time.Duration(float64(interval)*opts.Factor), opts.Max)
 		done, s, err := check(ctx)
@@ -65,7 +68,7 @@ func Poll(ctx context.Context, opts PollOptions, what, status string, check func
 			return err
 		}
 		if s != status {
-			tflog.Info(ctx, "waiting for "+what, map[string]any{"status": s})
+			onStatus(s)
 			status = s
 		}
 		if done {
