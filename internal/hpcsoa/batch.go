@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // The rules of batch names and session ids, in words.
@@ -33,6 +35,53 @@ func ParseSessionID(s string) (int, error) {
 // CheckSessionID reports a session id that breaks SessionIDRule.
 func CheckSessionID(s string) error {
 	_, err := ParseSessionID(s)
+	return err
+}
+
+const (
+	// RequestsPerSend bounds one Send Requests call; each call's body is streamed.
+	RequestsPerSend = 1000
+	// sendBatchAttempts is how often a batch is sent from scratch after ambiguous failures.
+	sendBatchAttempts = 3
+)
+
+// SendBatch sends a batch's requests in chunks of RequestsPerSend; with commit, the last chunk
+// also commits the batch, so a small batch is one write. A send that fails after the broker may
+// have taken part of it (a lost answer, a 5xx) cannot simply be repeated, which would duplicate
+// requests: after the retry policy's backoff the batch is purged and sent again from the start,
+// at most sendBatchAttempts times in all. A refusal (a fault, an invalid request) is returned
+// at once, and so is the end of ctx: the broker may then hold part of the batch, which the
+// caller keeps track of so that it is purged.
+func (c *Client) SendBatch(ctx context.Context, sessionID int, batch string, generic, commit bool, requests []Request) error {
+	var err error
+	for attempt := 1; attempt <= sendBatchAttempts; attempt++ {
+		if attempt > 1 {
+			// The broker just failed: give it the retry policy's backoff before the purge.
+			delay := c.retry.OrDefault().Backoff().Delay(attempt - 1)
+			transport.Debug(ctx, "sending the batch failed ambiguously: purging it and sending it again",
+				map[string]any{"attempt": attempt, "wait": delay.String(), "error": err.Error()})
+			if wait.Sleep(ctx, c.retry.Clock, delay) != nil {
+				return err
+			}
+			if purgeErr := c.Purge(ctx, sessionID, batch); purgeErr != nil {
+				return fmt.Errorf("%w (and purging the partial batch failed: %v)", err, purgeErr)
+			}
+		}
+		err = nil
+		for start := 0; start < len(requests) && err == nil; start += RequestsPerSend {
+			chunk := requests[start:min(start+RequestsPerSend, len(requests))]
+			if commit && start+RequestsPerSend >= len(requests) {
+				err = c.SendFinalRequests(ctx, sessionID, batch, generic, chunk)
+			} else {
+				err = c.SendRequests(ctx, sessionID, batch, generic, chunk)
+			}
+		}
+		var fault *Fault
+		var invalid *RequestError
+		if err == nil || errors.As(err, &fault) || errors.As(err, &invalid) || ctx.Err() != nil {
+			return err // sent, or refused: sending again would not help
+		}
+	}
 	return err
 }
 

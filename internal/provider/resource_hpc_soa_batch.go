@@ -40,11 +40,6 @@ const (
 	batchCreateTimeout = 60 * time.Minute
 	batchReadTimeout   = 5 * time.Minute
 	batchDeleteTimeout = 10 * time.Minute
-
-	// requestsPerSend bounds one Send Requests call; each call's body is streamed.
-	requestsPerSend = 1000
-	// sendAttempts is how often a batch is sent from scratch after an ambiguous failure.
-	sendAttempts = 3
 )
 
 // NewHPCSOABatchResource is the batchops_hpc_soa_batch resource.
@@ -253,7 +248,7 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 
 	// From the first send on, requests may exist on the broker: whatever happens, state records
 	// the batch (tainted on error) so that destroy purges it.
-	if err := r.send(ctx, svc.client, sessionID, name, plan.GenericService.ValueBool(), plan.Commit.ValueBool(), requests); err != nil {
+	if err := svc.client.SendBatch(ctx, sessionID, name, plan.GenericService.ValueBool(), plan.Commit.ValueBool(), requests); err != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		resp.Diagnostics.AddError("Error sending HPC Pack SOA requests", describeHPCError(err))
 		return
@@ -284,42 +279,6 @@ func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err)+
 			"\n\nThe batch stays in state (tainted): the next apply purges it and sends it again; `terraform untaint` keeps it.")
 	}
-}
-
-// send streams the requests in chunks; with commit, the last chunk also commits the batch. A
-// send that fails after the broker may have taken some of it (a lost response, a 500) cannot
-// simply be repeated, which would duplicate requests: after the retry policy's backoff, the
-// batch is purged and sent again from the start.
-func (r *hpcSOABatchResource) send(ctx context.Context, client *hpcsoa.Client, sessionID int, name string, generic, commit bool, requests []hpcsoa.Request) error {
-	var err error
-	for attempt := 1; attempt <= sendAttempts; attempt++ {
-		if attempt > 1 {
-			// The broker just failed: give it the retry policy's backoff before the purge.
-			delay := r.data.waits.retryPolicy().Backoff().Delay(attempt - 1)
-			tflog.Warn(ctx, "sending the batch failed ambiguously: purging it and sending it again", map[string]any{"attempt": attempt, "wait": delay.String(), "error": err.Error()})
-			if r.data.sleep(ctx, delay) != nil {
-				return err // interrupted: the batch stays in state, and destroy purges it
-			}
-			if purgeErr := client.Purge(ctx, sessionID, name); purgeErr != nil {
-				return fmt.Errorf("%w (and purging the partial batch failed: %v)", err, purgeErr)
-			}
-		}
-		err = nil
-		for start := 0; start < len(requests) && err == nil; start += requestsPerSend {
-			chunk := requests[start:min(start+requestsPerSend, len(requests))]
-			if commit && start+requestsPerSend >= len(requests) {
-				err = client.SendFinalRequests(ctx, sessionID, name, generic, chunk)
-			} else {
-				err = client.SendRequests(ctx, sessionID, name, generic, chunk)
-			}
-		}
-		var fault *hpcsoa.Fault
-		var invalid *hpcsoa.RequestError
-		if err == nil || errors.As(err, &fault) || errors.As(err, &invalid) || ctx.Err() != nil {
-			return err // done, or the batch was refused: repeating it would not help
-		}
-	}
-	return err
 }
 
 func setBatchStatus(m *hpcSOABatchModel, s hpcsoa.BatchStatus) {

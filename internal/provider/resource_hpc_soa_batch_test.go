@@ -503,8 +503,8 @@ resource "batchops_hpc_soa_batch" "test" {
 					return fmt.Errorf("want %d distinct requests in the batch, got %+v", n, b)
 				}
 				sends := hpcRequests(e, http.MethodPost, `(?i)/batch/big$`)
-				if len(sends) != n/requestsPerSend {
-					return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/requestsPerSend, len(sends))
+				if len(sends) != n/hpcsoa.RequestsPerSend {
+					return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/hpcsoa.RequestsPerSend, len(sends))
 				}
 				for _, send := range sends {
 					// A body built in memory first would go out with a Content-Length.

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -36,9 +35,4 @@ func (d *providerData) pollUntil(ctx context.Context, what, status string, check
 		tflog.Info(ctx, "waiting for "+what, map[string]any{"status": s})
 	}
 	return wait.Poll(ctx, opts, what, status, check)
-}
-
-// sleep waits d on the provider's clock, or until ctx ends (then it returns ctx.Err()).
-func (d *providerData) sleep(ctx context.Context, delay time.Duration) error {
-	return wait.Sleep(ctx, d.waits.clock, delay)
 }
