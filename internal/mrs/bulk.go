@@ -3,7 +3,10 @@ package mrs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // bulkConcurrency bounds the calls in flight for one bulk operation (SubmitAll, KillAll): MRS
@@ -77,6 +80,72 @@ func (c *Client) Jobs(ctx context.Context, clusterID string, ids []string) (map[
 		return nil, err
 	}
 	return found, nil
+}
+
+// JobRef names a job to delete, with the state last read for it.
+type JobRef struct {
+	Name, ID, State string
+}
+
+// DeleteJobs deletes jobs with batch-delete (the service's bulk cleanup). The service refuses to
+// delete a running job, so with kill the jobs whose state is not terminal are killed first and
+// waited for, with poll, until they have stopped. The states come from the caller's last read:
+// a job that finished since is killed for nothing (the service ignores that), and a terminal
+// job never runs again, so no extra read is needed before the kills.
+//
+// Without kill, a running job makes batch-delete fail with IsJobRunning.
+func (c *Client) DeleteJobs(ctx context.Context, clusterID string, jobs []JobRef, kill bool, poll wait.PollOptions) error {
+	var running []JobRef
+	for _, j := range jobs {
+		if !IsTerminal(j.State) {
+			running = append(running, j)
+		}
+	}
+	if kill && len(running) > 0 {
+		ids := make([]string, len(running))
+		for i, j := range running {
+			ids[i] = j.ID
+		}
+		var errs []error
+		for i, err := range c.KillAll(ctx, clusterID, ids) {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("killing job %s: %w", running[i].Name, err))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if err := c.waitStopped(ctx, clusterID, ids, poll); err != nil {
+			return fmt.Errorf("waiting for killed jobs to stop: %w", err)
+		}
+	}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	return c.BatchDelete(ctx, clusterID, ids)
+}
+
+// waitStopped polls until every job is terminal or gone.
+func (c *Client) waitStopped(ctx context.Context, clusterID string, ids []string, poll wait.PollOptions) error {
+	status := func(found map[string]Job) (string, bool) {
+		stopped := 0
+		for _, id := range ids {
+			if j, ok := found[id]; !ok || IsTerminal(j.State) {
+				stopped++
+			}
+		}
+		return fmt.Sprintf("%d/%d killed jobs stopped", stopped, len(ids)), stopped == len(ids)
+	}
+	return wait.Poll(ctx, poll, "killed MRS jobs to stop", fmt.Sprintf("0/%d killed jobs stopped", len(ids)),
+		func(ctx context.Context) (bool, string, error) {
+			found, err := c.Jobs(ctx, clusterID, ids)
+			if err != nil {
+				return false, "", err
+			}
+			s, done := status(found)
+			return done, s, nil
+		})
 }
 
 // forEachBounded calls do(0..n-1) with at most bulkConcurrency calls running at once.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -509,50 +508,26 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 	r.submitAndSettle(ctx, &op, toSubmit)
 }
 
-// deleteJobs kills the jobs that still run (when kill is set), waits until they are terminal,
-// then deletes them all with batch-delete. It returns the names of the jobs that are gone. The
-// jobs' states come from the refresh Terraform has just made: a job that finished since then
-// is killed for nothing (the service ignores that), and a terminal job never runs again, so
-// no extra read is needed.
+// deleteJobs deletes the jobs (killing those that still run, when kill is set) and returns the
+// names of the jobs that are gone.
 func (r *mrsJobSetResource) deleteJobs(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, kill bool) ([]string, error) {
-	jobs = maps.Clone(jobs)
-	var running, runningIDs []string
-	for _, name := range sortedMapKeys(jobs) {
-		if !mrs.IsTerminal(jobs[name].State.ValueString()) {
+	names := sortedMapKeys(jobs)
+	refs := make([]mrs.JobRef, len(names))
+	var running []string
+	for i, name := range names {
+		refs[i] = mrs.JobRef{Name: name, ID: jobs[name].ID.ValueString(), State: jobs[name].State.ValueString()}
+		if !mrs.IsTerminal(refs[i].State) {
 			running = append(running, name)
-			runningIDs = append(runningIDs, jobs[name].ID.ValueString())
 		}
 	}
-	if kill && len(running) > 0 {
-		var errs []error
-		for i, err := range client.KillAll(ctx, cluster, runningIDs) {
-			if err != nil {
-				errs = append(errs, fmt.Errorf("killing job %s: %w", running[i], err))
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			return nil, err
-		}
-		waitFor := map[string]string{}
-		for i, name := range running {
-			waitFor[name] = runningIDs[i]
-		}
-		if err := r.waitTerminal(ctx, client, cluster, jobs, waitFor); err != nil {
-			return nil, fmt.Errorf("waiting for killed jobs to stop: %w", err)
-		}
-	}
-	ids := make([]string, 0, len(jobs))
-	for _, name := range sortedMapKeys(jobs) {
-		ids = append(ids, jobs[name].ID.ValueString())
-	}
-	if err := client.BatchDelete(ctx, cluster, ids); err != nil {
+	if err := client.DeleteJobs(ctx, cluster, refs, kill, r.data.pollOptions(ctx, "killed MRS jobs to stop")); err != nil {
 		if mrs.IsJobRunning(err) && !kill {
 			return nil, fmt.Errorf("%w\n\nkill_on_destroy is false and jobs still run (%s): wait for them or set kill_on_destroy = true", err, strings.Join(running, ", "))
 		}
 		return nil, err
 	}
-	tflog.Info(ctx, "deleted MRS jobs", map[string]any{"cluster_id": cluster, "count": len(ids), "killed": len(running)})
-	return sortedMapKeys(jobs), nil
+	tflog.Info(ctx, "deleted MRS jobs", map[string]any{"cluster_id": cluster, "count": len(refs), "killed": len(running)})
+	return names, nil
 }
 
 func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -29,10 +29,16 @@ func (w waitSettings) retryPolicy() transport.RetryPolicy {
 // the status it starts from and every change, so that TF_LOG_PROVIDER=INFO shows a long
 // wait's progress.
 func (d *providerData) pollUntil(ctx context.Context, what, status string, check func(ctx context.Context) (done bool, status string, err error)) error {
+	return wait.Poll(ctx, d.pollOptions(ctx, what), what, status, check)
+}
+
+// pollOptions are the provider's poll intervals and clock, logging each status of the wait for
+// what at INFO; clients that wait (for killed jobs, say) take them too.
+func (d *providerData) pollOptions(ctx context.Context, what string) wait.PollOptions {
 	opts := d.waits.poll
 	opts.Clock = d.waits.clock
 	opts.OnStatus = func(s string) {
 		tflog.Info(ctx, "waiting for "+what, map[string]any{"status": s})
 	}
-	return wait.Poll(ctx, opts, what, status, check)
+	return opts
 }
