@@ -13,33 +13,6 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
-// drive runs call while advancing clock through every wait it starts; it returns the waits.
-func drive(t *testing.T, clock *wait.Fake, call func()) []time.Duration {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		call()
-	}()
-	driving, stop := context.WithCancel(context.Background())
-	defer stop()
-	var waited []time.Duration
-	for {
-		advanced := make(chan time.Duration, 1)
-		go func() {
-			if d, err := clock.AdvanceToNext(driving); err == nil {
-				advanced <- d
-			}
-		}()
-		select {
-		case <-done:
-			return waited
-		case d := <-advanced:
-			waited = append(waited, d)
-		}
-	}
-}
-
 // slowRetry has waits long enough that a test on real time would notice them.
 func slowRetry(clock wait.Clock) transport.RetryPolicy {
 	return transport.RetryPolicy{MaxAttempts: 3, MinBackoff: 10 * time.Second, MaxBackoff: time.Minute, Clock: clock}
@@ -73,7 +46,7 @@ func TestSubmitBacksOffOnTheConfiguredClock(t *testing.T) {
 	c := f.client(t, func(cfg *Config) { cfg.Retry = slowRetry(clock) })
 	var id string
 	var err error
-	waited := drive(t, clock, func() {
+	waited := clock.Drive(func() {
 		id, err = c.Submit(testCtx(t), testCluster, JobSpec{Name: "j", Type: "HiveSql", Arguments: []string{"select 1"}})
 	})
 	if err != nil || id == "" {
@@ -134,7 +107,7 @@ func TestRepeatAfterAmbiguousBacksOffOnTheConfiguredClock(t *testing.T) {
 	clock := wait.NewFake(time.Now())
 	c := f.client(t, func(cfg *Config) { cfg.Retry = slowRetry(clock) })
 	var err error
-	waited := drive(t, clock, func() { err = c.Kill(testCtx(t), testCluster, "k1") })
+	waited := clock.Drive(func() { err = c.Kill(testCtx(t), testCluster, "k1") })
 	if err != nil || kills.Load() != 3 {
 		t.Fatalf("%v after %d kill calls", err, kills.Load())
 	}

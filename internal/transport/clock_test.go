@@ -13,33 +13,6 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
-// drive runs call while advancing clock through every wait it starts; it returns the waits.
-func drive(t *testing.T, clock *wait.Fake, call func()) []time.Duration {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		call()
-	}()
-	driving, stop := context.WithCancel(context.Background())
-	defer stop()
-	var waited []time.Duration
-	for {
-		advanced := make(chan time.Duration, 1)
-		go func() {
-			if d, err := clock.AdvanceToNext(driving); err == nil {
-				advanced <- d
-			}
-		}()
-		select {
-		case <-done:
-			return waited
-		case d := <-advanced:
-			waited = append(waited, d)
-		}
-	}
-}
-
 // The waits between attempts run on the configured clock: Retry-After is waited as the server
 // asks (seconds or an HTTP date read against the clock), else the backoff grows from
 // MinBackoff, each wait between half and the whole step.
@@ -66,7 +39,7 @@ func TestRetryWaitsRunOnTheConfiguredClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	var resp *http.Response
-	waited := drive(t, clock, func() { resp, err = client.Get(srv.URL) })
+	waited := clock.Drive(func() { resp, err = client.Get(srv.URL) })
 	if err != nil || resp.StatusCode != http.StatusOK || calls.Load() != 6 {
 		t.Fatalf("err=%v calls=%d", err, calls.Load())
 	}
@@ -114,7 +87,7 @@ func TestRepeatWaitsOnThePolicysClock(t *testing.T) {
 	errMalformed := errors.New("malformed")
 	calls := 0
 	var err error
-	waited := drive(t, clock, func() {
+	waited := clock.Drive(func() {
 		err = Repeat(context.Background(), RetryPolicy{MaxAttempts: 4, MinBackoff: 10 * time.Second, MaxBackoff: time.Minute, Clock: clock},
 			func(err error) bool { return errors.Is(err, errMalformed) },
 			func() error { calls++; return errMalformed })

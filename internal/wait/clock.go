@@ -198,3 +198,30 @@ func (f *Fake) notify() {
 	close(f.changed)
 	f.changed = make(chan struct{})
 }
+
+// Drive runs call while advancing the clock through every wait call starts, and returns the
+// waits in order: a test sees what a retry loop would have slept without sleeping.
+func (f *Fake) Drive(call func()) []time.Duration {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		call()
+	}()
+	driving, stop := context.WithCancel(context.Background())
+	defer stop()
+	var waited []time.Duration
+	for {
+		advanced := make(chan time.Duration, 1)
+		go func() {
+			if d, err := f.AdvanceToNext(driving); err == nil {
+				advanced <- d
+			}
+		}()
+		select {
+		case <-done:
+			return waited
+		case d := <-advanced:
+			waited = append(waited, d)
+		}
+	}
+}
