@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,6 +324,20 @@ func (e *Emulator) RequestsFor(service string) []Request {
 	var out []Request
 	for _, r := range e.requests {
 		if r.Service == service {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// RequestsMatching returns the requests of service made with method (any when "") whose
+// escaped path, without the query, matches the regular expression path; it panics on an
+// invalid expression, as tests pass literals. Tests use it to assert which calls were made.
+func (e *Emulator) RequestsMatching(service, method, path string) []Request {
+	re := regexp.MustCompile(path)
+	var out []Request
+	for _, r := range e.RequestsFor(service) {
+		if (method == "" || strings.EqualFold(r.Method, method)) && re.MatchString(r.Path) {
 			out = append(out, r)
 		}
 	}

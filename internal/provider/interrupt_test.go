@@ -45,7 +45,7 @@ resource "batchops_azure_batch_task" "t" {
 
 	addTask := `^/jobs/` + job + `/tasks$`
 	h.applyAndInterrupt(10, fmt.Sprintf("%d Add Task requests", after), func() bool {
-		return len(requestsMatching(e, http.MethodPost, addTask)) >= after
+		return len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, addTask)) >= after
 	}, interruptExitBound)
 
 	onService := func() []string {
@@ -61,7 +61,7 @@ resource "batchops_azure_batch_task" "t" {
 	}
 	service := onService()
 	t.Logf("after the interrupt: %d Add Task requests, %d tasks on the service, %d in state",
-		len(requestsMatching(e, http.MethodPost, addTask)), len(service), len(inState))
+		len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, addTask)), len(service), len(inState))
 	if missing := missingFrom(service, inState); len(missing) > 0 {
 		t.Errorf("%d of the %d tasks on the service are not in state after the interrupt: %s",
 			len(missing), len(service), strings.Join(missing, ", "))
@@ -96,7 +96,7 @@ resource "batchops_mrs_job_set" "test" {
 
 	submit := jobsBasePath + `$`
 	h.applyAndInterrupt(10, fmt.Sprintf("%d job submits", after), func() bool {
-		return len(mrsRequests(e, http.MethodPost, submit)) >= after
+		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, submit)) >= after
 	}, interruptExitBound)
 
 	onService := func() []string {
@@ -118,7 +118,7 @@ resource "batchops_mrs_job_set" "test" {
 		}
 	}
 	t.Logf("after the interrupt: %d submits, %d jobs on the service, %d in state",
-		len(mrsRequests(e, http.MethodPost, submit)), len(serviceNames), len(stateNames))
+		len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, submit)), len(serviceNames), len(stateNames))
 	if missing := missingFrom(serviceNames, stateNames); len(missing) > 0 {
 		t.Errorf("%d of the %d jobs on the service are not in state after the interrupt: %s",
 			len(missing), len(serviceNames), strings.Join(missing, ", "))
@@ -157,7 +157,7 @@ resource "batchops_hpc_soa_batch" "test" {
 
 	send := `(?i)/batch/big$`
 	h.applyAndInterrupt(10, "the first Send Requests", func() bool {
-		return len(hpcRequests(e, http.MethodPost, send)) >= 1
+		return len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, send)) >= 1
 	}, interruptExitBound)
 
 	// What of the configuration is on the head node: open sessions, and batches of open
@@ -187,7 +187,7 @@ resource "batchops_hpc_soa_batch" "test" {
 	}
 	service, details := onService()
 	t.Logf("after the interrupt: %d Send Requests; on the service: %s; in state: %s",
-		len(hpcRequests(e, http.MethodPost, send)), strings.Join(details, ", "), strings.Join(inState, ", "))
+		len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, send)), strings.Join(details, ", "), strings.Join(inState, ", "))
 	if missing := missingFrom(service, inState); len(missing) > 0 {
 		t.Errorf("on the service but not in state after the interrupt: %s", strings.Join(missing, ", "))
 	}
@@ -234,9 +234,11 @@ resource "batchops_mrs_job_set" "test" {
 `, mrsCluster, n))
 
 	// Submitted, read back, and then polled at least once: the wait is under way.
-	reads := func() int { return len(mrsRequests(e, http.MethodGet, jobsBasePath+`(/[^/]+)?$`)) }
+	reads := func() int {
+		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodGet, jobsBasePath+`(/[^/]+)?$`))
+	}
 	res := h.applyAndInterrupt(10, "the wait's first poll", func() bool {
-		return len(mrsRequests(e, http.MethodPost, jobsBasePath+`$`)) == n && reads() >= 2
+		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`)) == n && reads() >= 2
 	}, interruptExitBound)
 	if res.signalToExit > 15*time.Second {
 		t.Errorf("terraform took %s to exit after SIGINT: the wait was not abandoned at once", res.signalToExit)

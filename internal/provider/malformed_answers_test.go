@@ -261,7 +261,7 @@ resource "batchops_hpc_soa_session" "lost" {
 				return fmt.Errorf("%s: id %q, service_job_name %q; the emulator's session %d has job name %q",
 					addr, rs.Primary.ID, rs.Primary.Attributes["service_job_name"], id, session.StartInfo.ServiceJobName)
 			}
-			if len(hpcRequests(e, http.MethodGet, `(?i)/Jobs$`)) == 0 {
+			if len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodGet, `(?i)/Jobs$`)) == 0 {
 				return fmt.Errorf("the job list was never asked")
 			}
 			return nil
@@ -307,7 +307,7 @@ resource "batchops_hpc_soa_session" "lost" {
 			},
 		},
 	})
-	if n := len(hpcRequests(e, http.MethodPost, `(?i)/sessions/Create$`)); n != 2 {
+	if n := len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/sessions/Create$`)); n != 2 {
 		t.Errorf("%d Create Session requests, want 2 (one per session, never repeated)", n)
 	}
 }

@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -21,89 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
-	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
-	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
-
-// testProviderFactories serve a provider whose waits and retries are short, so tests against
-// the emulator do not sleep for production intervals.
-var testProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"batchops": providerserver.NewProtocol6WithError(newProvider("test", testWaits)),
-}
-
-// testWaits are short real intervals: the acceptance tests run Terraform and the emulator on
-// real time, so they cannot use a fake clock.
-var testWaits = waitSettings{
-	poll:  wait.PollOptions{Initial: 100 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 1.5},
-	retry: transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
-}
-
-const (
-	testJob     = "job-1"
-	testAccount = "testacct"
-	// testKey is base64 of "batchops-provider-test-account-key".
-	testKey = "YmF0Y2hvcHMtcHJvdmlkZXItdGVzdC1hY2NvdW50LWtleQ=="
-)
-
-func TestMain(m *testing.M) {
-	// Acceptance tests run by default: they only talk to the in-process emulator.
-	if os.Getenv("TF_ACC") == "" {
-		_ = os.Setenv("TF_ACC", "1")
-	}
-	os.Exit(m.Run())
-}
-
-// startEmulator runs an emulator for one test, with job-1 (using task dependencies) and job-2.
-func startEmulator(t *testing.T) *emulator.Emulator {
-	t.Helper()
-	e, err := emulator.Start(emulator.Config{
-		Seed: 1,
-		AzureBatch: azurebatch.Config{
-			Account: testAccount,
-			Key:     testKey,
-			Jobs: []azurebatch.Job{
-				{ID: testJob, UsesTaskDependencies: true, OnTaskFailure: "performexitoptionsjobaction"},
-				{ID: "job-2"},
-			},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
-}
-
-// azureProviderConfig is a provider block for the emulator's Azure Batch account.
-func azureProviderConfig(e *emulator.Emulator) string {
-	return azureProviderConfigWithKey(e, testKey)
-}
-
-func azureProviderConfigWithKey(e *emulator.Emulator, key string) string {
-	return fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    endpoint            = %q
-    account_name        = %q
-    account_key         = %q
-    ca_certificate_file = %q
-  }
-}
-`, e.AzureBatchURL(), testAccount, key, e.CAFile())
-}
-
-// requestsMatching returns the Azure Batch requests with the method whose path matches pattern.
-func requestsMatching(e *emulator.Emulator, method, pattern string) []emulator.Request {
-	re := regexp.MustCompile(pattern)
-	var out []emulator.Request
-	for _, r := range e.RequestsFor(emulator.ServiceAzureBatch) {
-		if r.Method == method && re.MatchString(r.Path) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 func TestProviderUnconfiguredServiceIsOnlyAnErrorWhenUsed(t *testing.T) {
 	for _, env := range []string{"AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY"} {
@@ -162,7 +76,7 @@ resource "batchops_azure_batch_task" "t" {
 `, e.CAFile()),
 		}},
 	})
-	if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
 		t.Fatalf("want 1 Add Task, got %d", n)
 	}
 }
@@ -228,16 +142,6 @@ resource "batchops_azure_batch_task" "t" {
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("malformed settings must fail before any request; the emulator saw %d", n)
 	}
-}
-
-// errorText matches text in Terraform's output, where long diagnostics are wrapped: every run
-// of spaces in text matches any white space.
-func errorText(text string) *regexp.Regexp {
-	parts := strings.Fields(text)
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	return regexp.MustCompile(strings.Join(parts, `\s+`))
 }
 
 // What a shell exports for one service never breaks another: with the huaweicloud provider's

@@ -50,7 +50,7 @@ func checkTasksDeleted(e *emulator.Emulator) resource.TestCheckFunc {
 				return fmt.Errorf("task %s/%s still exists after destroy", job, task)
 			}
 			deleted := false
-			for _, r := range requestsMatching(e, http.MethodDelete, "^/jobs/"+job+"/tasks/"+task+"$") {
+			for _, r := range e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, "^/jobs/"+job+"/tasks/"+task+"$") {
 				if r.Status == http.StatusOK && strings.Contains(r.Query, "api-version="+azurebatch.APIVersion) {
 					deleted = true
 				}
@@ -129,7 +129,7 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_task_retry_count"), knownvalue.Int64Exact(3)),
 				},
 				Check: func(*terraform.State) error {
-					puts := requestsMatching(e, http.MethodPut, `^/jobs/job-1/tasks/render-0001$`)
+					puts := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPut, `^/jobs/job-1/tasks/render-0001$`)
 					if len(puts) != 1 {
 						return fmt.Errorf("want exactly 1 PUT, got %d", len(puts))
 					}
@@ -160,10 +160,10 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
 				Check: func(*terraform.State) error {
-					if n := len(requestsMatching(e, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
+					if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
 						return fmt.Errorf("replacement must delete the old task once, got %d DELETEs", n)
 					}
-					if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
+					if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
 						return fmt.Errorf("want 2 Add Task calls after the replacement, got %d", n)
 					}
 					return nil
@@ -265,7 +265,7 @@ func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
 			},
 		},
 	})
-	adds := requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 	if len(adds) != 1 {
 		t.Fatalf("want 1 Add Task, got %d", len(adds))
 	}
@@ -300,7 +300,7 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
 			},
 		},
 	})
-	if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
+	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
 		t.Fatalf("the deleted task must be added again: want 2 Add Task calls, got %d", n)
 	}
 }
@@ -463,7 +463,7 @@ resource "batchops_azure_batch_task" "test" {
 			}},
 		}},
 	})
-	if gets := requestsMatching(e, http.MethodGet, `/tasks/`); len(gets) != 0 {
+	if gets := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodGet, `/tasks/`); len(gets) != 0 {
 		t.Fatalf("nothing was recorded, so nothing should have been read back; got %v", gets)
 	}
 }
@@ -483,7 +483,7 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 `),
 		}},
 	})
-	adds := requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 	if len(adds) != 3 || adds[0].Fault != "503" || adds[1].Fault != "503" || adds[2].Status != http.StatusCreated {
 		t.Fatalf("want two 503s then a 201 for Add Task, got %v", adds)
 	}
@@ -509,7 +509,7 @@ func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 			},
 		}},
 	})
-	adds := requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 	if len(adds) != 2 || adds[0].Fault != "lost" || adds[1].Status != http.StatusConflict {
 		t.Fatalf("want a lost Add Task and a repeat answered 409 TaskExists, got %v", adds)
 	}
@@ -776,7 +776,7 @@ resource "batchops_azure_batch_task" "multi" {
 					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
 				},
 				Check: func(*terraform.State) error {
-					adds := requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)
+					adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 					var body []byte
 					for _, a := range adds {
 						if bytes.Contains(a.Body, []byte(`"id":"from-data"`)) {
@@ -1176,7 +1176,7 @@ func TestAccAzureBatchTask_lostAddTaskIsRecorded(t *testing.T) {
 					if !e.AzureBatch().TaskExists(testJob, "never-answered") {
 						t.Fatal("the first Add Task should have added the task before its answer was lost")
 					}
-					if adds := requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
+					if adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
 						t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
 					}
 				},
@@ -1228,7 +1228,7 @@ func TestAccAzureBatchTask_unavailableAddTaskIsRecordedThenForgotten(t *testing.
 			},
 		},
 	})
-	if gets := requestsMatching(e, http.MethodGet, `^/jobs/job-1/tasks/unavailable$`); len(gets) == 0 || gets[0].Status != http.StatusNotFound {
+	if gets := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/unavailable$`); len(gets) == 0 || gets[0].Status != http.StatusNotFound {
 		t.Fatalf("the refresh should have asked for the recorded task and got 404, got %v", gets)
 	}
 }
@@ -1416,7 +1416,7 @@ func TestAzureBatchTaskInterruptedWaitKeepsTheTask(t *testing.T) {
 	defer cancel()
 	go func() {
 		// Interrupt once the task has been read back: Create is then waiting.
-		for len(requestsMatching(e, http.MethodGet, `^/jobs/job-1/tasks/long$`)) == 0 {
+		for len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/long$`)) == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
@@ -1544,7 +1544,7 @@ resource "batchops_azure_batch_task" "test" {
 			},
 		}},
 	})
-	if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
 		t.Fatalf("want 1 Add Task through the endpoint without scheme, got %d", n)
 	}
 }
@@ -1573,7 +1573,7 @@ resource "batchops_azure_batch_task" "test" {
 `, testAccount, testKey, e.CAFile()),
 		}},
 	})
-	if n := len(requestsMatching(e, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
 		t.Fatalf("want 1 Add Task through AZURE_BATCH_ENDPOINT without scheme, got %d", n)
 	}
 }

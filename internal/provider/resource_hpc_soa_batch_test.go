@@ -26,51 +26,9 @@ import (
 )
 
 const (
-	sessionAddr = "batchops_hpc_soa_session.test"
-	batchAddr   = "batchops_hpc_soa_batch.test"
-)
-
-// startHPCEmulator runs an emulator whose HPC Pack head node serves cfg (defaults filled in).
-func startHPCEmulator(t *testing.T, cfg hpcpack.Config) *emulator.Emulator {
-	t.Helper()
-	if cfg.Users == nil {
-		cfg.Users = map[string]string{hpcUser: hpcPassword, `CONTOSO\svc-soa`: "run-as-password"}
-	}
-	if cfg.RequestTime == 0 {
-		cfg.RequestTime = 20 * time.Millisecond
-	}
-	e, err := emulator.Start(emulator.Config{Seed: 1, HPCPack: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
-}
-
-const (
 	hpcUser     = `CONTOSO\alice`
 	hpcPassword = "alice-password-1"
 )
-
-// hpcProviderConfig is a provider block for the emulator's head node; extra goes inside hpc_pack.
-func hpcProviderConfig(e *emulator.Emulator, extra string) string {
-	cluster := ""
-	if name := e.HPCPack().ClusterName(); name != "" {
-		cluster = fmt.Sprintf("cluster_name = %q", name)
-	}
-	return fmt.Sprintf(`
-provider "batchops" {
-  hpc_pack = {
-    endpoint            = %q
-    username            = %q
-    password            = %q
-    ca_certificate_file = %q
-    %s
-    %s
-  }
-}
-`, e.HPCPackURL(), hpcUser, hpcPassword, e.CAFile(), cluster, extra)
-}
 
 // echoRequests is an HCL list of n Echo requests.
 func echoRequests(n int) string {
@@ -98,18 +56,6 @@ resource "batchops_hpc_soa_batch" "test" {
 `, echoRequests(n), batchExtra)
 }
 
-// hpcRequests returns the HPC Pack requests with the method whose path matches pattern.
-func hpcRequests(e *emulator.Emulator, method, pattern string) []emulator.Request {
-	re := regexp.MustCompile(pattern)
-	var out []emulator.Request
-	for _, r := range e.RequestsFor(emulator.ServiceHPCPack) {
-		if r.Method == method && re.MatchString(r.Path) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // checkSOADestroyed asks the emulator that every batch in state was purged and every session
 // closed, with the headers the service requires.
 func checkSOADestroyed(e *emulator.Emulator) resource.TestCheckFunc {
@@ -118,7 +64,7 @@ func checkSOADestroyed(e *emulator.Emulator) resource.TestCheckFunc {
 			switch rs.Type {
 			case "batchops_hpc_soa_batch":
 				sid, name := rs.Primary.Attributes["session_id"], rs.Primary.Attributes["name"]
-				purges := hpcRequests(e, http.MethodPost, `(?i)/session/`+sid+`/batch/`+name+`/Purge$`)
+				purges := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/session/`+sid+`/batch/`+name+`/Purge$`)
 				if len(purges) == 0 {
 					return fmt.Errorf("no Purge of batch %s/%s reached the emulator", sid, name)
 				}
@@ -129,7 +75,7 @@ func checkSOADestroyed(e *emulator.Emulator) resource.TestCheckFunc {
 				}
 			case "batchops_hpc_soa_session":
 				id, _ := strconv.Atoi(rs.Primary.ID)
-				closes := hpcRequests(e, http.MethodPost, fmt.Sprintf(`(?i)/session/%d/Close$`, id))
+				closes := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, fmt.Sprintf(`(?i)/session/%d/Close$`, id))
 				if len(closes) == 0 {
 					return fmt.Errorf("no Close of session %d reached the emulator", id)
 				}
@@ -194,14 +140,14 @@ data "batchops_hpc_soa_batch_responses" "test" {
 				},
 			})
 			// A small batch is sent and committed in one request.
-			sends := hpcRequests(e, http.MethodPost, `(?i)/batch/batch-1$`)
+			sends := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/batch/batch-1$`)
 			if len(sends) != 1 || !strings.Contains(sends[0].Query, "commit=True") || sends[0].Status != http.StatusCreated {
 				t.Errorf("want one Send Requests with commit=True answered 201, got %v", sends)
 			}
-			if commits := hpcRequests(e, http.MethodPost, `(?i)/Commit$`); len(commits) != 0 {
+			if commits := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/Commit$`); len(commits) != 0 {
 				t.Errorf("no separate Commit is needed, got %d", len(commits))
 			}
-			for _, r := range hpcRequests(e, http.MethodPost, `(?i)/Response$`) {
+			for _, r := range e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/Response$`) {
 				if !strings.Contains(r.Query, "reset=true") && !strings.Contains(r.Query, "reset=True") {
 					t.Errorf("Get Responses must use reset=true, got query %q", r.Query)
 				}
@@ -214,41 +160,6 @@ data "batchops_hpc_soa_batch_responses" "test" {
 				if !strings.HasPrefix(r.Path, wantPrefix) || r.Header.Get("api-version") != "2011-11-01" {
 					t.Errorf("request %s %s: want the %s form and api-version 2011-11-01 (got %q)", r.Method, r.Path, wantPrefix, r.Header.Get("api-version"))
 				}
-			}
-		})
-	}
-}
-
-func TestAccHPCSOABatchStatus_jsonAndXMLForms(t *testing.T) {
-	for _, tc := range []struct {
-		name, format string
-		xmlNumber    bool
-	}{{"json", "json", false}, {"xml member name", "xml", false}, {"xml number", "xml", true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := startHPCEmulator(t, hpcpack.Config{StatusXMLAsNumber: tc.xmlNumber})
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
-				CheckDestroy:             checkSOADestroyed(e),
-				Steps: []resource.TestStep{{
-					Config: sessionAndBatchConfig(e, fmt.Sprintf("response_format = %q", tc.format), `commit = false`, 1) + `
-data "batchops_hpc_soa_batch_status" "test" {
-  session_id = batchops_hpc_soa_batch.test.session_id
-  batch_name = batchops_hpc_soa_batch.test.name
-}
-`,
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Ready")),
-						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status_code"), knownvalue.Int64Exact(1)),
-					},
-				}},
-			})
-			statuses := hpcRequests(e, http.MethodGet, `(?i)/Status$`)
-			if len(statuses) == 0 {
-				t.Fatal("no Status request")
-			}
-			want := "application/" + tc.format
-			if accept := statuses[0].Header.Get("Accept"); !strings.Contains(accept, want) {
-				t.Errorf("Accept = %q, want %s", accept, want)
 			}
 		})
 	}
@@ -350,37 +261,6 @@ resource "batchops_hpc_soa_batch" "test" {
 	}
 }
 
-func TestAccHPCSOA_driftAfterOutOfBandClose(t *testing.T) {
-	e := startHPCEmulator(t, hpcpack.Config{})
-	config := sessionAndBatchConfig(e, "", "", 1)
-	var sessionID int
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-					return nil
-				},
-			},
-			{
-				PreConfig: func() {
-					if !e.HPCPack().CloseSession(sessionID) {
-						t.Fatal("the session should exist before the out-of-band close")
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
-				}},
-			},
-		},
-	})
-}
-
 func TestAccHPCSOABatch_driftAfterOutOfBandPurge(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	config := sessionAndBatchConfig(e, "", "", 1)
@@ -410,20 +290,6 @@ func TestAccHPCSOABatch_driftAfterOutOfBandPurge(t *testing.T) {
 			},
 		},
 	})
-}
-
-func TestAccHPCSOA_wrongPassword(t *testing.T) {
-	e := startHPCEmulator(t, hpcpack.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      strings.Replace(sessionAndBatchConfig(e, "", "", 1), hpcPassword, "not-the-password", 1),
-			ExpectError: errorText(`The HPC Pack web service rejected the credentials. Check hpc_pack.username and hpc_pack.password`),
-		}},
-	})
-	if e.HPCPack().SessionCount() != 0 {
-		t.Fatal("no session may be created with a wrong password")
-	}
 }
 
 func TestAccHPCSOABatch_planTimeValidation(t *testing.T) {
@@ -502,7 +368,7 @@ resource "batchops_hpc_soa_batch" "test" {
 				if !ok || b.RequestCount != n || b.Duplicates != 0 {
 					return fmt.Errorf("want %d distinct requests in the batch, got %+v", n, b)
 				}
-				sends := hpcRequests(e, http.MethodPost, `(?i)/batch/big$`)
+				sends := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/batch/big$`)
 				if len(sends) != n/hpcsoa.RequestsPerSend {
 					return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/hpcsoa.RequestsPerSend, len(sends))
 				}
@@ -679,7 +545,7 @@ data "batchops_hpc_soa_batch_responses" "test" {
 			{Config: config, PlanOnly: true},
 		},
 	})
-	sessions := hpcRequests(e, http.MethodPost, `(?i)/Sessions/Create$`)
+	sessions := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/Sessions/Create$`)
 	if len(sessions) != 1 || !strings.Contains(string(sessions[0].Body), "ComputeNodes") || !strings.Contains(string(sessions[0].Body), "GREETING") {
 		t.Errorf("want one Create Session carrying the node groups and environment, got %d", len(sessions))
 	}

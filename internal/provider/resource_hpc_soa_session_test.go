@@ -274,3 +274,48 @@ resource "batchops_hpc_soa_session" "test" {
 		t.Errorf("the session found but unreadable was not closed: %+v", v)
 	}
 }
+
+func TestAccHPCSOA_driftAfterOutOfBandClose(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	config := sessionAndBatchConfig(e, "", "", 1)
+	var sessionID int
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		CheckDestroy:             checkSOADestroyed(e),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				Check: func(s *terraform.State) error {
+					sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					if !e.HPCPack().CloseSession(sessionID) {
+						t.Fatal("the session should exist before the out-of-band close")
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccHPCSOA_wrongPassword(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      strings.Replace(sessionAndBatchConfig(e, "", "", 1), hpcPassword, "not-the-password", 1),
+			ExpectError: errorText(`The HPC Pack web service rejected the credentials. Check hpc_pack.username and hpc_pack.password`),
+		}},
+	})
+	if e.HPCPack().SessionCount() != 0 {
+		t.Fatal("no session may be created with a wrong password")
+	}
+}

@@ -28,46 +28,6 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/mrs"
 )
 
-const (
-	jobSetAddr   = "batchops_mrs_job_set.test"
-	mrsProject   = "0123456789abcdef0123456789abcdef"
-	mrsAK        = "TESTAK0123456789ABCD"
-	mrsSK        = "test-secret-key-0123456789abcdefghijklmn"
-	mrsCluster   = "cluster-1"
-	jobsBasePath = `^/v2/` + mrsProject + `/clusters/` + mrsCluster + `/job-executions`
-)
-
-func startMRSEmulator(t *testing.T, cfg emumrs.Config) *emulator.Emulator {
-	t.Helper()
-	cfg.ProjectID, cfg.AccessKey, cfg.SecretKey = mrsProject, mrsAK, mrsSK
-	if cfg.Clusters == nil {
-		cfg.Clusters = []string{mrsCluster}
-	}
-	if cfg.RunTime == 0 {
-		cfg.RunTime = time.Second
-	}
-	e, err := emulator.Start(emulator.Config{Seed: 1, MRS: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
-}
-
-func mrsProviderConfig(e *emulator.Emulator, sk string) string {
-	return fmt.Sprintf(`
-provider "batchops" {
-  mrs = {
-    endpoint            = %q
-    project_id          = %q
-    access_key          = %q
-    secret_key          = %q
-    ca_certificate_file = %q
-  }
-}
-`, e.MRSURL(), mrsProject, mrsAK, sk, e.CAFile())
-}
-
 // jobSetConfig is a job set of the given jobs (HCL object bodies keyed by name).
 func jobSetConfig(e *emulator.Emulator, extra string, jobs map[string]string) string {
 	var b strings.Builder
@@ -89,20 +49,9 @@ resource "batchops_mrs_job_set" "test" {
 `, mrsCluster, b.String(), extra)
 }
 
-func mrsRequests(e *emulator.Emulator, method, pattern string) []emulator.Request {
-	re := regexp.MustCompile(pattern)
-	var out []emulator.Request
-	for _, r := range e.RequestsFor(emulator.ServiceMRS) {
-		if r.Method == method && re.MatchString(r.Path) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // batchDeletedIDs returns the job ids named by every successful batch-delete.
 func batchDeletedIDs(e *emulator.Emulator) (calls int, ids []string) {
-	for _, r := range mrsRequests(e, http.MethodPost, jobsBasePath+`/batch-delete$`) {
+	for _, r := range e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/batch-delete$`) {
 		if r.Status >= 300 {
 			continue
 		}
@@ -229,7 +178,7 @@ func TestAccMRSJobSet_updateAddsRemovesAndReplaces(t *testing.T) {
 					if after["keep"] != before["keep"] || after["change"] == before["change"] || after["add"] == "" || after["remove"] != "" {
 						return fmt.Errorf("before %v, after %v", before, after)
 					}
-					kills := mrsRequests(e, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
+					kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
 					if len(kills) != 2 || !touches(kills, before["change"]) || !touches(kills, before["remove"]) {
 						return fmt.Errorf("want kills of the changed and removed (running) jobs only, got %v", kills)
 					}
@@ -239,7 +188,7 @@ func TestAccMRSJobSet_updateAddsRemovesAndReplaces(t *testing.T) {
 					if calls != 1 || strings.Join(deleted, ",") != strings.Join(want, ",") {
 						return fmt.Errorf("want one batch-delete of %v, got %d calls with %v", want, calls, deleted)
 					}
-					if submits := mrsRequests(e, http.MethodPost, jobsBasePath+`$`); len(submits) != 2 {
+					if submits := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`); len(submits) != 2 {
 						return fmt.Errorf("want 2 submits (the changed and the added job), got %d", len(submits))
 					}
 					for _, r := range e.RequestsFor(emulator.ServiceMRS) {
@@ -283,7 +232,7 @@ func TestAccMRSJobSet_destroyKillsThenBatchDeletes(t *testing.T) {
 			if err := checkJobSetDestroyed(e)(s); err != nil {
 				return err
 			}
-			kills := mrsRequests(e, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
+			kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
 			calls, deleted := batchDeletedIDs(e)
 			if len(kills) != 3 || calls != 1 || len(deleted) != 3 {
 				return fmt.Errorf("want 3 kills and one batch-delete of 3 ids, got %d kills, %d batch-deletes with %v", len(kills), calls, deleted)
@@ -524,7 +473,7 @@ resource "batchops_mrs_job_set" "test" {
 			},
 		},
 	})
-	if n := len(mrsRequests(e, http.MethodPost, jobsBasePath+`$`)); n != 3 {
+	if n := len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`)); n != 3 {
 		t.Errorf("want 3 submits, got %d", n)
 	}
 }
@@ -567,11 +516,11 @@ func TestAccMRSJobSet_failedMembersStandAlone(t *testing.T) {
 	if _, err := h.terraform("apply", "-auto-approve", "-input=false", "-no-color"); err != nil {
 		t.Fatalf("the apply after untaint must resubmit the failed job and succeed: %v", err)
 	}
-	submits := mrsRequests(e, http.MethodPost, jobsBasePath+`$`)
+	submits := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`)
 	if len(submits) != 1 || !strings.Contains(string(submits[0].Body), `"job_name":"flaky"`) {
 		t.Errorf("want exactly one submit, of job flaky; got %d", len(submits))
 	}
-	if kills := mrsRequests(e, http.MethodPost, `/kill$`); len(kills) != 0 {
+	if kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, `/kill$`); len(kills) != 0 {
 		t.Errorf("no job may be killed, got %d kills", len(kills))
 	}
 	if _, deleted := batchDeletedIDs(e); len(deleted) != 1 || deleted[0] != firstIDs["flaky"] {
