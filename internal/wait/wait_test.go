@@ -173,25 +173,9 @@ func pollInBackground(t *testing.T, ctx context.Context, opts PollOptions, check
 	t.Helper()
 	f := NewFake(time.Now())
 	opts.Clock = f
-	result := make(chan error, 1)
-	go func() { result <- Poll(ctx, opts, "thing", "queued", check) }()
-	driving, stop := context.WithCancel(context.Background())
-	defer stop()
-	var waited []time.Duration
-	for {
-		advanced := make(chan time.Duration, 1)
-		go func() {
-			if d, err := f.AdvanceToNext(driving); err == nil {
-				advanced <- d
-			}
-		}()
-		select {
-		case err := <-result:
-			return err, waited
-		case d := <-advanced:
-			waited = append(waited, d)
-		}
-	}
+	var err error
+	waited := f.Drive(func() { err = Poll(ctx, opts, "thing", "queued", check) })
+	return err, waited
 }
 
 func TestPollWaitsFirstAndGrowsItsInterval(t *testing.T) {
