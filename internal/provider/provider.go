@@ -196,3 +196,15 @@ func withTimeout(ctx context.Context, configured func(context.Context, time.Dura
 	diags.Append(d...)
 	return context.WithTimeout(ctx, timeout)
 }
+
+// withTLSAttributes adds the TLS settings every service block has to its attributes; caNote,
+// when set, follows the CA file's description.
+func withTLSAttributes(caNote string, attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	ca := "Path of a PEM file with an extra trusted CA certificate."
+	if caNote != "" {
+		ca = "Path of a PEM file with an extra trusted CA certificate " + caNote
+	}
+	attrs["ca_certificate_file"] = schema.StringAttribute{MarkdownDescription: ca, Optional: true}
+	attrs["insecure_skip_verify"] = schema.BoolAttribute{MarkdownDescription: "Skip TLS certificate verification. Only for testing.", Optional: true}
+	return attrs
+}

@@ -30,7 +30,7 @@ func azureBatchProviderSchema() schema.SingleNestedAttribute {
 			"Entra ID through the Azure SDK's default credential chain (environment, workload identity, " +
 			"managed identity, Azure CLI).",
 		Optional: true,
-		Attributes: map[string]schema.Attribute{
+		Attributes: withTLSAttributes("", map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Account endpoint: the URL, e.g. `https://myacct.westeurope.batch.azure.com`, or the host name alone as " +
 					"`azurerm_batch_account.account_endpoint` and `az batch account show --query accountEndpoint` give it " +
@@ -48,15 +48,7 @@ func azureBatchProviderSchema() schema.SingleNestedAttribute {
 				Optional:  true,
 				Sensitive: true,
 			},
-			"ca_certificate_file": schema.StringAttribute{
-				MarkdownDescription: "Path of a PEM file with an extra trusted CA certificate.",
-				Optional:            true,
-			},
-			"insecure_skip_verify": schema.BoolAttribute{
-				MarkdownDescription: "Skip TLS certificate verification. Only for testing.",
-				Optional:            true,
-			},
-		},
+		}),
 	}
 }
 

@@ -39,7 +39,7 @@ func hpcPackProviderSchema() schema.SingleNestedAttribute {
 		MarkdownDescription: "Microsoft HPC Pack head node with the REST web service (SOA sessions and batches), " +
 			"reached over HTTPS with Basic authentication.",
 		Optional: true,
-		Attributes: map[string]schema.Attribute{
+		Attributes: withTLSAttributes("(head nodes often use self-signed certificates).", map[string]schema.Attribute{
 			"endpoint": schema.StringAttribute{
 				MarkdownDescription: "Head node URL, e.g. `https://headnode.contoso.com`. Defaults to the `HPC_PACK_ENDPOINT` environment variable.",
 				Optional:            true,
@@ -71,15 +71,7 @@ func hpcPackProviderSchema() schema.SingleNestedAttribute {
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf("xml", "json")},
 			},
-			"ca_certificate_file": schema.StringAttribute{
-				MarkdownDescription: "Path of a PEM file with an extra trusted CA certificate (head nodes often use self-signed certificates).",
-				Optional:            true,
-			},
-			"insecure_skip_verify": schema.BoolAttribute{
-				MarkdownDescription: "Skip TLS certificate verification. Only for testing.",
-				Optional:            true,
-			},
-		},
+		}),
 	}
 }
 

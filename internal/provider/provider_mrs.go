@@ -29,7 +29,7 @@ func mrsProviderSchema() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		MarkdownDescription: "Huawei Cloud MapReduce Service (MRS) V2 job API, signed with AK/SK (SDK-HMAC-SHA256) through the official SDK.",
 		Optional:            true,
-		Attributes: map[string]schema.Attribute{
+		Attributes: withTLSAttributes("", map[string]schema.Attribute{
 			"region": schema.StringAttribute{
 				MarkdownDescription: "Region, e.g. `cn-north-4`; the endpoint is derived from it. Defaults to the `HW_REGION_NAME` environment variable.",
 				Optional:            true,
@@ -57,15 +57,7 @@ func mrsProviderSchema() schema.SingleNestedAttribute {
 				Optional:            true,
 				Sensitive:           true,
 			},
-			"ca_certificate_file": schema.StringAttribute{
-				MarkdownDescription: "Path of a PEM file with an extra trusted CA certificate.",
-				Optional:            true,
-			},
-			"insecure_skip_verify": schema.BoolAttribute{
-				MarkdownDescription: "Skip TLS certificate verification. Only for testing.",
-				Optional:            true,
-			},
-		},
+		}),
 	}
 }
 
