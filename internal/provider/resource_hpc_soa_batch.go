@@ -66,13 +66,6 @@ type hpcSOABatchModel struct {
 	MessageIDs        types.List     `tfsdk:"message_ids"`
 }
 
-// soaRequestAttrTypes are the attributes of one element of requests.
-var soaRequestAttrTypes = map[string]attr.Type{
-	"action":    types.StringType,
-	"body":      types.StringType,
-	"user_data": types.StringType,
-}
-
 // soaRequestFields returns the attributes of one element of requests. Elements are read
 // directly rather than through reflection: batches hold thousands of them.
 func soaRequestFields(v attr.Value) (action, body, userData types.String, known bool) {
