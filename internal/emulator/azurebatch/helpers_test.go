@@ -13,9 +13,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // testSign signs req the way a client does (spec §6.1), independently of
@@ -79,24 +80,6 @@ func testSignature(req *http.Request, account, key string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
-// fakeClock is a settable clock for the service.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 var testStart = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 const testAccount = "testacct"
@@ -106,7 +89,7 @@ var testKey = base64.StdEncoding.EncodeToString([]byte("0123456789abcdef01234567
 type env struct {
 	t     *testing.T
 	svc   *Service
-	clock *fakeClock
+	clock *wait.Fake
 	srv   *httptest.Server
 }
 
@@ -115,7 +98,7 @@ func newEnv(t *testing.T, jobs ...Job) *env {
 	if len(jobs) == 0 {
 		jobs = []Job{{ID: "job-1", UsesTaskDependencies: true, MaxTaskRetryCount: 0}, {ID: "nodeps"}}
 	}
-	clock := &fakeClock{t: testStart}
+	clock := wait.NewFake(testStart)
 	svc, err := New(Config{Account: testAccount, Key: testKey, BearerToken: "entra-token", Jobs: jobs}, clock.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -6,28 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
-
-// fakeClock is a settable clock for the service.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 var testStart = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
@@ -41,7 +24,7 @@ const (
 type env struct {
 	t     *testing.T
 	svc   *Service
-	clock *fakeClock
+	clock *wait.Fake
 	// hdr are extra headers set on every request before signing
 	hdr map[string]string
 }
@@ -52,7 +35,7 @@ func newEnv(t *testing.T, mod ...func(*Config)) *env {
 	for _, m := range mod {
 		m(&cfg)
 	}
-	clock := &fakeClock{t: testStart}
+	clock := wait.NewFake(testStart)
 	svc, err := New(cfg, clock.Now)
 	if err != nil {
 		t.Fatal(err)
