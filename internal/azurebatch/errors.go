@@ -1,6 +1,7 @@
 package azurebatch
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,11 @@ const maxDetail = 200
 func decodeFailure(err error, raw *http.Response) error {
 	var e *Error
 	if err == nil || raw == nil || raw.StatusCode < 200 || raw.StatusCode > 299 || errors.As(err, &e) || IsMalformed(err) {
+		return err
+	}
+	// A body cut short because the caller gave up (Ctrl-C, a timeout) says nothing about the
+	// service's answer.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || raw.Request != nil && raw.Request.Context().Err() != nil {
 		return err
 	}
 	body, readErr := runtime.Payload(raw)

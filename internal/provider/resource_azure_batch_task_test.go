@@ -33,6 +33,7 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 const taskAddr = "batchops_azure_batch_task.test"
@@ -1412,14 +1413,16 @@ func TestAzureBatchTaskInterruptedWaitKeepsTheTask(t *testing.T) {
 		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "long"),
 		"command_line": tftypes.NewValue(tftypes.String, "sleep 3600"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, true),
 	})
+	// The wait runs on a fake clock: once it has started its first timer, Create is waiting,
+	// and that is when the interrupt comes.
+	clock := wait.NewFake(time.Now())
+	r.data.waits.clock = clock
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		// Interrupt once the task has been read back: Create is then waiting.
-		for len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/long$`)) == 0 {
-			time.Sleep(time.Millisecond)
+		if clock.BlockUntil(ctx, 1) == nil {
+			cancel()
 		}
-		cancel()
 	}()
 	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
 	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
