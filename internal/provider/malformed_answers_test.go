@@ -147,17 +147,7 @@ resource "batchops_hpc_soa_session" "test" {
   service_name = "EchoService"
 }
 `
-	config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + `
-data "batchops_hpc_soa_batch_status" "test" {
-  session_id = batchops_hpc_soa_batch.test.session_id
-  batch_name = batchops_hpc_soa_batch.test.name
-}
-
-data "batchops_hpc_soa_batch_responses" "test" {
-  session_id = batchops_hpc_soa_batch.test.session_id
-  batch_name = batchops_hpc_soa_batch.test.name
-}
-`
+	config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + batchDataSourcesConfig
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy: func(s *terraform.State) error {

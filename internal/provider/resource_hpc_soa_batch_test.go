@@ -56,6 +56,19 @@ resource "batchops_hpc_soa_batch" "test" {
 `, echoRequests(n), batchExtra)
 }
 
+// batchDataSourcesConfig reads the test batch with both data sources.
+const batchDataSourcesConfig = `
+data "batchops_hpc_soa_batch_status" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+
+data "batchops_hpc_soa_batch_responses" "test" {
+  session_id = batchops_hpc_soa_batch.test.session_id
+  batch_name = batchops_hpc_soa_batch.test.name
+}
+`
+
 // checkSOADestroyed asks the emulator that every batch in state was purged and every session
 // closed, with the headers the service requires.
 func checkSOADestroyed(e *emulator.Emulator) resource.TestCheckFunc {
@@ -98,17 +111,7 @@ func TestAccHPCSOA_sessionBatchStatusAndResponses(t *testing.T) {
 	}{{"hpc pack 2016 uris", ""}, {"pre-2016 uris with cluster name", "HEADNODE"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startHPCEmulator(t, hpcpack.Config{ClusterName: tc.cluster})
-			config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + `
-data "batchops_hpc_soa_batch_status" "test" {
-  session_id = batchops_hpc_soa_batch.test.session_id
-  batch_name = batchops_hpc_soa_batch.test.name
-}
-
-data "batchops_hpc_soa_batch_responses" "test" {
-  session_id = batchops_hpc_soa_batch.test.session_id
-  batch_name = batchops_hpc_soa_batch.test.name
-}
-`
+			config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + batchDataSourcesConfig
 			resource.ParallelTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				CheckDestroy:             checkSOADestroyed(e),
