@@ -84,7 +84,7 @@ type Config struct {
 	HPCPack          hpcpack.Config    // the HPC Pack SOA web service
 	MRS              mrs.Config        // the Huawei Cloud MRS V2 job API
 	Faults           map[string]Faults // keyed by service name ("azurebatch", "hpcpack", "mrs")
-	RequestLogWriter io.Writer         // optional: every recorded request is also written here as one text line
+	RequestLogWriter io.Writer         // optional: every recorded request is also written here as one text line (writes serialised)
 }
 
 // Emulator is a running set of emulated services.

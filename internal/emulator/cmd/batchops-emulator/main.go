@@ -33,7 +33,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -51,18 +50,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "batchops-emulator:", err)
 		os.Exit(1)
 	}
-}
-
-// syncWriter serialises writes to the request log.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -171,7 +158,7 @@ func run(args []string, stdout io.Writer) error {
 			Clusters: clusterList, RunTime: *mrsRunTime, MaxRunningJobs: *mrsMaxRunning,
 		},
 		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults, emulator.ServiceHPCPack: faults, emulator.ServiceMRS: faults},
-		RequestLogWriter: &syncWriter{w: logFile},
+		RequestLogWriter: logFile, // the emulator serialises its writes
 	})
 	if err != nil {
 		return err

@@ -55,20 +55,30 @@ func readEnv(t *testing.T, path string) map[string]string {
 	return env
 }
 
-func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
-	dir := t.TempDir()
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run([]string{"-dir", dir, "-azure-jobs", "j1,j2", "-seed", "3"}, out) }()
+// runningCommand is run started in the background with a state directory of
+// the test's own.
+type runningCommand struct {
+	dir     string
+	envPath string
+	env     map[string]string // emulator.env as written by run
+	out     *lockedBuffer     // run's stdout
+	done    chan error
+}
 
-	envPath := filepath.Join(dir, "emulator.env")
+// startRun starts run with -dir and args and waits for emulator.env, which
+// run writes last: once it exists the emulator answers.
+func startRun(t *testing.T, args ...string) *runningCommand {
+	t.Helper()
+	r := &runningCommand{dir: t.TempDir(), out: &lockedBuffer{}, done: make(chan error, 1)}
+	r.envPath = filepath.Join(r.dir, "emulator.env")
+	go func() { r.done <- run(append([]string{"-dir", r.dir}, args...), r.out) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := os.Stat(envPath); err == nil {
+		if _, err := os.Stat(r.envPath); err == nil {
 			break
 		}
 		select {
-		case err := <-done:
+		case err := <-r.done:
 			t.Fatalf("run returned early: %v", err)
 		default:
 		}
@@ -77,7 +87,42 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	env := readEnv(t, envPath)
+	r.env = readEnv(t, r.envPath)
+	return r
+}
+
+// client returns an HTTP client that trusts the CA named in emulator.env.
+func (r *runningCommand) client(t *testing.T) *http.Client {
+	t.Helper()
+	pem, err := os.ReadFile(r.env["BATCHOPS_EMULATOR_CA_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// stop sends SIGTERM, as a user's Ctrl-C would, and waits for run to return
+// cleanly.
+func (r *runningCommand) stop(t *testing.T) {
+	t.Helper()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop on SIGTERM")
+	}
+}
+
+func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
+	r := startRun(t, "-azure-jobs", "j1,j2", "-seed", "3")
+	env, out := r.env, r.out
 	for _, k := range []string{"AZURE_BATCH_ENDPOINT", "AZURE_BATCH_ACCOUNT", "AZURE_BATCH_ACCESS_KEY", "BATCHOPS_EMULATOR_CA_FILE", "BATCHOPS_EMULATOR_ADMIN_URL",
 		"HPC_PACK_ENDPOINT", "HPC_PACK_USERNAME", "HPC_PACK_PASSWORD",
 		"MRS_ENDPOINT", "HW_REGION_NAME", "HW_PROJECT_ID", "HW_ACCESS_KEY", "HW_SECRET_KEY"} {
@@ -101,13 +146,7 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	if env["AZURE_BATCH_ACCOUNT"] != "batchopsdemo" {
 		t.Errorf("account = %s", env["AZURE_BATCH_ACCOUNT"])
 	}
-	pem, err := os.ReadFile(env["BATCHOPS_EMULATOR_CA_FILE"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := r.client(t)
 	resp, err := client.Get(env["AZURE_BATCH_ENDPOINT"] + "/jobs/j2?api-version=2024-07-01.20.0")
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +164,7 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	if !strings.Contains(string(b), env["AZURE_BATCH_ENDPOINT"]) {
 		t.Errorf("admin info: %s", b)
 	}
-	logData, _ := os.ReadFile(filepath.Join(dir, "requests.log"))
+	logData, _ := os.ReadFile(filepath.Join(r.dir, "requests.log"))
 	if !strings.Contains(string(logData), "azurebatch GET /jobs/j2?api-version=2024-07-01.20.0 -> 401") {
 		t.Errorf("requests.log = %q", logData)
 	}
@@ -163,54 +202,20 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 		t.Errorf("stdout = %s", out.String())
 	}
 
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop on SIGTERM")
-	}
-	if _, err := os.Stat(envPath); !os.IsNotExist(err) {
+	r.stop(t)
+	if _, err := os.Stat(r.envPath); !os.IsNotExist(err) {
 		t.Error("emulator.env left behind after stop")
 	}
 }
 
 func TestRunHPCPackFlags(t *testing.T) {
-	dir := t.TempDir()
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run([]string{"-dir", dir, "-hpc-cluster-name", "HEADNODE", "-hpc-username", `FABRIKAM\carol`, "-hpc-password", "c-Pa55",
-			"-hpc-workers", "8", "-hpc-request-time", "10ms"}, out)
-	}()
-	envPath := filepath.Join(dir, "emulator.env")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(envPath); err == nil {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("emulator.env not written")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	env := readEnv(t, envPath)
+	r := startRun(t, "-hpc-cluster-name", "HEADNODE", "-hpc-username", `FABRIKAM\carol`, "-hpc-password", "c-Pa55",
+		"-hpc-workers", "8", "-hpc-request-time", "10ms")
+	env, out := r.env, r.out
 	if env["HPC_PACK_CLUSTER_NAME"] != "HEADNODE" || env["HPC_PACK_USERNAME"] != `FABRIKAM\carol` || env["HPC_PACK_PASSWORD"] != "c-Pa55" {
 		t.Errorf("env %v", env)
 	}
-	pem, _ := os.ReadFile(env["BATCHOPS_EMULATOR_CA_FILE"])
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := r.client(t)
 	for path, want := range map[string]int{"/WindowsHPC/Clusters": 200, "/WindowsHPC/HEADNODE/Version": 200, "/WindowsHPC/Version": 404} {
 		req, _ := http.NewRequest("GET", env["HPC_PACK_ENDPOINT"]+path, nil)
 		req.SetBasicAuth(env["HPC_PACK_USERNAME"], env["HPC_PACK_PASSWORD"])
@@ -226,17 +231,7 @@ func TestRunHPCPackFlags(t *testing.T) {
 	if !strings.Contains(out.String(), "HPC Pack cluster:     HEADNODE") {
 		t.Errorf("stdout = %s", out.String())
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop on SIGTERM")
-	}
+	r.stop(t)
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
@@ -273,38 +268,14 @@ func TestRunRejectsBadFlags(t *testing.T) {
 }
 
 func TestRunMRSFlags(t *testing.T) {
-	dir := t.TempDir()
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run([]string{"-dir", dir, "-mrs-project-id", "abcdef0123456789abcdef0123456789", "-mrs-ak", "FLAGAK", "-mrs-sk", "flag-sk",
-			"-mrs-security-token", "flag-token", "-mrs-clusters", "c-1, c-2", "-mrs-run-time", "30s"}, out)
-	}()
-	envPath := filepath.Join(dir, "emulator.env")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := os.Stat(envPath); err == nil {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("emulator.env not written")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	env := readEnv(t, envPath)
+	r := startRun(t, "-mrs-project-id", "abcdef0123456789abcdef0123456789", "-mrs-ak", "FLAGAK", "-mrs-sk", "flag-sk",
+		"-mrs-security-token", "flag-token", "-mrs-clusters", "c-1, c-2", "-mrs-run-time", "30s")
+	env, out := r.env, r.out
 	if env["HW_PROJECT_ID"] != "abcdef0123456789abcdef0123456789" || env["HW_ACCESS_KEY"] != "FLAGAK" || env["HW_SECRET_KEY"] != "flag-sk" ||
 		env["HW_SECURITY_TOKEN"] != "flag-token" {
 		t.Errorf("env %v", env)
 	}
-	pem, _ := os.ReadFile(env["BATCHOPS_EMULATOR_CA_FILE"])
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := r.client(t)
 	for cluster, want := range map[string]int{"c-1": 202, "c-2": 202, "demo-cluster": 400} {
 		req, _ := http.NewRequest("GET", env["MRS_ENDPOINT"]+"/v2/"+env["HW_PROJECT_ID"]+"/clusters/"+cluster+"/job-executions", nil)
 		req.Header.Set("X-Security-Token", env["HW_SECURITY_TOKEN"])
@@ -321,15 +292,5 @@ func TestRunMRSFlags(t *testing.T) {
 	if !strings.Contains(out.String(), "MRS clusters:         c-1,c-2") || !strings.Contains(out.String(), "MRS security token:   flag-token") {
 		t.Errorf("stdout = %s", out.String())
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop on SIGTERM")
-	}
+	r.stop(t)
 }
