@@ -235,35 +235,25 @@ func TestRunHPCPackFlags(t *testing.T) {
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
-	if err := run([]string{"-fault-rate-503", "3"}, io.Discard); err == nil {
-		t.Error("rate 3 accepted")
-	}
-	if err := run([]string{"-fault-malformed-rate", "1.5"}, io.Discard); err == nil || !strings.Contains(err.Error(), "malformedRate") {
-		t.Errorf("malformed rate 1.5: %v", err)
-	}
-	if err := run([]string{"-nosuchflag"}, io.Discard); err == nil {
-		t.Error("unknown flag accepted")
-	}
-	if err := run([]string{"-hpc-workers", "0"}, io.Discard); err == nil {
-		t.Error("0 workers accepted")
-	}
-	if err := run([]string{"-hpc-request-time", "0s"}, io.Discard); err == nil {
-		t.Error("request time 0 accepted")
-	}
-	if err := run([]string{"-hpc-username", "a:b"}, io.Discard); err == nil {
-		t.Error("user name with ':' accepted")
-	}
-	if err := run([]string{"-mrs-run-time", "0s"}, io.Discard); err == nil {
-		t.Error("MRS run time 0 accepted")
-	}
-	if err := run([]string{"-mrs-clusters", "a/b"}, io.Discard); err == nil {
-		t.Error("bad MRS cluster id accepted")
-	}
-	if err := run([]string{"-mrs-project-id", "a-b"}, io.Discard); err == nil {
-		t.Error("bad MRS project id accepted")
-	}
-	if err := run([]string{"-mrs-max-running-jobs", "-1"}, io.Discard); err == nil {
-		t.Error("negative MRS max running jobs accepted")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string // a part of the error text; empty: any error
+	}{
+		{"rate 3", []string{"-fault-rate-503", "3"}, ""},
+		{"malformed rate 1.5", []string{"-fault-malformed-rate", "1.5"}, "malformedRate"},
+		{"unknown flag", []string{"-nosuchflag"}, ""},
+		{"0 workers", []string{"-hpc-workers", "0"}, ""},
+		{"request time 0", []string{"-hpc-request-time", "0s"}, ""},
+		{"user name with ':'", []string{"-hpc-username", "a:b"}, ""},
+		{"MRS run time 0", []string{"-mrs-run-time", "0s"}, ""},
+		{"bad MRS cluster id", []string{"-mrs-clusters", "a/b"}, ""},
+		{"bad MRS project id", []string{"-mrs-project-id", "a-b"}, ""},
+		{"negative MRS max running jobs", []string{"-mrs-max-running-jobs", "-1"}, ""},
+	} {
+		if err := run(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.wantErr)
+		}
 	}
 }
 
