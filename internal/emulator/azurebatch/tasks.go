@@ -333,77 +333,69 @@ func (s *Service) updateTask(q *request, jobID, taskID string) *apiError {
 	t.etag = s.newETag(q.now)
 	// A new maxWallClockTime may end the current attempt in the past.
 	s.advance(j, t, q.now)
-	h := q.w.Header()
-	h.Set("ETag", t.etag)
-	h.Set("Last-Modified", httpTime(t.lastModified))
-	h.Set("DataServiceId", taskURL(q.base, j.cfg.ID, t.id()))
-	q.w.WriteHeader(http.StatusOK)
+	writeTaskChanged(q, j, t, http.StatusOK)
 	return nil
+}
+
+// writeTask runs change on the task under the lock, once the task exists and
+// the request's conditions (If-Match etc.) hold as for any write.
+func (s *Service) writeTask(q *request, jobID, taskID string, change func(*jobState, *taskState) *apiError) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, t, e := s.lookup(jobID, taskID, q.now)
+	if e != nil {
+		return e
+	}
+	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
+		return e
+	}
+	return change(j, t)
 }
 
 // DELETE /jobs/{job}/tasks/{task}
 func (s *Service) deleteTask(q *request, jobID, taskID string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, t, e := s.lookup(jobID, taskID, q.now)
-	if e != nil {
-		return e
-	}
-	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
-		return e
-	}
-	delete(j.tasks, strings.ToLower(t.id()))
-	q.w.WriteHeader(http.StatusOK)
-	return nil
+	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
+		delete(j.tasks, strings.ToLower(t.id()))
+		q.w.WriteHeader(http.StatusOK)
+		return nil
+	})
 }
 
 // POST /jobs/{job}/tasks/{task}/terminate
 func (s *Service) terminateTask(q *request, jobID, taskID string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, t, e := s.lookup(jobID, taskID, q.now)
-	if e != nil {
-		return e
-	}
-	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
-		return e
-	}
-	if t.state == StateCompleted {
-		return newError(http.StatusConflict, codeTaskCompleted)
-	}
-	s.terminate(t, q.now)
-	s.writeNoContent(q, j, t)
-	return nil
+	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
+		if t.state == StateCompleted {
+			return newError(http.StatusConflict, codeTaskCompleted)
+		}
+		s.terminate(t, q.now)
+		writeTaskChanged(q, j, t, http.StatusNoContent)
+		return nil
+	})
 }
 
 // POST /jobs/{job}/tasks/{task}/reactivate
 func (s *Service) reactivateTask(q *request, jobID, taskID string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, t, e := s.lookup(jobID, taskID, q.now)
-	if e != nil {
-		return e
-	}
-	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
-		return e
-	}
-	if t.state != StateCompleted {
-		return newError(http.StatusConflict, codeTaskNotCompleted)
-	}
-	if t.result == resultSuccess {
-		return newError(http.StatusConflict, codeTaskSucceeded)
-	}
-	s.reactivate(t, q.now)
-	s.writeNoContent(q, j, t)
-	return nil
+	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
+		if t.state != StateCompleted {
+			return newError(http.StatusConflict, codeTaskNotCompleted)
+		}
+		if t.result == resultSuccess {
+			return newError(http.StatusConflict, codeTaskSucceeded)
+		}
+		s.reactivate(t, q.now)
+		writeTaskChanged(q, j, t, http.StatusNoContent)
+		return nil
+	})
 }
 
-func (s *Service) writeNoContent(q *request, j *jobState, t *taskState) {
+// writeTaskChanged answers a write that changed the task: its new ETag and
+// time, and its URL in DataServiceId, without a body.
+func writeTaskChanged(q *request, j *jobState, t *taskState, status int) {
 	h := q.w.Header()
 	h.Set("ETag", t.etag)
 	h.Set("Last-Modified", httpTime(t.lastModified))
 	h.Set("DataServiceId", taskURL(q.base, j.cfg.ID, t.id()))
-	q.w.WriteHeader(http.StatusNoContent)
+	q.w.WriteHeader(status)
 }
 
 // GET /jobs/{job}/tasks/{task}/subtasksinfo: the emulator runs no
