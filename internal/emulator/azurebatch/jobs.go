@@ -149,13 +149,7 @@ func (s *Service) addJob(q *request) *apiError {
 	if e != nil {
 		return e
 	}
-	h := q.w.Header()
-	u := jobURL(q.base, js.cfg.ID)
-	h.Set("ETag", js.etag)
-	h.Set("Last-Modified", httpTime(js.lastModified))
-	h.Set("Location", u)
-	h.Set("DataServiceId", u)
-	q.w.WriteHeader(http.StatusCreated)
+	writeCreated(q, js.etag, js.lastModified, jobURL(q.base, js.cfg.ID))
 	return nil
 }
 
@@ -163,9 +157,9 @@ func (s *Service) addJob(q *request) *apiError {
 func (s *Service) getJob(q *request, jobID string) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
-	if j == nil {
-		return newError(http.StatusNotFound, codeJobNotFound)
+	j, e := s.existingJob(jobID)
+	if e != nil {
+		return e
 	}
 	cj := s.renderJob(j, q.base)
 	cj.ODataMetadata = q.base + "/$metadata#jobs/@Element"

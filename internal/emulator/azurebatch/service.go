@@ -329,6 +329,17 @@ func readBody(req *request) ([]byte, *apiError) {
 	return b, nil
 }
 
+// writeCreated answers an add: 201 with the new resource's ETag and time, and
+// its URL in Location and DataServiceId.
+func writeCreated(q *request, etag string, lastModified time.Time, url string) {
+	h := q.w.Header()
+	h.Set("ETag", etag)
+	h.Set("Last-Modified", httpTime(lastModified))
+	h.Set("Location", url)
+	h.Set("DataServiceId", url)
+	q.w.WriteHeader(http.StatusCreated)
+}
+
 // checkContentType accepts application/json with at most the parameters
 // odata=minimalmetadata and charset=utf-8.
 func checkContentType(ct string) *apiError {

@@ -76,11 +76,21 @@ func (s *Service) render(j *jobState, t *taskState, base string) Task {
 	return cp
 }
 
-// lookup finds the job and task, advancing the task to now.
-func (s *Service) lookup(jobID, taskID string, now time.Time) (*jobState, *taskState, *apiError) {
+// existingJob finds the job (case-insensitively), or answers 404
+// JobNotFound. Callers hold s.mu.
+func (s *Service) existingJob(jobID string) (*jobState, *apiError) {
 	j := s.jobs[strings.ToLower(jobID)]
 	if j == nil {
-		return nil, nil, newError(http.StatusNotFound, codeJobNotFound)
+		return nil, newError(http.StatusNotFound, codeJobNotFound)
+	}
+	return j, nil
+}
+
+// lookup finds the job and task, advancing the task to now.
+func (s *Service) lookup(jobID, taskID string, now time.Time) (*jobState, *taskState, *apiError) {
+	j, e := s.existingJob(jobID)
+	if e != nil {
+		return nil, nil, e
 	}
 	t := j.task(taskID)
 	if t == nil {
@@ -177,6 +187,16 @@ func (s *Service) createTask(j *jobState, p TaskAddParameter, now time.Time) (*t
 	return t, nil
 }
 
+// readJSON reads the request body and decodes it into v; an empty body is
+// an error.
+func readJSON(q *request, v any) *apiError {
+	body, e := readBody(q)
+	if e != nil {
+		return e
+	}
+	return decodeJSON(body, v)
+}
+
 func decodeJSON(body []byte, v any) *apiError {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return newError(http.StatusBadRequest, codeInvalidRequestBody, "Reason", "The request body is empty.")
@@ -189,31 +209,21 @@ func decodeJSON(body []byte, v any) *apiError {
 
 // POST /jobs/{job}/tasks
 func (s *Service) addTask(q *request, jobID string) *apiError {
-	body, e := readBody(q)
-	if e != nil {
-		return e
-	}
 	var p TaskAddParameter
-	if e := decodeJSON(body, &p); e != nil {
+	if e := readJSON(q, &p); e != nil {
 		return e
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
-	if j == nil {
-		return newError(http.StatusNotFound, codeJobNotFound)
+	j, e := s.existingJob(jobID)
+	if e != nil {
+		return e
 	}
 	t, e := s.createTask(j, p, q.now)
 	if e != nil {
 		return e
 	}
-	u := taskURL(q.base, j.cfg.ID, t.id())
-	h := q.w.Header()
-	h.Set("ETag", t.etag)
-	h.Set("Last-Modified", httpTime(t.lastModified))
-	h.Set("Location", u)
-	h.Set("DataServiceId", u)
-	q.w.WriteHeader(http.StatusCreated)
+	writeCreated(q, t.etag, t.lastModified, taskURL(q.base, j.cfg.ID, t.id()))
 	return nil
 }
 
@@ -223,14 +233,10 @@ const MaxTasksPerCollection = 100
 // POST /jobs/{job}/addtaskcollection. Each task is validated and added on
 // its own; failures are per-task ClientError results [I].
 func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
-	body, e := readBody(q)
-	if e != nil {
-		return e
-	}
 	var coll struct {
 		Value *[]json.RawMessage `json:"value"`
 	}
-	if e := decodeJSON(body, &coll); e != nil {
+	if e := readJSON(q, &coll); e != nil {
 		return e
 	}
 	if coll.Value == nil {
@@ -242,9 +248,9 @@ func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
-	if j == nil {
-		return newError(http.StatusNotFound, codeJobNotFound)
+	j, e := s.existingJob(jobID)
+	if e != nil {
+		return e
 	}
 	results := make([]TaskAddResult, 0, len(*coll.Value))
 	for _, raw := range *coll.Value {
@@ -307,12 +313,8 @@ func (s *Service) getTask(q *request, jobID, taskID string) *apiError {
 // PUT /jobs/{job}/tasks/{task}: replaces the constraints (omitted fields
 // reset to the defaults); other fields of the body are ignored.
 func (s *Service) updateTask(q *request, jobID, taskID string) *apiError {
-	body, e := readBody(q)
-	if e != nil {
-		return e
-	}
 	var p TaskUpdateParameter
-	if e := decodeJSON(body, &p); e != nil {
+	if e := readJSON(q, &p); e != nil {
 		return e
 	}
 	s.mu.Lock()
@@ -452,9 +454,9 @@ func (s *Service) listTasks(q *request, jobID string) *apiError {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
-	if j == nil {
-		return newError(http.StatusNotFound, codeJobNotFound)
+	j, e := s.existingJob(jobID)
+	if e != nil {
+		return e
 	}
 	all := make([]*taskState, 0, len(j.tasks))
 	for _, t := range j.tasks {
@@ -641,12 +643,11 @@ func (s *Service) DeleteTask(jobID, taskID string) bool {
 func (s *Service) AddTask(jobID string, p TaskAddParameter) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
-	if j == nil {
-		return newError(http.StatusNotFound, codeJobNotFound)
-	}
-	_, e := s.createTask(j, p, s.clockNow())
+	j, e := s.existingJob(jobID)
 	if e != nil {
+		return e
+	}
+	if _, e := s.createTask(j, p, s.clockNow()); e != nil {
 		return e
 	}
 	return nil
