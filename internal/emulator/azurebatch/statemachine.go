@@ -234,21 +234,11 @@ func (s *Service) finishAttempt(t *taskState, end time.Time, how outcome) {
 	switch how {
 	case outcomeMissingFile:
 		t.result = resultFailure
-		t.failure = &TaskFailureInfo{
-			Category: "usererror",
-			Code:     "BlobNotFound",
-			Message:  "The specified blob does not exist.",
-			Details:  []NameValuePair{{Name: "Message", Value: "The specified blob does not exist."}, {Name: "BlobSource", Value: t.missingFile}},
-		}
+		t.failure = userError("BlobNotFound", "The specified blob does not exist.", NameValuePair{Name: "BlobSource", Value: t.missingFile})
 		s.transition(t, StateCompleted, end)
 	case outcomeWallClock:
 		t.result = resultFailure
-		t.failure = &TaskFailureInfo{
-			Category: "usererror",
-			Code:     "MaxWallClockTimeExceeded",
-			Message:  "The task exceeded the maximum wall clock time specified in its constraints",
-			Details:  []NameValuePair{{Name: "Message", Value: "The task exceeded the maximum wall clock time specified in its constraints"}},
-		}
+		t.failure = userError("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time specified in its constraints")
 		s.transition(t, StateCompleted, end)
 	default:
 		code := t.planExit
@@ -264,18 +254,19 @@ func (s *Service) finishAttempt(t *taskState, end time.Time, how outcome) {
 			return
 		}
 		t.result = resultFailure
-		t.failure = exitCodeFailure()
+		t.failure = userError("FailureExitCode", "The task process exited with an unexpected exit code")
 		s.transition(t, StateCompleted, end)
 	}
 }
 
-func exitCodeFailure() *TaskFailureInfo {
-	const msg = "The task process exited with an unexpected exit code"
+// userError is the failureInfo of a task that failed through its own fault:
+// the service repeats the message as the first detail.
+func userError(code, message string, details ...NameValuePair) *TaskFailureInfo {
 	return &TaskFailureInfo{
 		Category: "usererror",
-		Code:     "FailureExitCode",
-		Message:  msg,
-		Details:  []NameValuePair{{Name: "Message", Value: msg}},
+		Code:     code,
+		Message:  message,
+		Details:  append([]NameValuePair{{Name: "Message", Value: message}}, details...),
 	}
 }
 
@@ -410,12 +401,7 @@ func (s *Service) terminate(t *taskState, now time.Time) {
 	}
 	t.exitCode = nil
 	t.result = resultFailure
-	t.failure = &TaskFailureInfo{
-		Category: "usererror",
-		Code:     "TaskEnded",
-		Message:  "Task Was Ended by User Request",
-		Details:  []NameValuePair{{Name: "Message", Value: "Task Was Ended by User Request"}},
-	}
+	t.failure = userError("TaskEnded", "Task Was Ended by User Request")
 	s.transition(t, StateCompleted, now)
 }
 
