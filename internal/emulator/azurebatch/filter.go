@@ -290,31 +290,26 @@ func (p *filterParser) keyword(w string) bool {
 }
 
 func (p *filterParser) or() (filterExpr, error) {
-	l, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for p.keyword("or") {
-		r, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		l = orExpr{l, r}
-	}
-	return l, nil
+	return p.leftAssociative("or", p.and, func(l, r filterExpr) filterExpr { return orExpr{l, r} })
 }
 
 func (p *filterParser) and() (filterExpr, error) {
-	l, err := p.unary()
+	return p.leftAssociative("and", p.unary, func(l, r filterExpr) filterExpr { return andExpr{l, r} })
+}
+
+// leftAssociative parses operands joined by the keyword op, grouping from
+// the left: a op b op c is (a op b) op c.
+func (p *filterParser) leftAssociative(op string, operand func() (filterExpr, error), join func(l, r filterExpr) filterExpr) (filterExpr, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.keyword("and") {
-		r, err := p.unary()
+	for p.keyword(op) {
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		l = andExpr{l, r}
+		l = join(l, r)
 	}
 	return l, nil
 }
@@ -379,27 +374,13 @@ func (p *filterParser) function(name string) (filterExpr, error) {
 	var prop, arg string
 	switch name {
 	case "startswith", "endswith":
-		pt, err := p.expect(tIdent, "a property name")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.expect(tComma, "','"); err != nil {
-			return nil, err
-		}
-		at, err := p.expect(tString, "a string literal")
+		pt, at, err := p.twoArguments(tIdent, "a property name", tString, "a string literal")
 		if err != nil {
 			return nil, err
 		}
 		prop, arg = pt.text, at.text
 	case "substringof":
-		at, err := p.expect(tString, "a string literal")
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.expect(tComma, "','"); err != nil {
-			return nil, err
-		}
-		pt, err := p.expect(tIdent, "a property name")
+		at, pt, err := p.twoArguments(tString, "a string literal", tIdent, "a property name")
 		if err != nil {
 			return nil, err
 		}
@@ -420,6 +401,19 @@ func (p *filterParser) function(name string) (filterExpr, error) {
 		f.want = strings.EqualFold(b.text, "true") == (op == "eq")
 	}
 	return f, nil
+}
+
+// twoArguments parses "first, second" of a function call.
+func (p *filterParser) twoArguments(firstKind tokKind, first string, secondKind tokKind, second string) (token, token, error) {
+	a, err := p.expect(firstKind, first)
+	if err != nil {
+		return a, token{}, err
+	}
+	if _, err := p.expect(tComma, "','"); err != nil {
+		return a, token{}, err
+	}
+	b, err := p.expect(secondKind, second)
+	return a, b, err
 }
 
 func (p *filterParser) literal() (any, error) {

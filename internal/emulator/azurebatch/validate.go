@@ -190,11 +190,8 @@ func validateTask(p *TaskAddParameter, j *jobState) *apiError {
 			}
 			for i, r := range d.TaskIDRanges {
 				name := fmt.Sprintf("dependsOn.taskIdRanges[%d]", i)
-				if r.Start == nil {
-					return missingProperty(name + ".start")
-				}
-				if r.End == nil {
-					return missingProperty(name + ".end")
+				if e := requireRangeEnds(name, r.Start, r.End); e != nil {
+					return e
 				}
 				if *r.Start < 0 || *r.End < *r.Start {
 					return invalidProperty(name, "The range must satisfy 0 <= start <= end.")
@@ -314,6 +311,26 @@ func validateExitOptions(name string, o *ExitOptions, j *jobState) *apiError {
 	return nil
 }
 
+// requireRangeEnds checks that a range has both its start and its end.
+func requireRangeEnds(name string, start, end *int32) *apiError {
+	if start == nil {
+		return missingProperty(name + ".start")
+	}
+	if end == nil {
+		return missingProperty(name + ".end")
+	}
+	return nil
+}
+
+// validateRequiredExitOptions checks the exitOptions an exit code mapping
+// must have.
+func validateRequiredExitOptions(name string, o *ExitOptions, j *jobState) *apiError {
+	if o == nil {
+		return missingProperty(name)
+	}
+	return validateExitOptions(name, o, j)
+}
+
 func validateExitConditions(ec *ExitConditions, j *jobState) *apiError {
 	if ec == nil {
 		return nil
@@ -323,28 +340,19 @@ func validateExitConditions(ec *ExitConditions, j *jobState) *apiError {
 		if m.Code == nil {
 			return missingProperty(name + ".code")
 		}
-		if m.ExitOptions == nil {
-			return missingProperty(name + ".exitOptions")
-		}
-		if e := validateExitOptions(name+".exitOptions", m.ExitOptions, j); e != nil {
+		if e := validateRequiredExitOptions(name+".exitOptions", m.ExitOptions, j); e != nil {
 			return e
 		}
 	}
 	for i, m := range ec.ExitCodeRanges {
 		name := fmt.Sprintf("exitConditions.exitCodeRanges[%d]", i)
-		if m.Start == nil {
-			return missingProperty(name + ".start")
-		}
-		if m.End == nil {
-			return missingProperty(name + ".end")
+		if e := requireRangeEnds(name, m.Start, m.End); e != nil {
+			return e
 		}
 		if *m.End < *m.Start {
 			return invalidProperty(name, "The end of the range must not be less than its start.")
 		}
-		if m.ExitOptions == nil {
-			return missingProperty(name + ".exitOptions")
-		}
-		if e := validateExitOptions(name+".exitOptions", m.ExitOptions, j); e != nil {
+		if e := validateRequiredExitOptions(name+".exitOptions", m.ExitOptions, j); e != nil {
 			return e
 		}
 	}
