@@ -6,10 +6,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // MaxClockSkew is how far ocp-date (or Date) may be from the real time.
@@ -84,20 +85,10 @@ func canonicalizedResource(account, path, rawQuery string) string {
 	b.WriteByte('/')
 	b.WriteString(account)
 	b.WriteString(path)
-	params := map[string][]string{}
-	for _, part := range strings.Split(rawQuery, "&") {
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		if dk, err := url.QueryUnescape(k); err == nil {
-			k = dk
-		}
-		if dv, err := url.QueryUnescape(v); err == nil {
-			v = dv
-		}
+	params := map[string][]string{} // names lower-cased
+	for k, vs := range servicekit.DecodeQuery(rawQuery) {
 		k = strings.ToLower(k)
-		params[k] = append(params[k], v)
+		params[k] = append(params[k], vs...)
 	}
 	names := make([]string, 0, len(params))
 	for k := range params {

@@ -1,11 +1,12 @@
 package azurebatch
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // Error codes (ERRDOC) and their messages.
@@ -129,12 +130,5 @@ func faultCode(status int) string {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json;odata=minimalmetadata")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	servicekit.WriteJSON(w, status, "application/json;odata=minimalmetadata", v)
 }

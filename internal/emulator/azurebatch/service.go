@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // APIVersion is the only api-version the emulator accepts.
@@ -59,13 +61,16 @@ type Job struct {
 // Service is the emulated Azure Batch data plane of one account. It
 // implements http.Handler; see README.md for the behaviour.
 type Service struct {
+	// SetBaseURL, BaseURL: the base of URLs in objects the Go API returns
+	// (HTTP responses use the request's Host).
+	servicekit.Endpoint
+
 	cfg     Config
 	key     []byte
 	now     func() time.Time
 	authNow func() time.Time
 
 	mu        sync.Mutex
-	baseURL   string
 	jobs      map[string]*jobState // key: lower-cased id
 	lastTicks int64
 }
@@ -107,21 +112,6 @@ func (s *Service) Account() string { return s.cfg.Account }
 
 // Key returns the base64 account key.
 func (s *Service) Key() string { return s.cfg.Key }
-
-// SetBaseURL tells the service its endpoint, used for URLs in objects
-// returned by the Go API (HTTP responses use the request's Host).
-func (s *Service) SetBaseURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.baseURL = strings.TrimRight(u, "/")
-}
-
-// BaseURL returns the endpoint set by SetBaseURL.
-func (s *Service) BaseURL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.baseURL
-}
 
 // clockNow reads the emulator clock in UTC.
 func (s *Service) clockNow() time.Time { return s.now().UTC().Round(0) }

@@ -581,7 +581,7 @@ func (s *Service) Task(jobID, taskID string) (Task, bool) {
 	if e != nil {
 		return Task{}, false
 	}
-	return s.render(j, t, s.baseURL), true
+	return s.render(j, t, s.BaseURL()), true
 }
 
 // Tasks returns the tasks of a job in the order they were added.
@@ -601,7 +601,7 @@ func (s *Service) Tasks(jobID string) []Task {
 	out := make([]Task, 0, len(all))
 	for _, t := range all {
 		s.advance(j, t, now)
-		out = append(out, s.render(j, t, s.baseURL))
+		out = append(out, s.render(j, t, s.BaseURL()))
 	}
 	return out
 }

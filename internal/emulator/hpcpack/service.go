@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // ServiceName is the emulator's name for this service.
@@ -80,6 +82,8 @@ type userEntry struct {
 // Service is the emulated HPC Pack SOA web service of one cluster. It
 // implements http.Handler; see README.md for the behaviour.
 type Service struct {
+	servicekit.Endpoint // SetBaseURL, BaseURL
+
 	cfg      Config
 	now      func() time.Time
 	users    map[string]userEntry // key: lower-cased user name
@@ -87,7 +91,6 @@ type Service struct {
 	services map[string]SOAService // key: lower-cased name
 
 	mu       sync.Mutex
-	baseURL  string
 	nextID   int
 	sessions map[int]*session
 }
@@ -178,20 +181,6 @@ func (s *Service) PathPrefix() string {
 		return "/WindowsHPC/" + s.cfg.ClusterName
 	}
 	return "/WindowsHPC"
-}
-
-// SetBaseURL tells the service its endpoint (the emulator calls it).
-func (s *Service) SetBaseURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.baseURL = strings.TrimRight(u, "/")
-}
-
-// BaseURL returns the endpoint set by SetBaseURL.
-func (s *Service) BaseURL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.baseURL
 }
 
 // clockNow reads the emulator clock in UTC.

@@ -1,7 +1,6 @@
 package hpcpack
 
 import (
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // escapeText escapes s for XML character data and attribute values
@@ -27,14 +28,7 @@ func writeXML(w http.ResponseWriter, status int, body string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	servicekit.WriteJSON(w, status, "application/json; charset=utf-8", v)
 }
 
 // version is a System.Version; build and revision are -1 when undefined.

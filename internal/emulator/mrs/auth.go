@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // SDK-HMAC-SHA256 constants (spec §2).
@@ -76,20 +78,7 @@ func CanonicalURI(escapedPath string) string {
 // names and values decoded, sorted by name then value, re-encoded like path
 // segments and joined as k=v with "&" ("" when there is no query).
 func CanonicalQueryString(rawQuery string) string {
-	params := map[string][]string{}
-	for _, part := range strings.Split(rawQuery, "&") {
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		if dk, err := url.QueryUnescape(k); err == nil {
-			k = dk
-		}
-		if dv, err := url.QueryUnescape(v); err == nil {
-			v = dv
-		}
-		params[k] = append(params[k], v)
-	}
+	params := servicekit.DecodeQuery(rawQuery)
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)

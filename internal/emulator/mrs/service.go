@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/internal/servicekit"
 )
 
 // ServiceName is the emulator's name for this service.
@@ -87,13 +89,14 @@ type cluster struct {
 // Service is the emulated MRS V2 job API of one project. It implements
 // http.Handler; see README.md for the behaviour.
 type Service struct {
+	servicekit.Endpoint // SetBaseURL, BaseURL
+
 	cfg                 Config
 	now                 func() time.Time
 	authNow             func() time.Time
 	rejectRunningDelete bool
 
 	mu         sync.Mutex
-	baseURL    string
 	seq        int64
 	clusters   map[string]*cluster
 	clusterIDs []string       // in configuration order
@@ -172,20 +175,6 @@ func (s *Service) RunTime() time.Duration { return s.cfg.RunTime }
 // Credentials returns what requests are verified against.
 func (s *Service) Credentials() Credentials {
 	return Credentials{AccessKey: s.cfg.AccessKey, SecretKey: s.cfg.SecretKey, SecurityToken: s.cfg.SecurityToken, ProjectID: s.cfg.ProjectID}
-}
-
-// SetBaseURL tells the service its endpoint (the emulator calls it).
-func (s *Service) SetBaseURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.baseURL = strings.TrimRight(u, "/")
-}
-
-// BaseURL returns the endpoint set by SetBaseURL.
-func (s *Service) BaseURL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.baseURL
 }
 
 // JobsPath returns the path of a cluster's job-executions collection,
