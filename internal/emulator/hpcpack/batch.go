@@ -128,18 +128,32 @@ func checkGeneric(sess *session, generic bool) *apiError {
 	return nil
 }
 
-// sendState checks the session and batch before and after the body is
-// read. Callers hold s.mu.
-func (s *Service) sendState(c *call, id int, generic bool) (*session, *apiError) {
+// ownedBatch finds the open session id and its batch named in the call (nil
+// when the name was never used), which the caller must be allowed to use
+// (checkOwner). generic is the call's genericservice parameter, nil for the
+// operations that have none. Callers hold s.mu.
+func (s *Service) ownedBatch(c *call, id int, generic *bool) (*session, *batch, *apiError) {
 	sess, err := s.openSession(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := checkGeneric(sess, generic); err != nil {
-		return nil, err
+	if generic != nil {
+		if err := checkGeneric(sess, *generic); err != nil {
+			return nil, nil, err
+		}
 	}
 	b := sess.batches[c.batch]
 	if err := checkOwner(sess, b, c.user); err != nil {
+		return nil, nil, err
+	}
+	return sess, b, nil
+}
+
+// sendState checks the session and batch before and after the body is
+// read. Callers hold s.mu.
+func (s *Service) sendState(c *call, id int, generic bool) (*session, *apiError) {
+	sess, b, err := s.ownedBatch(c, id, &generic)
+	if err != nil {
 		return nil, err
 	}
 	if b != nil && !b.purged && b.committed {
@@ -241,12 +255,8 @@ func (s *Service) commitBatch(c *call) *apiError {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, err := s.openSession(id)
+	_, b, err := s.ownedBatch(c, id, nil)
 	if err != nil {
-		return err
-	}
-	b := sess.batches[c.batch]
-	if err := checkOwner(sess, b, c.user); err != nil {
 		return err
 	}
 	switch {
@@ -271,13 +281,10 @@ func (s *Service) batchStatus(c *call) *apiError {
 		return err
 	}
 	s.mu.Lock()
-	sess, err := s.openSession(id)
+	_, b, err := s.ownedBatch(c, id, nil)
 	var st BrokerClientStatus
 	if err == nil {
-		b := sess.batches[c.batch]
-		if err = checkOwner(sess, b, c.user); err == nil {
-			st = s.status(b, c.now)
-		}
+		st = s.status(b, c.now)
 	}
 	s.mu.Unlock()
 	if err != nil {
@@ -304,11 +311,8 @@ func (s *Service) purgeBatch(c *call) *apiError {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, err := s.openSession(id)
+	sess, _, err := s.ownedBatch(c, id, nil)
 	if err != nil {
-		return err
-	}
-	if err := checkOwner(sess, sess.batches[c.batch], c.user); err != nil {
 		return err
 	}
 	sess.purge(c.batch, c.now)
@@ -363,17 +367,8 @@ func (s *Service) getResponses(c *call) *apiError {
 	}
 
 	s.mu.Lock()
-	sess, err := s.openSession(id)
+	sess, b, err := s.ownedBatch(c, id, &generic)
 	if err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	if err := checkGeneric(sess, generic); err != nil {
-		s.mu.Unlock()
-		return err
-	}
-	b := sess.batches[c.batch]
-	if err := checkOwner(sess, b, c.user); err != nil {
 		s.mu.Unlock()
 		return err
 	}
