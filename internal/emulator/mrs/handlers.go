@@ -21,6 +21,31 @@ func (s *Service) clusterLocked(id string) (*cluster, *apiError) {
 	return c, nil
 }
 
+// jobLocked finds a job in its cluster. s.mu must be held.
+func (s *Service) jobLocked(clusterID, jobID string) (*cluster, *job, *apiError) {
+	c, e := s.clusterLocked(clusterID)
+	if e != nil {
+		return nil, nil, e
+	}
+	j, ok := c.jobs[jobID]
+	if !ok {
+		return nil, nil, jobNotFound()
+	}
+	return c, j, nil
+}
+
+// checkWrite checks what a write answers before its body is looked at: an
+// unknown cluster, then a Content-Type other than JSON.
+func (s *Service) checkWrite(r *http.Request, clusterID string) *apiError {
+	s.mu.Lock()
+	_, e := s.clusterLocked(clusterID)
+	s.mu.Unlock()
+	if e != nil {
+		return e
+	}
+	return checkJSONContentType(r)
+}
+
 // submitLocked stores a validated submission. s.mu must be held.
 func (s *Service) submitLocked(c *cluster, sub JobSubmission, sentType string) (*job, *apiError) {
 	now := s.clockNow()
@@ -73,13 +98,7 @@ func submitResponse(id string) any {
 
 // submit: POST .../job-executions.
 func (s *Service) submit(w http.ResponseWriter, r *http.Request, rt route, body []byte) *apiError {
-	s.mu.Lock()
-	_, e := s.clusterLocked(rt.cluster)
-	s.mu.Unlock()
-	if e != nil {
-		return e
-	}
-	if e := checkJSONContentType(r); e != nil {
+	if e := s.checkWrite(r, rt.cluster); e != nil {
 		return e
 	}
 	sub, sentType, e := parseSubmission(body)
@@ -104,13 +123,9 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request, rt route, body 
 func (s *Service) getJob(w http.ResponseWriter, rt route) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, e := s.clusterLocked(rt.cluster)
+	_, j, e := s.jobLocked(rt.cluster, rt.jobID)
 	if e != nil {
 		return e
-	}
-	j, ok := c.jobs[rt.jobID]
-	if !ok {
-		return jobNotFound()
 	}
 	writeJSON(w, http.StatusAccepted, struct {
 		JobDetail jobDetail `json:"job_detail"`
@@ -122,13 +137,9 @@ func (s *Service) getJob(w http.ResponseWriter, rt route) *apiError {
 func (s *Service) kill(w http.ResponseWriter, rt route) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, e := s.clusterLocked(rt.cluster)
+	c, j, e := s.jobLocked(rt.cluster, rt.jobID)
 	if e != nil {
 		return e
-	}
-	j, ok := c.jobs[rt.jobID]
-	if !ok {
-		return jobNotFound()
 	}
 	now := s.clockNow()
 	st := j.statusAt(now)
@@ -148,13 +159,7 @@ func (s *Service) kill(w http.ResponseWriter, rt route) *apiError {
 
 // batchDelete: POST .../job-executions/batch-delete (200, no body).
 func (s *Service) batchDelete(w http.ResponseWriter, r *http.Request, rt route, body []byte) *apiError {
-	s.mu.Lock()
-	_, e := s.clusterLocked(rt.cluster)
-	s.mu.Unlock()
-	if e != nil {
-		return e
-	}
-	if e := checkJSONContentType(r); e != nil {
+	if e := s.checkWrite(r, rt.cluster); e != nil {
 		return e
 	}
 	var req struct {

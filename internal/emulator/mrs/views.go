@@ -68,12 +68,8 @@ func (s *Service) viewLocked(j *job, now time.Time) JobView {
 func (s *Service) Job(clusterID, jobID string) (JobView, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.clusters[clusterID]
-	if !ok {
-		return JobView{}, false
-	}
-	j, ok := c.jobs[jobID]
-	if !ok {
+	_, j, e := s.jobLocked(clusterID, jobID)
+	if e != nil {
 		return JobView{}, false
 	}
 	return s.viewLocked(j, s.clockNow()), true
