@@ -111,6 +111,33 @@ func start(t *testing.T, mod ...func(*Config)) *harness {
 	return &harness{t: t, emu: emu, client: &http.Client{Transport: tr, Timeout: 10 * time.Second}, log: log}
 }
 
+// newRequest builds a request with body ("" for none).
+func (h *harness) newRequest(method, url, body string) *http.Request {
+	h.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return req
+}
+
+// send sends req with the client that trusts the emulator's CA and returns
+// the answer with its body read.
+func (h *harness) send(req *http.Request) (*http.Response, []byte) {
+	h.t.Helper()
+	resp, err := h.client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
 // azure sends a signed request to the Azure Batch endpoint.
 func (h *harness) azure(method, path string, body any) (*http.Response, []byte, error) {
 	h.t.Helper()

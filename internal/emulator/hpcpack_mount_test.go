@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,14 +27,7 @@ func startHPC(t *testing.T, cluster string) *harness {
 // api-version; path is relative to the service's prefix.
 func (h *harness) hpc(method, path, contentType, body string, hdr ...string) (*http.Response, []byte) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.emu.HPCPackURL()+h.emu.HPCPack().PathPrefix()+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	req := h.newRequest(method, h.emu.HPCPackURL()+h.emu.HPCPack().PathPrefix()+path, body)
 	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(hpcUser+":"+hpcPass)))
 	req.Header.Set("api-version", "2011-11-01")
 	if contentType != "" {
@@ -44,13 +36,7 @@ func (h *harness) hpc(method, path, contentType, body string, hdr ...string) (*h
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := h.client.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return h.send(req)
 }
 
 func TestHPCPackMountedWithLogAndFaults(t *testing.T) {
@@ -151,14 +137,9 @@ func TestHPCPackDefaults2016(t *testing.T) {
 	if h.emu.HPCPack().ClusterName() != "" || h.emu.HPCPack().Username() != hpcpack.DefaultUsername || h.emu.HPCPack().PathPrefix() != "/WindowsHPC" {
 		t.Fatalf("defaults %s", h.emu.HPCPack().Username())
 	}
-	req, _ := http.NewRequest("GET", h.emu.HPCPackURL()+"/WindowsHPC/Version", nil)
+	req := h.newRequest("GET", h.emu.HPCPackURL()+"/WindowsHPC/Version", "")
 	req.SetBasicAuth(hpcpack.DefaultUsername, hpcpack.DefaultPassword)
-	resp, err := h.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := h.send(req)
 	if resp.StatusCode != 200 || !strings.Contains(string(b), hpcpack.ServerVersion) {
 		t.Fatalf("version: %d %s", resp.StatusCode, b)
 	}

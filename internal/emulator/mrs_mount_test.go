@@ -3,7 +3,6 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,14 +29,7 @@ func startMRS(t *testing.T) *harness {
 // x-project-id, x-security-token, x-sdk-date) to the MRS endpoint.
 func (h *harness) mrsDo(method, path, body string) (*http.Response, []byte) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.emu.MRSURL()+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	req := h.newRequest(method, h.emu.MRSURL()+path, body)
 	req.Header.Set("User-Agent", "huaweicloud-usdk-go/3.0")
 	req.Header.Set("X-Project-Id", mrsProject)
 	req.Header.Set("X-Security-Token", mrsToken)
@@ -45,13 +37,7 @@ func (h *harness) mrsDo(method, path, body string) (*http.Response, []byte) {
 		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	}
 	mrs.SignRequest(req, []byte(body), mrsAK, mrsSK, time.Now(), "user-agent", "x-project-id", "x-sdk-date", "x-security-token")
-	resp, err := h.client.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return h.send(req)
 }
 
 func TestMRSMountedWithLogAndFaults(t *testing.T) {
@@ -103,15 +89,9 @@ func TestMRSMountedWithLogAndFaults(t *testing.T) {
 		t.Fatalf("batch-delete: %d %s", resp.StatusCode, b)
 	}
 	// unsigned: 401 APIGW.0301
-	req, _ := http.NewRequest("GET", h.emu.MRSURL()+jobs, nil)
-	r, err := h.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ = io.ReadAll(r.Body)
-	r.Body.Close()
-	if r.StatusCode != 401 || !strings.Contains(string(b), `"error_code":"APIGW.0301"`) {
-		t.Fatalf("unsigned: %d %s", r.StatusCode, b)
+	resp, b = h.send(h.newRequest("GET", h.emu.MRSURL()+jobs, ""))
+	if resp.StatusCode != 401 || !strings.Contains(string(b), `"error_code":"APIGW.0301"`) {
+		t.Fatalf("unsigned: %d %s", resp.StatusCode, b)
 	}
 
 	// the request log never holds the signature or the security token
@@ -163,15 +143,10 @@ func TestMRSDefaults(t *testing.T) {
 	if m.ProjectID() != mrs.DefaultProjectID || m.AccessKey() != mrs.DefaultAccessKey || strings.Join(m.Clusters(), ",") != mrs.DefaultClusterID {
 		t.Fatalf("defaults %s %s %v", m.ProjectID(), m.AccessKey(), m.Clusters())
 	}
-	req, _ := http.NewRequest("GET", h.emu.MRSURL()+m.JobsPath(mrs.DefaultClusterID)+"?limit=100&offset=1", nil)
+	req := h.newRequest("GET", h.emu.MRSURL()+m.JobsPath(mrs.DefaultClusterID)+"?limit=100&offset=1", "")
 	req.Header.Set("X-Project-Id", m.ProjectID())
 	mrs.SignRequest(req, nil, m.AccessKey(), m.SecretKey(), time.Now())
-	resp, err := h.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, b := h.send(req)
 	if resp.StatusCode != 202 || string(b) != `{"total_record":0,"job_list":[]}` {
 		t.Fatalf("list: %d %s", resp.StatusCode, b)
 	}
