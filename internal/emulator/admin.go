@@ -85,12 +85,7 @@ func (e *Emulator) adminHandler() http.Handler {
 			return
 		}
 		var f Faults
-		if err := decodeAdminJSON(r, &f); err != nil {
-			adminError(w, http.StatusBadRequest, "invalid Faults JSON: %v", err)
-			return
-		}
-		if err := f.Validate(); err != nil {
-			adminError(w, http.StatusBadRequest, "%v", err)
+		if !readValidAdminJSON(w, r, "Faults", &f) {
 			return
 		}
 		e.SetFaults(svc, f)
@@ -102,14 +97,10 @@ func (e *Emulator) adminHandler() http.Handler {
 			return
 		}
 		var fr FaultRule
-		if err := decodeAdminJSON(r, &fr); err != nil {
-			adminError(w, http.StatusBadRequest, "invalid FaultRule JSON: %v", err)
+		if !readValidAdminJSON(w, r, "FaultRule", &fr) {
 			return
 		}
-		if err := e.faultState(svc).addRule(fr); err != nil {
-			adminError(w, http.StatusBadRequest, "%v", err)
-			return
-		}
+		e.AddFaultRule(svc, fr)
 		writeAdminJSON(w, http.StatusCreated, fr)
 	})
 	mux.HandleFunc("DELETE /faults/{service}/rules", func(w http.ResponseWriter, r *http.Request) {
@@ -155,10 +146,21 @@ func (e *Emulator) startAdmin() error {
 	return nil
 }
 
-func decodeAdminJSON(r *http.Request, v any) error {
+// readValidAdminJSON decodes the body (what names its type in the error)
+// into v and validates it; when either fails it has answered 400 and
+// returns false.
+func readValidAdminJSON(w http.ResponseWriter, r *http.Request, what string, v interface{ Validate() error }) bool {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	if err := dec.Decode(v); err != nil {
+		adminError(w, http.StatusBadRequest, "invalid %s JSON: %v", what, err)
+		return false
+	}
+	if err := v.Validate(); err != nil {
+		adminError(w, http.StatusBadRequest, "%v", err)
+		return false
+	}
+	return true
 }
 
 func writeAdminJSON(w http.ResponseWriter, status int, v any) {

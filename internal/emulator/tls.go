@@ -30,16 +30,11 @@ func newCertAuthority(extraHost string) (*certAuthority, error) {
 	if err != nil {
 		return nil, err
 	}
-	caTmpl := &x509.Certificate{
-		SerialNumber:          randSerial(),
-		Subject:               pkix.Name{CommonName: "batchops emulator CA", Organization: []string{"batchops emulator"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
+	caTmpl := certTemplate("batchops emulator CA", now)
+	caTmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+	caTmpl.BasicConstraintsValid = true
+	caTmpl.IsCA = true
+	caTmpl.MaxPathLenZero = true
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
 		return nil, fmt.Errorf("create CA certificate: %w", err)
@@ -53,16 +48,11 @@ func newCertAuthority(extraHost string) (*certAuthority, error) {
 	if err != nil {
 		return nil, err
 	}
-	srvTmpl := &x509.Certificate{
-		SerialNumber: randSerial(),
-		Subject:      pkix.Name{CommonName: "localhost", Organization: []string{"batchops emulator"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
-	}
+	srvTmpl := certTemplate("localhost", now)
+	srvTmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	srvTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	srvTmpl.DNSNames = []string{"localhost"}
+	srvTmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}
 	if extraHost != "" && extraHost != "localhost" {
 		if ip := net.ParseIP(extraHost); ip != nil {
 			if !ip.IsUnspecified() && !ip.Equal(net.ParseIP("127.0.0.1")) && !ip.Equal(net.ParseIP("::1")) {
@@ -92,6 +82,18 @@ func (ca *certAuthority) serverTLSConfig() *tls.Config {
 		Certificates: []tls.Certificate{ca.server},
 		NextProtos:   []string{"http/1.1"},
 		MinVersion:   tls.VersionTLS12,
+	}
+}
+
+// certTemplate is what the CA and the server certificate have alike: a
+// random serial, the emulator as organisation, and a day's validity from an
+// hour before now.
+func certTemplate(commonName string, now time.Time) *x509.Certificate {
+	return &x509.Certificate{
+		SerialNumber: randSerial(),
+		Subject:      pkix.Name{CommonName: commonName, Organization: []string{"batchops emulator"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
 	}
 }
 
