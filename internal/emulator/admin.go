@@ -71,56 +71,44 @@ func (e *Emulator) adminHandler() http.Handler {
 		e.clock.Set(t)
 		writeAdminJSON(w, http.StatusOK, map[string]any{"now": e.clock.Now()})
 	})
-	mux.HandleFunc("GET /faults/{service}", func(w http.ResponseWriter, r *http.Request) {
-		svc, ok := e.adminService(w, r)
-		if !ok {
-			return
-		}
+	mux.HandleFunc("GET /faults/{service}", e.forService(func(w http.ResponseWriter, r *http.Request, svc string) {
 		rules := e.FaultRules(svc)
 		writeAdminJSON(w, http.StatusOK, map[string]any{"faults": e.Faults(svc), "rules": rules})
-	})
-	mux.HandleFunc("PUT /faults/{service}", func(w http.ResponseWriter, r *http.Request) {
-		svc, ok := e.adminService(w, r)
-		if !ok {
-			return
-		}
+	}))
+	mux.HandleFunc("PUT /faults/{service}", e.forService(func(w http.ResponseWriter, r *http.Request, svc string) {
 		var f Faults
 		if !readValidAdminJSON(w, r, "Faults", &f) {
 			return
 		}
 		e.SetFaults(svc, f)
 		writeAdminJSON(w, http.StatusOK, f)
-	})
-	mux.HandleFunc("POST /faults/{service}/rules", func(w http.ResponseWriter, r *http.Request) {
-		svc, ok := e.adminService(w, r)
-		if !ok {
-			return
-		}
+	}))
+	mux.HandleFunc("POST /faults/{service}/rules", e.forService(func(w http.ResponseWriter, r *http.Request, svc string) {
 		var fr FaultRule
 		if !readValidAdminJSON(w, r, "FaultRule", &fr) {
 			return
 		}
 		e.AddFaultRule(svc, fr)
 		writeAdminJSON(w, http.StatusCreated, fr)
-	})
-	mux.HandleFunc("DELETE /faults/{service}/rules", func(w http.ResponseWriter, r *http.Request) {
-		svc, ok := e.adminService(w, r)
-		if !ok {
-			return
-		}
+	}))
+	mux.HandleFunc("DELETE /faults/{service}/rules", e.forService(func(w http.ResponseWriter, r *http.Request, svc string) {
 		e.ClearFaultRules(svc)
 		w.WriteHeader(http.StatusNoContent)
-	})
+	}))
 	return mux
 }
 
-func (e *Emulator) adminService(w http.ResponseWriter, r *http.Request) (string, bool) {
-	svc := r.PathValue("service")
-	if _, ok := e.byName[svc]; !ok {
-		adminError(w, http.StatusNotFound, "unknown service %q", svc)
-		return "", false
+// forService adapts a handler of the /faults/{service} routes: an unknown
+// service is 404 before h runs.
+func (e *Emulator) forService(h func(w http.ResponseWriter, r *http.Request, svc string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		svc := r.PathValue("service")
+		if _, ok := e.byName[svc]; !ok {
+			adminError(w, http.StatusNotFound, "unknown service %q", svc)
+			return
+		}
+		h(w, r, svc)
 	}
-	return svc, true
 }
 
 func (e *Emulator) startAdmin() error {
