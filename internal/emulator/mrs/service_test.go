@@ -124,11 +124,12 @@ func TestRoutesAndLookups(t *testing.T) {
 func TestSubmitValidation(t *testing.T) {
 	e := newEnv(t)
 	long := strings.Repeat("a", 75001)
-	cases := []struct {
+	type submitCase struct {
 		name, body string
 		status     int
 		code       string
-	}{
+	}
+	cases := []submitCase{
 		{"not JSON", `{"job_name":`, 400, CodeInvalidParameter},
 		{"array", `[]`, 400, CodeInvalidParameter},
 		{"null", `null`, 400, CodeInvalidParameter},
@@ -149,20 +150,12 @@ func TestSubmitValidation(t *testing.T) {
 	}
 	for _, ch := range ForbiddenArgumentChars {
 		arg, _ := json.Marshal([]string{"x" + string(ch) + "y"})
-		cases = append(cases, struct {
-			name, body string
-			status     int
-			code       string
-		}{"arg char " + string(ch), `{"job_name":"a","job_type":"MapReduce","arguments":` + string(arg) + `}`, 400, CodeInvalidParameter})
+		cases = append(cases, submitCase{"arg char " + string(ch), `{"job_name":"a","job_type":"MapReduce","arguments":` + string(arg) + `}`, 400, CodeInvalidParameter})
 	}
 	for _, ch := range ForbiddenPropertyChars {
 		for _, kv := range [][2]string{{"k", "v" + string(ch)}, {"k" + string(ch), "v"}} {
 			p, _ := json.Marshal(map[string]string{kv[0]: kv[1]})
-			cases = append(cases, struct {
-				name, body string
-				status     int
-				code       string
-			}{"prop char " + string(ch), `{"job_name":"a","job_type":"MapReduce","properties":` + string(p) + `}`, 400, CodeInvalidParameter})
+			cases = append(cases, submitCase{"prop char " + string(ch), `{"job_name":"a","job_type":"MapReduce","properties":` + string(p) + `}`, 400, CodeInvalidParameter})
 		}
 	}
 	for _, c := range cases {

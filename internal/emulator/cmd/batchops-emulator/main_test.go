@@ -91,8 +91,9 @@ func startRun(t *testing.T, args ...string) *runningCommand {
 	return r
 }
 
-// client returns an HTTP client that trusts the CA named in emulator.env.
-func (r *runningCommand) client(t *testing.T) *http.Client {
+// status sends req with a client that trusts the CA named in emulator.env,
+// as a user of the printed settings would, and returns the answer's status.
+func (r *runningCommand) status(t *testing.T, req *http.Request) int {
 	t.Helper()
 	pem, err := os.ReadFile(r.env["BATCHOPS_EMULATOR_CA_FILE"])
 	if err != nil {
@@ -100,7 +101,14 @@ func (r *runningCommand) client(t *testing.T) *http.Client {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	client.CloseIdleConnections()
+	return resp.StatusCode
 }
 
 // stop sends SIGTERM, as a user's Ctrl-C would, and waits for run to return
@@ -146,16 +154,11 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	if env["AZURE_BATCH_ACCOUNT"] != "batchopsdemo" {
 		t.Errorf("account = %s", env["AZURE_BATCH_ACCOUNT"])
 	}
-	client := r.client(t)
-	resp, err := client.Get(env["AZURE_BATCH_ENDPOINT"] + "/jobs/j2?api-version=2024-07-01.20.0")
-	if err != nil {
-		t.Fatal(err)
+	req, _ := http.NewRequest("GET", env["AZURE_BATCH_ENDPOINT"]+"/jobs/j2?api-version=2024-07-01.20.0", nil)
+	if st := r.status(t, req); st != http.StatusUnauthorized {
+		t.Errorf("unsigned request: %d", st)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("unsigned request: %d", resp.StatusCode)
-	}
-	resp, err = http.Get(env["BATCHOPS_EMULATOR_ADMIN_URL"] + "/info")
+	resp, err := http.Get(env["BATCHOPS_EMULATOR_ADMIN_URL"] + "/info")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,15 +176,10 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 		t.Errorf("stdout = %s", out.String())
 	}
 	// the HPC Pack endpoint answers in the 2016 form with the printed credentials
-	req, _ := http.NewRequest("GET", env["HPC_PACK_ENDPOINT"]+"/WindowsHPC/Version", nil)
+	req, _ = http.NewRequest("GET", env["HPC_PACK_ENDPOINT"]+"/WindowsHPC/Version", nil)
 	req.SetBasicAuth(env["HPC_PACK_USERNAME"], env["HPC_PACK_PASSWORD"])
-	resp, err = client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("HPC Pack version: %d", resp.StatusCode)
+	if st := r.status(t, req); st != http.StatusOK {
+		t.Errorf("HPC Pack version: %d", st)
 	}
 
 	// the MRS endpoint answers a request signed with the printed credentials
@@ -189,13 +187,8 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	req, _ = http.NewRequest("GET", env["MRS_ENDPOINT"]+"/v2/"+env["HW_PROJECT_ID"]+"/clusters/demo-cluster/job-executions", nil)
 	req.Header.Set("X-Project-Id", env["HW_PROJECT_ID"])
 	mrs.SignRequest(req, nil, env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"], time.Now())
-	resp, err = client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Errorf("MRS list: %d", resp.StatusCode)
+	if st := r.status(t, req); st != http.StatusAccepted {
+		t.Errorf("MRS list: %d", st)
 	}
 	if !strings.Contains(out.String(), env["MRS_ENDPOINT"]) || !strings.Contains(out.String(), env["HW_SECRET_KEY"]) ||
 		!strings.Contains(out.String(), env["HW_ACCESS_KEY"]) || !strings.Contains(out.String(), env["HW_PROJECT_ID"]) {
@@ -215,17 +208,11 @@ func TestRunHPCPackFlags(t *testing.T) {
 	if env["HPC_PACK_CLUSTER_NAME"] != "HEADNODE" || env["HPC_PACK_USERNAME"] != `FABRIKAM\carol` || env["HPC_PACK_PASSWORD"] != "c-Pa55" {
 		t.Errorf("env %v", env)
 	}
-	client := r.client(t)
 	for path, want := range map[string]int{"/WindowsHPC/Clusters": 200, "/WindowsHPC/HEADNODE/Version": 200, "/WindowsHPC/Version": 404} {
 		req, _ := http.NewRequest("GET", env["HPC_PACK_ENDPOINT"]+path, nil)
 		req.SetBasicAuth(env["HPC_PACK_USERNAME"], env["HPC_PACK_PASSWORD"])
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		if st := r.status(t, req); st != want {
+			t.Errorf("%s: %d, want %d", path, st, want)
 		}
 	}
 	if !strings.Contains(out.String(), "HPC Pack cluster:     HEADNODE") {
@@ -265,18 +252,12 @@ func TestRunMRSFlags(t *testing.T) {
 		env["HW_SECURITY_TOKEN"] != "flag-token" {
 		t.Errorf("env %v", env)
 	}
-	client := r.client(t)
 	for cluster, want := range map[string]int{"c-1": 202, "c-2": 202, "demo-cluster": 400} {
 		req, _ := http.NewRequest("GET", env["MRS_ENDPOINT"]+"/v2/"+env["HW_PROJECT_ID"]+"/clusters/"+cluster+"/job-executions", nil)
 		req.Header.Set("X-Security-Token", env["HW_SECURITY_TOKEN"])
 		mrs.SignRequest(req, nil, env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"], time.Now())
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d, want %d", cluster, resp.StatusCode, want)
+		if st := r.status(t, req); st != want {
+			t.Errorf("%s: %d, want %d", cluster, st, want)
 		}
 	}
 	if !strings.Contains(out.String(), "MRS clusters:         c-1,c-2") || !strings.Contains(out.String(), "MRS security token:   flag-token") {
