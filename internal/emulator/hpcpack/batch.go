@@ -149,6 +149,23 @@ func (s *Service) ownedBatch(c *call, id int, generic *bool) (*session, *batch, 
 	return sess, b, nil
 }
 
+// withOwnedBatch runs op under s.mu on the batch named in a call without a
+// genericservice parameter, once the call's arguments and the caller's
+// right to the batch are checked (see ownedBatch).
+func (s *Service) withOwnedBatch(c *call, op func(id int, sess *session, b *batch) *apiError) *apiError {
+	id, err := batchArgs(c)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, b, err := s.ownedBatch(c, id, nil)
+	if err != nil {
+		return err
+	}
+	return op(id, sess, b)
+}
+
 // sendState checks the session and batch before and after the body is
 // read. Callers hold s.mu.
 func (s *Service) sendState(c *call, id int, generic bool) (*session, *apiError) {
@@ -249,44 +266,30 @@ func (s *Service) sendRequests(c *call) *apiError {
 
 // commitBatch: POST .../batch/{batch}/Commit.
 func (s *Service) commitBatch(c *call) *apiError {
-	id, err := batchArgs(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, b, err := s.ownedBatch(c, id, nil)
-	if err != nil {
-		return err
-	}
-	switch {
-	case b != nil && !b.purged && b.committed:
-		return newFault(http.StatusBadRequest, CodeBrokerEOMRejectEndRequests,
-			fmt.Sprintf("The batch '%s' of session %d is already committed.", c.batch, id), "BatchName", c.batch)
-	case b == nil || b.purged || len(b.requests) == 0:
-		return newFault(http.StatusBadRequest, CodeBrokerEOMRejectNoRequest,
-			fmt.Sprintf("The batch '%s' of session %d has no requests to commit.", c.batch, id), "BatchName", c.batch)
-	}
-	b.committed, b.commitAt = true, c.now
-	c.w.WriteHeader(http.StatusCreated)
-	return nil
+	return s.withOwnedBatch(c, func(id int, _ *session, b *batch) *apiError {
+		switch {
+		case b != nil && !b.purged && b.committed:
+			return newFault(http.StatusBadRequest, CodeBrokerEOMRejectEndRequests,
+				fmt.Sprintf("The batch '%s' of session %d is already committed.", c.batch, id), "BatchName", c.batch)
+		case b == nil || b.purged || len(b.requests) == 0:
+			return newFault(http.StatusBadRequest, CodeBrokerEOMRejectNoRequest,
+				fmt.Sprintf("The batch '%s' of session %d has no requests to commit.", c.batch, id), "BatchName", c.batch)
+		}
+		b.committed, b.commitAt = true, c.now
+		c.w.WriteHeader(http.StatusCreated)
+		return nil
+	})
 }
 
 // batchStatus: GET .../batch/{batch}/Status. A name never used, or purged,
 // is Ready without being stored [I]. JSON: the bare number; XML: the member
 // name (or the number with Config.StatusXMLAsNumber).
 func (s *Service) batchStatus(c *call) *apiError {
-	id, err := batchArgs(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	_, b, err := s.ownedBatch(c, id, nil)
 	var st BrokerClientStatus
-	if err == nil {
+	err := s.withOwnedBatch(c, func(_ int, _ *session, b *batch) *apiError {
 		st = s.status(b, c.now)
-	}
-	s.mu.Unlock()
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -305,19 +308,11 @@ func (s *Service) batchStatus(c *call) *apiError {
 // purgeBatch: POST .../batch/{batch}/Purge: 200 also for an unknown name
 // (idempotent [I]); the name stays purged until Send Requests uses it again.
 func (s *Service) purgeBatch(c *call) *apiError {
-	id, err := batchArgs(c)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, _, err := s.ownedBatch(c, id, nil)
-	if err != nil {
-		return err
-	}
-	sess.purge(c.batch, c.now)
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	return s.withOwnedBatch(c, func(_ int, sess *session, _ *batch) *apiError {
+		sess.purge(c.batch, c.now)
+		c.w.WriteHeader(http.StatusOK)
+		return nil
+	})
 }
 
 // purge removes a batch's requests and responses and remembers the name
