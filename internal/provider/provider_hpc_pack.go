@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -16,14 +15,13 @@ import (
 )
 
 type hpcPackProviderModel struct {
-	Endpoint           types.String `tfsdk:"endpoint"`
-	ClusterName        types.String `tfsdk:"cluster_name"`
-	Username           types.String `tfsdk:"username"`
-	Password           types.String `tfsdk:"password"`
-	APIVersion         types.String `tfsdk:"api_version"`
-	ResponseFormat     types.String `tfsdk:"response_format"`
-	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
-	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	Endpoint       types.String `tfsdk:"endpoint"`
+	ClusterName    types.String `tfsdk:"cluster_name"`
+	Username       types.String `tfsdk:"username"`
+	Password       types.String `tfsdk:"password"`
+	APIVersion     types.String `tfsdk:"api_version"`
+	ResponseFormat types.String `tfsdk:"response_format"`
+	tlsSettingsModel
 }
 
 // hpcPackService is the configured HPC Pack client with the provider's credentials, which are
@@ -78,14 +76,8 @@ func hpcPackProviderSchema() schema.SingleNestedAttribute {
 // configureHPCPack builds the HPC Pack client from the block and the environment, or says
 // which setting is missing or wrong.
 func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProviderModel) (*hpcPackService, error) {
-	if m == nil {
-		m = &hpcPackProviderModel{}
-	}
-	if err := settingsKnown("hpc_pack", map[string]attr.Value{
-		"endpoint": m.Endpoint, "cluster_name": m.ClusterName, "username": m.Username, "password": m.Password,
-		"api_version": m.APIVersion, "response_format": m.ResponseFormat,
-		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	}); err != nil {
+	m, err := serviceBlock("hpc_pack", m)
+	if err != nil {
 		return nil, err
 	}
 
@@ -122,10 +114,5 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 
 // hpcPack returns the HPC Pack service, or reports how to configure it.
 func hpcPack(data *providerData, diags *diag.Diagnostics) *hpcPackService {
-	if data == nil {
-		notConfigured(diags)
-		return nil
-	}
-	svc, _ := data.hpcPack.get(diags)
-	return svc
+	return clientOf(data, func(d *providerData) *service[*hpcPackService] { return &d.hpcPack }, diags)
 }
