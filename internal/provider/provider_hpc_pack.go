@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -115,4 +116,21 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 // hpcPack returns the HPC Pack service, or reports how to configure it.
 func hpcPack(data *providerData, diags *diag.Diagnostics) *hpcPackService {
 	return clientOf(data, func(d *providerData) *service[*hpcPackService] { return &d.hpcPack }, diags)
+}
+
+// hpcPackResource is embedded by the HPC Pack resources: it keeps the provider data and reports
+// a missing hpc_pack configuration at plan time rather than at apply.
+type hpcPackResource struct {
+	data *providerData
+}
+
+func (r *hpcPackResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *hpcPackResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or the provider's configuration is not known yet
+	}
+	r.data.hpcPack.checkPlan(&resp.Diagnostics)
 }
