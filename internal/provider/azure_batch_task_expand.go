@@ -238,14 +238,12 @@ func flattenTask(t *azurebatch.Task, jobID string, prior *azureBatchTaskModel) (
 // flattenTaskSpec reads a task's definition back; prior and showDefaults as for flattenTask.
 func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool, diags *diag.Diagnostics) taskSpecModel {
 	s := taskSpecModel{
-		CommandLine:                  types.StringPointerValue(t.CommandLine),
-		DisplayName:                  types.StringPointerValue(t.DisplayName),
-		Environment:                  types.MapNull(types.StringType),
-		AffinityID:                   types.StringNull(),
-		ResourceFiles:                flattenResourceFiles(t.ResourceFiles, diags),
-		OutputFiles:                  types.ListNull(outputFileType),
-		RequiredSlots:                int64Value(t.RequiredSlots),
-		ApplicationPackageReferences: types.ListNull(applicationPackageType),
+		CommandLine:   types.StringPointerValue(t.CommandLine),
+		DisplayName:   types.StringPointerValue(t.DisplayName),
+		Environment:   types.MapNull(types.StringType),
+		AffinityID:    types.StringNull(),
+		ResourceFiles: flattenResourceFiles(t.ResourceFiles, diags),
+		RequiredSlots: int64Value(t.RequiredSlots),
 	}
 	if len(t.EnvironmentSettings) > 0 {
 		env := make(map[string]attr.Value, len(t.EnvironmentSettings))
@@ -257,46 +255,38 @@ func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool
 	if t.AffinityInfo != nil {
 		s.AffinityID = types.StringPointerValue(t.AffinityInfo.AffinityID)
 	}
-	if len(t.OutputFiles) > 0 {
-		files := make([]attr.Value, 0, len(t.OutputFiles))
-		for _, o := range t.OutputFiles {
-			values := map[string]attr.Value{
-				"file_pattern":       types.StringPointerValue(o.FilePattern),
-				"container_url":      types.StringNull(),
-				"path":               types.StringNull(),
-				"identity_reference": types.StringNull(),
-				"upload_headers":     types.MapNull(types.StringType),
-				"upload_condition":   types.StringNull(),
-			}
-			if o.Destination != nil && o.Destination.Container != nil {
-				c := o.Destination.Container
-				values["container_url"] = types.StringPointerValue(c.ContainerURL)
-				values["path"] = types.StringPointerValue(c.Path)
-				values["identity_reference"] = identityValue(c.IdentityReference)
-				if len(c.UploadHeaders) > 0 {
-					headers := make(map[string]attr.Value, len(c.UploadHeaders))
-					for _, h := range c.UploadHeaders {
-						headers[deref(h.Name)] = types.StringValue(deref(h.Value))
-					}
-					values["upload_headers"] = mapValue(types.StringType, headers, diags)
+	s.OutputFiles = listOf(outputFileType, nonEmpty(t.OutputFiles), func(o azurebatch.OutputFile) attr.Value {
+		values := map[string]attr.Value{
+			"file_pattern":       types.StringPointerValue(o.FilePattern),
+			"container_url":      types.StringNull(),
+			"path":               types.StringNull(),
+			"identity_reference": types.StringNull(),
+			"upload_headers":     types.MapNull(types.StringType),
+			"upload_condition":   types.StringNull(),
+		}
+		if o.Destination != nil && o.Destination.Container != nil {
+			c := o.Destination.Container
+			values["container_url"] = types.StringPointerValue(c.ContainerURL)
+			values["path"] = types.StringPointerValue(c.Path)
+			values["identity_reference"] = identityValue(c.IdentityReference)
+			if len(c.UploadHeaders) > 0 {
+				headers := make(map[string]attr.Value, len(c.UploadHeaders))
+				for _, h := range c.UploadHeaders {
+					headers[deref(h.Name)] = types.StringValue(deref(h.Value))
 				}
+				values["upload_headers"] = mapValue(types.StringType, headers, diags)
 			}
-			if o.UploadOptions != nil {
-				values["upload_condition"] = enumValue(o.UploadOptions.UploadCondition)
-			}
-			files = append(files, objectValue(outputFileType, values, diags))
 		}
-		s.OutputFiles = listValue(outputFileType, files, diags)
-	}
-	if len(t.ApplicationPackageReferences) > 0 {
-		refs := make([]attr.Value, 0, len(t.ApplicationPackageReferences))
-		for _, a := range t.ApplicationPackageReferences {
-			refs = append(refs, objectValue(applicationPackageType, map[string]attr.Value{
-				"application_id": types.StringPointerValue(a.ApplicationID), "version": types.StringPointerValue(a.Version),
-			}, diags))
+		if o.UploadOptions != nil {
+			values["upload_condition"] = enumValue(o.UploadOptions.UploadCondition)
 		}
-		s.ApplicationPackageReferences = listValue(applicationPackageType, refs, diags)
-	}
+		return objectValue(outputFileType, values, diags)
+	}, diags)
+	s.ApplicationPackageReferences = listOf(applicationPackageType, nonEmpty(t.ApplicationPackageReferences), func(a azurebatch.ApplicationPackageReference) attr.Value {
+		return objectValue(applicationPackageType, map[string]attr.Value{
+			"application_id": types.StringPointerValue(a.ApplicationID), "version": types.StringPointerValue(a.Version),
+		}, diags)
+	}, diags)
 
 	constraints := map[string]attr.Value{"max_wall_clock_time": durationNull(), "retention_time": durationNull(), "max_task_retry_count": types.Int64Null()}
 	if c := t.Constraints; c != nil {
@@ -369,12 +359,8 @@ func flattenTaskStatus(t *azurebatch.Task, diags *diag.Diagnostics) taskStatusMo
 }
 
 func flattenResourceFiles(files []azurebatch.ResourceFile, diags *diag.Diagnostics) types.List {
-	if len(files) == 0 {
-		return types.ListNull(resourceFileType)
-	}
-	out := make([]attr.Value, 0, len(files))
-	for _, f := range files {
-		out = append(out, objectValue(resourceFileType, map[string]attr.Value{
+	return listOf(resourceFileType, nonEmpty(files), func(f azurebatch.ResourceFile) attr.Value {
+		return objectValue(resourceFileType, map[string]attr.Value{
 			"auto_storage_container_name": types.StringPointerValue(f.AutoStorageContainerName),
 			"storage_container_url":       types.StringPointerValue(f.StorageContainerURL),
 			"http_url":                    types.StringPointerValue(f.HTTPURL),
@@ -382,9 +368,8 @@ func flattenResourceFiles(files []azurebatch.ResourceFile, diags *diag.Diagnosti
 			"file_path":                   types.StringPointerValue(f.FilePath),
 			"file_mode":                   types.StringPointerValue(f.FileMode),
 			"identity_reference":          identityValue(f.IdentityReference),
-		}, diags))
-	}
-	return listValue(resourceFileType, out, diags)
+		}, diags)
+	}, diags)
 }
 
 // flattenUserIdentity hides the service's default identity (the pool's non-admin auto user)
@@ -422,22 +407,10 @@ func flattenTaskDependencies(d *azurebatch.TaskDependencies, diags *diag.Diagnos
 	if d == nil {
 		return types.ObjectNull(taskDependenciesAttrTypes)
 	}
-	ids := types.ListNull(types.StringType)
-	if d.TaskIDs != nil {
-		elems := make([]attr.Value, 0, len(d.TaskIDs))
-		for _, id := range d.TaskIDs {
-			elems = append(elems, types.StringValue(id))
-		}
-		ids = listValue(types.StringType, elems, diags)
-	}
-	ranges := types.ListNull(taskIDRangeType)
-	if len(d.TaskIDRanges) > 0 {
-		elems := make([]attr.Value, 0, len(d.TaskIDRanges))
-		for _, r := range d.TaskIDRanges {
-			elems = append(elems, objectValue(taskIDRangeType, map[string]attr.Value{"start": int64Value(r.Start), "end": int64Value(r.End)}, diags))
-		}
-		ranges = listValue(taskIDRangeType, elems, diags)
-	}
+	ids := listOf(types.StringType, d.TaskIDs, func(id string) attr.Value { return types.StringValue(id) }, diags)
+	ranges := listOf(taskIDRangeType, nonEmpty(d.TaskIDRanges), func(r azurebatch.TaskIDRange) attr.Value {
+		return objectValue(taskIDRangeType, map[string]attr.Value{"start": int64Value(r.Start), "end": int64Value(r.End)}, diags)
+	}, diags)
 	return objectValue(types.ObjectType{AttrTypes: taskDependenciesAttrTypes}, map[string]attr.Value{"task_ids": ids, "task_id_ranges": ranges}, diags)
 }
 
@@ -463,16 +436,11 @@ func flattenContainerSettings(c *azurebatch.TaskContainerSettings, priorObj type
 			"identity_reference": identityValue(r.IdentityReference),
 		}, diags)
 	}
-	mounts := types.ListNull(bindMountType)
-	if c.ContainerHostBatchBindMounts != nil {
-		elems := make([]attr.Value, 0, len(c.ContainerHostBatchBindMounts))
-		for _, b := range c.ContainerHostBatchBindMounts {
-			elems = append(elems, objectValue(bindMountType, map[string]attr.Value{
-				"source": enumValue(b.Source), "is_read_only": types.BoolPointerValue(b.IsReadOnly),
-			}, diags))
-		}
-		mounts = listValue(bindMountType, elems, diags)
-	}
+	mounts := listOf(bindMountType, c.ContainerHostBatchBindMounts, func(b azurebatch.ContainerHostBindMountEntry) attr.Value {
+		return objectValue(bindMountType, map[string]attr.Value{
+			"source": enumValue(b.Source), "is_read_only": types.BoolPointerValue(b.IsReadOnly),
+		}, diags)
+	}, diags)
 	return objectValue(types.ObjectType{AttrTypes: containerSettingsAttrTypes}, map[string]attr.Value{
 		"image_name":             types.StringPointerValue(c.ImageName),
 		"container_run_options":  types.StringPointerValue(c.ContainerRunOptions),
@@ -500,28 +468,18 @@ func flattenExitConditions(e *azurebatch.ExitConditions, diags *diag.Diagnostics
 		}
 		return enumValue(o.JobAction), enumValue(o.DependencyAction)
 	}
-	codes := types.ListNull(exitCodeType)
-	if len(e.ExitCodes) > 0 {
-		elems := make([]attr.Value, 0, len(e.ExitCodes))
-		for _, c := range e.ExitCodes {
-			job, dep := actions(c.ExitOptions)
-			elems = append(elems, objectValue(exitCodeType, map[string]attr.Value{
-				"code": int64Value(c.Code), "job_action": job, "dependency_action": dep,
-			}, diags))
-		}
-		codes = listValue(exitCodeType, elems, diags)
-	}
-	ranges := types.ListNull(exitCodeRangeType)
-	if len(e.ExitCodeRanges) > 0 {
-		elems := make([]attr.Value, 0, len(e.ExitCodeRanges))
-		for _, r := range e.ExitCodeRanges {
-			job, dep := actions(r.ExitOptions)
-			elems = append(elems, objectValue(exitCodeRangeType, map[string]attr.Value{
-				"start": int64Value(r.Start), "end": int64Value(r.End), "job_action": job, "dependency_action": dep,
-			}, diags))
-		}
-		ranges = listValue(exitCodeRangeType, elems, diags)
-	}
+	codes := listOf(exitCodeType, nonEmpty(e.ExitCodes), func(c azurebatch.ExitCodeMapping) attr.Value {
+		job, dep := actions(c.ExitOptions)
+		return objectValue(exitCodeType, map[string]attr.Value{
+			"code": int64Value(c.Code), "job_action": job, "dependency_action": dep,
+		}, diags)
+	}, diags)
+	ranges := listOf(exitCodeRangeType, nonEmpty(e.ExitCodeRanges), func(r azurebatch.ExitCodeRangeMapping) attr.Value {
+		job, dep := actions(r.ExitOptions)
+		return objectValue(exitCodeRangeType, map[string]attr.Value{
+			"start": int64Value(r.Start), "end": int64Value(r.End), "job_action": job, "dependency_action": dep,
+		}, diags)
+	}, diags)
 	return objectValue(types.ObjectType{AttrTypes: exitConditionsAttrTypes}, map[string]attr.Value{
 		"exit_codes":           codes,
 		"exit_code_ranges":     ranges,

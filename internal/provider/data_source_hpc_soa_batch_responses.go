@@ -28,15 +28,12 @@ type hpcSOABatchResponsesDataSource struct {
 }
 
 type hpcSOABatchResponsesModel struct {
-	ID             types.String   `tfsdk:"id"`
-	SessionID      types.String   `tfsdk:"session_id"`
-	BatchName      types.String   `tfsdk:"batch_name"`
-	GenericService types.Bool     `tfsdk:"generic_service"`
-	Action         types.String   `tfsdk:"action"`
-	Responses      types.List     `tfsdk:"responses"`
-	Count          types.Int64    `tfsdk:"response_count"`
-	EndReason      types.String   `tfsdk:"end_reason"`
-	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+	hpcBatchRefModel
+	GenericService types.Bool   `tfsdk:"generic_service"`
+	Action         types.String `tfsdk:"action"`
+	Responses      types.List   `tfsdk:"responses"`
+	Count          types.Int64  `tfsdk:"response_count"`
+	EndReason      types.String `tfsdk:"end_reason"`
 }
 
 var soaResponseAttrTypes = map[string]attr.Type{
@@ -90,44 +87,27 @@ func (d *hpcSOABatchResponsesDataSource) Configure(_ context.Context, req dataso
 
 func (d *hpcSOABatchResponsesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m hpcSOABatchResponsesModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	svc := hpcPack(d.data, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, hpcDataSourceTimeout, &resp.Diagnostics)
-	defer cancel()
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	sessionID, _ := hpcsoa.ParseSessionID(m.SessionID.ValueString())
-	responses := []soaResponseModel{}
-	eom, err := svc.client.GetResponses(ctx, sessionID, m.BatchName.ValueString(), hpcsoa.ResponseOptions{
-		Generic: m.GenericService.ValueBool(), Reset: true, Count: -1, Action: m.Action.ValueString(),
-	}, func(r hpcsoa.Response) error {
-		responses = append(responses, soaResponseModel{
-			Action: types.StringValue(r.Action), MessageID: types.StringValue(r.RelatesTo), UserData: types.StringValue(r.UserData),
-			Body: types.StringValue(r.Body), Fault: optionalString(r.Fault),
+	readBatch(ctx, d.data, req, resp, &m, &m.hpcBatchRefModel, func(ctx context.Context, client *hpcsoa.Client, sessionID int, name string) {
+		responses := []soaResponseModel{}
+		eom, err := client.GetResponses(ctx, sessionID, name, hpcsoa.ResponseOptions{
+			Generic: m.GenericService.ValueBool(), Reset: true, Count: -1, Action: m.Action.ValueString(),
+		}, func(r hpcsoa.Response) error {
+			responses = append(responses, soaResponseModel{
+				Action: types.StringValue(r.Action), MessageID: types.StringValue(r.RelatesTo), UserData: types.StringValue(r.UserData),
+				Body: types.StringValue(r.Body), Fault: optionalString(r.Fault),
+			})
+			return nil
 		})
-		return nil
+		if err != nil {
+			resp.Diagnostics.AddError("Error reading HPC Pack SOA batch responses", describeHPCError(err))
+			return
+		}
+		m.Count = types.Int64Value(int64(len(responses)))
+		m.EndReason = types.StringValue(eom.Reason)
+		var diags diag.Diagnostics
+		m.Responses, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: soaResponseAttrTypes}, responses)
+		resp.Diagnostics.Append(diags...)
 	})
-	if err != nil {
-		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch responses", describeHPCError(err))
-		return
-	}
-	m.ID = types.StringValue(m.SessionID.ValueString() + "/" + m.BatchName.ValueString())
-	m.Count = types.Int64Value(int64(len(responses)))
-	m.EndReason = types.StringValue(eom.Reason)
-	var diags diag.Diagnostics
-	m.Responses, diags = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: soaResponseAttrTypes}, responses)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 
 func optionalString(s string) types.String {

@@ -30,12 +30,18 @@ type hpcSOABatchStatusDataSource struct {
 }
 
 type hpcSOABatchStatusModel struct {
-	ID         types.String   `tfsdk:"id"`
-	SessionID  types.String   `tfsdk:"session_id"`
-	BatchName  types.String   `tfsdk:"batch_name"`
-	Status     types.String   `tfsdk:"status"`
-	StatusCode types.Int64    `tfsdk:"status_code"`
-	Timeouts   timeouts.Value `tfsdk:"timeouts"`
+	hpcBatchRefModel
+	Status     types.String `tfsdk:"status"`
+	StatusCode types.Int64  `tfsdk:"status_code"`
+}
+
+// hpcBatchRefModel is the part of an HPC data source's model that names the batch (see
+// batchIdentityAttributes), with the read timeout.
+type hpcBatchRefModel struct {
+	ID        types.String   `tfsdk:"id"`
+	SessionID types.String   `tfsdk:"session_id"`
+	BatchName types.String   `tfsdk:"batch_name"`
+	Timeouts  timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (d *hpcSOABatchStatusDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -77,27 +83,40 @@ func (d *hpcSOABatchStatusDataSource) Configure(_ context.Context, req datasourc
 
 func (d *hpcSOABatchStatusDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m hpcSOABatchStatusModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	readBatch(ctx, d.data, req, resp, &m, &m.hpcBatchRefModel, func(ctx context.Context, client *hpcsoa.Client, sessionID int, name string) {
+		status, err := client.BatchStatus(ctx, sessionID, name)
+		if err != nil {
+			resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err))
+			return
+		}
+		m.Status = types.StringValue(status.String())
+		m.StatusCode = types.Int64Value(int64(status))
+	})
+}
+
+// readBatch reads an HPC data source's configuration into m, whose ref names the batch, and
+// calls read with the HPC Pack client, within the read timeout. m is saved unless that fails.
+func readBatch(ctx context.Context, data *providerData, req datasource.ReadRequest, resp *datasource.ReadResponse, m any, ref *hpcBatchRefModel,
+	read func(ctx context.Context, client *hpcsoa.Client, sessionID int, name string)) {
+	resp.Diagnostics.Append(req.Config.Get(ctx, m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	svc := hpcPack(d.data, &resp.Diagnostics)
+	svc := hpcPack(data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := withTimeout(ctx, m.Timeouts.Read, hpcDataSourceTimeout, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, ref.Timeouts.Read, hpcDataSourceTimeout, &resp.Diagnostics)
 	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sessionID, _ := hpcsoa.ParseSessionID(m.SessionID.ValueString())
-	status, err := svc.client.BatchStatus(ctx, sessionID, m.BatchName.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddError("Error reading HPC Pack SOA batch status", describeHPCError(err))
+	// The schema's validators have checked the id.
+	sessionID, _ := hpcsoa.ParseSessionID(ref.SessionID.ValueString())
+	ref.ID = types.StringValue(ref.SessionID.ValueString() + "/" + ref.BatchName.ValueString())
+	read(ctx, svc.client, sessionID, ref.BatchName.ValueString())
+	if resp.Diagnostics.HasError() {
 		return
 	}
-	m.ID = types.StringValue(m.SessionID.ValueString() + "/" + m.BatchName.ValueString())
-	m.Status = types.StringValue(status.String())
-	m.StatusCode = types.Int64Value(int64(status))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }

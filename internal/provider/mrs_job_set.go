@@ -75,6 +75,22 @@ func existingJobs(ctx context.Context, m types.Map, private privateState) (jobSe
 	return jobs, pending, diags
 }
 
+// settledJobs reads the jobs state holds and looks up those whose submission outcome was unknown
+// (resolvePending), reporting a failed look-up under summary. ok is false when diags hold an
+// error.
+func settledJobs(ctx context.Context, client *mrs.Client, state *mrsJobSetModel, private privateState, summary string, diags *diag.Diagnostics) (jobSet, map[string]time.Time, bool) {
+	jobs, pending, d := existingJobs(ctx, state.Jobs, private)
+	diags.Append(d...)
+	if diags.HasError() {
+		return nil, nil, false
+	}
+	if err := resolvePending(ctx, client, state.ClusterID.ValueString(), jobs, pending); err != nil {
+		diags.AddError(summary, describeMRSError(err))
+		return nil, nil, false
+	}
+	return jobs, pending, true
+}
+
 func (s jobSet) value(ctx context.Context) (types.Map, diag.Diagnostics) {
 	return types.MapValueFrom(ctx, types.ObjectType{AttrTypes: mrsJobAttrTypes}, map[string]mrsJobModel(s))
 }

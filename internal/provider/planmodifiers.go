@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
@@ -30,6 +31,21 @@ type privateState interface {
 func imported(ctx context.Context, private privateState) bool {
 	v, _ := private.GetKey(ctx, importedKey)
 	return len(v) > 0
+}
+
+// updateWithoutService saves an Update that needs no API call (timeouts or waits changed, or an
+// imported object adopting its configured arguments): the plan, with the values only the
+// service knows copied from state by keep, and the import mark cleared.
+func updateWithoutService[M any](ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse, keep func(plan, state *M)) {
+	var plan, state M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	keep(&plan, &state)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, nil)...)
 }
 
 func replaceUnlessImportedString() planmodifier.String {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -134,14 +135,35 @@ func (p *batchopsProvider) userAgent() string {
 // plans go ahead, and the client is built when Terraform configures the provider for the apply.
 var errSettingsUnknown = errors.New("the settings depend on values that are only known after apply")
 
-// settingsKnown reports an error naming the first of the settings whose value is not known yet.
-func settingsKnown(block string, values map[string]attr.Value) error {
+// serviceBlock returns a service's provider block (an empty one when the block is absent), or
+// errSettingsUnknown naming the first of its settings, by name, whose value is not known yet.
+func serviceBlock[M any](block string, m *M) (*M, error) {
+	if m == nil {
+		m = new(M)
+	}
+	values := map[string]attr.Value{}
+	collectSettings(reflect.ValueOf(m).Elem(), values)
 	for _, name := range sortedMapKeys(values) {
 		if values[name].IsUnknown() {
-			return fmt.Errorf("%s.%s: %w", block, name, errSettingsUnknown)
+			return nil, fmt.Errorf("%s.%s: %w", block, name, errSettingsUnknown)
 		}
 	}
-	return nil
+	return m, nil
+}
+
+// collectSettings gathers the tfsdk-tagged values of a block's model, those of embedded
+// structs (tlsSettingsModel) included.
+func collectSettings(model reflect.Value, into map[string]attr.Value) {
+	for i := 0; i < model.NumField(); i++ {
+		field := model.Type().Field(i)
+		if field.Anonymous {
+			collectSettings(model.Field(i), into)
+			continue
+		}
+		if v, ok := model.Field(i).Interface().(attr.Value); ok && field.Tag.Get("tfsdk") != "" {
+			into[field.Tag.Get("tfsdk")] = v
+		}
+	}
 }
 
 // stringOrEnv returns the configured value, or the environment variable when it is null.
@@ -175,6 +197,17 @@ func notConfigured(diags *diag.Diagnostics) {
 	diags.AddError("Provider not configured", "The batchops provider was not configured before the resource was used. This is a bug in the provider; please report it.")
 }
 
+// clientOf returns the client of the service that pick selects, or reports why it cannot be used.
+func clientOf[T any](data *providerData, pick func(*providerData) *service[T], diags *diag.Diagnostics) T {
+	if data == nil {
+		notConfigured(diags)
+		var zero T
+		return zero
+	}
+	client, _ := pick(data).get(diags)
+	return client
+}
+
 // configureData unwraps the provider data handed to a resource or data source.
 func configureData(raw any, diags *diag.Diagnostics) *providerData {
 	if raw == nil {
@@ -195,6 +228,12 @@ func withTimeout(ctx context.Context, configured func(context.Context, time.Dura
 	timeout, d := configured(ctx, def)
 	diags.Append(d...)
 	return context.WithTimeout(ctx, timeout)
+}
+
+// tlsSettingsModel is the TLS part of every service block (see withTLSAttributes).
+type tlsSettingsModel struct {
+	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
+	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
 }
 
 // withTLSAttributes adds the TLS settings every service block has to its attributes; caNote,

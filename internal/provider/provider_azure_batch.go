@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -16,11 +15,10 @@ import (
 )
 
 type azureBatchProviderModel struct {
-	Endpoint           types.String `tfsdk:"endpoint"`
-	AccountName        types.String `tfsdk:"account_name"`
-	AccountKey         types.String `tfsdk:"account_key"`
-	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
-	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	Endpoint    types.String `tfsdk:"endpoint"`
+	AccountName types.String `tfsdk:"account_name"`
+	AccountKey  types.String `tfsdk:"account_key"`
+	tlsSettingsModel
 }
 
 func azureBatchProviderSchema() schema.SingleNestedAttribute {
@@ -55,13 +53,8 @@ func azureBatchProviderSchema() schema.SingleNestedAttribute {
 // configureAzureBatch builds the Azure Batch client from the block and the environment, or
 // says which setting is missing or wrong.
 func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatchProviderModel) (*azurebatch.Client, error) {
-	if m == nil {
-		m = &azureBatchProviderModel{}
-	}
-	if err := settingsKnown("azure_batch", map[string]attr.Value{
-		"endpoint": m.Endpoint, "account_name": m.AccountName, "account_key": m.AccountKey,
-		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	}); err != nil {
+	m, err := serviceBlock("azure_batch", m)
+	if err != nil {
 		return nil, err
 	}
 
@@ -103,10 +96,5 @@ func (p *batchopsProvider) configureAzureBatch(ctx context.Context, m *azureBatc
 
 // azureBatchClient returns the Azure Batch client, or reports how to configure it.
 func azureBatchClient(data *providerData, diags *diag.Diagnostics) *azurebatch.Client {
-	if data == nil {
-		notConfigured(diags)
-		return nil
-	}
-	client, _ := data.azureBatch.get(diags)
-	return client
+	return clientOf(data, func(d *providerData) *service[*azurebatch.Client] { return &d.azureBatch }, diags)
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -16,14 +16,13 @@ import (
 )
 
 type hpcPackProviderModel struct {
-	Endpoint           types.String `tfsdk:"endpoint"`
-	ClusterName        types.String `tfsdk:"cluster_name"`
-	Username           types.String `tfsdk:"username"`
-	Password           types.String `tfsdk:"password"`
-	APIVersion         types.String `tfsdk:"api_version"`
-	ResponseFormat     types.String `tfsdk:"response_format"`
-	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
-	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	Endpoint       types.String `tfsdk:"endpoint"`
+	ClusterName    types.String `tfsdk:"cluster_name"`
+	Username       types.String `tfsdk:"username"`
+	Password       types.String `tfsdk:"password"`
+	APIVersion     types.String `tfsdk:"api_version"`
+	ResponseFormat types.String `tfsdk:"response_format"`
+	tlsSettingsModel
 }
 
 // hpcPackService is the configured HPC Pack client with the provider's credentials, which are
@@ -78,14 +77,8 @@ func hpcPackProviderSchema() schema.SingleNestedAttribute {
 // configureHPCPack builds the HPC Pack client from the block and the environment, or says
 // which setting is missing or wrong.
 func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProviderModel) (*hpcPackService, error) {
-	if m == nil {
-		m = &hpcPackProviderModel{}
-	}
-	if err := settingsKnown("hpc_pack", map[string]attr.Value{
-		"endpoint": m.Endpoint, "cluster_name": m.ClusterName, "username": m.Username, "password": m.Password,
-		"api_version": m.APIVersion, "response_format": m.ResponseFormat,
-		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	}); err != nil {
+	m, err := serviceBlock("hpc_pack", m)
+	if err != nil {
 		return nil, err
 	}
 
@@ -122,10 +115,22 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 
 // hpcPack returns the HPC Pack service, or reports how to configure it.
 func hpcPack(data *providerData, diags *diag.Diagnostics) *hpcPackService {
-	if data == nil {
-		notConfigured(diags)
-		return nil
+	return clientOf(data, func(d *providerData) *service[*hpcPackService] { return &d.hpcPack }, diags)
+}
+
+// hpcPackResource is embedded by the HPC Pack resources: it keeps the provider data and reports
+// a missing hpc_pack configuration at plan time rather than at apply.
+type hpcPackResource struct {
+	data *providerData
+}
+
+func (r *hpcPackResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = configureData(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *hpcPackResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return // destroy, or the provider's configuration is not known yet
 	}
-	svc, _ := data.hpcPack.get(diags)
-	return svc
+	r.data.hpcPack.checkPlan(&resp.Diagnostics)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -15,14 +14,13 @@ import (
 )
 
 type mrsProviderModel struct {
-	Region             types.String `tfsdk:"region"`
-	Endpoint           types.String `tfsdk:"endpoint"`
-	ProjectID          types.String `tfsdk:"project_id"`
-	AccessKey          types.String `tfsdk:"access_key"`
-	SecretKey          types.String `tfsdk:"secret_key"`
-	SecurityToken      types.String `tfsdk:"security_token"`
-	CACertificateFile  types.String `tfsdk:"ca_certificate_file"`
-	InsecureSkipVerify types.Bool   `tfsdk:"insecure_skip_verify"`
+	Region        types.String `tfsdk:"region"`
+	Endpoint      types.String `tfsdk:"endpoint"`
+	ProjectID     types.String `tfsdk:"project_id"`
+	AccessKey     types.String `tfsdk:"access_key"`
+	SecretKey     types.String `tfsdk:"secret_key"`
+	SecurityToken types.String `tfsdk:"security_token"`
+	tlsSettingsModel
 }
 
 func mrsProviderSchema() schema.SingleNestedAttribute {
@@ -64,14 +62,8 @@ func mrsProviderSchema() schema.SingleNestedAttribute {
 // configureMRS builds the MRS client from the block and the environment, or says which
 // setting is missing or wrong.
 func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel) (*mrs.Client, error) {
-	if m == nil {
-		m = &mrsProviderModel{}
-	}
-	if err := settingsKnown("mrs", map[string]attr.Value{
-		"region": m.Region, "endpoint": m.Endpoint, "project_id": m.ProjectID, "access_key": m.AccessKey,
-		"secret_key": m.SecretKey, "security_token": m.SecurityToken,
-		"ca_certificate_file": m.CACertificateFile, "insecure_skip_verify": m.InsecureSkipVerify,
-	}); err != nil {
+	m, err := serviceBlock("mrs", m)
+	if err != nil {
 		return nil, err
 	}
 	region := stringOrEnv(m.Region, "HW_REGION_NAME")
@@ -115,10 +107,5 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 
 // mrsClient returns the MRS client, or reports how to configure it.
 func mrsClient(data *providerData, diags *diag.Diagnostics) *mrs.Client {
-	if data == nil {
-		notConfigured(diags)
-		return nil
-	}
-	client, _ := data.mrs.get(diags)
-	return client
+	return clientOf(data, func(d *providerData) *service[*mrs.Client] { return &d.mrs }, diags)
 }

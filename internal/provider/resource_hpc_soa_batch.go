@@ -47,8 +47,9 @@ func NewHPCSOABatchResource() resource.Resource {
 	return &hpcSOABatchResource{}
 }
 
+// Configure and ModifyPlan come from hpcPackResource.
 type hpcSOABatchResource struct {
-	data *providerData
+	hpcPackResource
 }
 
 type hpcSOABatchModel struct {
@@ -197,17 +198,6 @@ func (r *hpcSOABatchResource) ValidateConfig(ctx context.Context, req resource.V
 	}
 }
 
-func (r *hpcSOABatchResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
-func (r *hpcSOABatchResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return
-	}
-	r.data.hpcPack.checkPlan(&resp.Diagnostics)
-}
-
 func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan hpcSOABatchModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -323,16 +313,10 @@ func (r *hpcSOABatchResource) Read(ctx context.Context, req resource.ReadRequest
 // Update only runs when nothing needs the service: waits, timeouts, or an imported batch
 // adopting its configured requests.
 func (r *hpcSOABatchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state hpcSOABatchModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	plan.ID, plan.Status, plan.StatusCode = state.ID, state.Status, state.StatusCode
-	plan.RequestCount, plan.MessageIDs = state.RequestCount, state.MessageIDs
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, nil)...)
+	updateWithoutService(ctx, req, resp, func(plan, state *hpcSOABatchModel) {
+		plan.ID, plan.Status, plan.StatusCode = state.ID, state.Status, state.StatusCode
+		plan.RequestCount, plan.MessageIDs = state.RequestCount, state.MessageIDs
+	})
 }
 
 func (r *hpcSOABatchResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -45,8 +45,9 @@ func NewHPCSOASessionResource() resource.Resource {
 	return &hpcSOASessionResource{}
 }
 
+// Configure and ModifyPlan come from hpcPackResource.
 type hpcSOASessionResource struct {
-	data *providerData
+	hpcPackResource
 }
 
 type hpcSOASessionModel struct {
@@ -238,18 +239,6 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
-func (r *hpcSOASessionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = configureData(req.ProviderData, &resp.Diagnostics)
-}
-
-// ModifyPlan reports a missing hpc_pack configuration at plan time rather than at apply.
-func (r *hpcSOASessionResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.data == nil {
-		return
-	}
-	r.data.hpcPack.checkPlan(&resp.Diagnostics)
-}
-
 func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config hpcSOASessionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -392,15 +381,9 @@ func attachEitherKind(ctx context.Context, client *hpcsoa.Client, id int) (*hpcs
 // Update only runs when nothing needs the service: timeouts changed, or an imported session
 // adopts its configured arguments.
 func (r *hpcSOASessionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state hpcSOASessionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	plan.ID, plan.BrokerNode, plan.IsDurable, plan.ServiceOperationTimeout = state.ID, state.BrokerNode, state.IsDurable, state.ServiceOperationTimeout
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, nil)...)
+	updateWithoutService(ctx, req, resp, func(plan, state *hpcSOASessionModel) {
+		plan.ID, plan.BrokerNode, plan.IsDurable, plan.ServiceOperationTimeout = state.ID, state.BrokerNode, state.IsDurable, state.ServiceOperationTimeout
+	})
 }
 
 func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

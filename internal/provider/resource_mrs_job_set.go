@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -375,16 +376,11 @@ func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 		r.readImported(ctx, client, &state, req, resp)
 		return
 	}
-	jobs, pending, diags := existingJobs(ctx, state.Jobs, req.Private)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
+	jobs, pending, ok := settledJobs(ctx, client, &state, req.Private, "Error reading MRS jobs", &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	cluster := state.ClusterID.ValueString()
-	if err := resolvePending(ctx, client, cluster, jobs, pending); err != nil {
-		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
-		return
-	}
 	if err := refreshJobs(ctx, client, cluster, jobs, nil); err != nil {
 		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
 		return
@@ -394,6 +390,7 @@ func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	var diags diag.Diagnostics
 	state.Jobs, diags = jobs.value(ctx)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -539,21 +536,12 @@ func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteReque
 	client := mrsClient(r.data, &resp.Diagnostics)
 	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, jobSetDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
-	jobs, pending, diags := existingJobs(ctx, state.Jobs, req.Private)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	cluster := state.ClusterID.ValueString()
 	// With -refresh=false, submissions an interrupted apply left unresolved are looked up here.
-	if err := resolvePending(ctx, client, cluster, jobs, pending); err != nil {
-		resp.Diagnostics.AddError("Error deleting MRS jobs", describeMRSError(err))
+	jobs, _, ok := settledJobs(ctx, client, &state, req.Private, "Error deleting MRS jobs", &resp.Diagnostics)
+	if !ok || len(jobs) == 0 {
 		return
 	}
-	if len(jobs) == 0 {
-		return
-	}
-	if _, err := r.deleteJobs(ctx, client, cluster, jobs, state.KillOnDestroy.ValueBool()); err != nil {
+	if _, err := r.deleteJobs(ctx, client, state.ClusterID.ValueString(), jobs, state.KillOnDestroy.ValueBool()); err != nil {
 		resp.Diagnostics.AddError("Error deleting MRS jobs", describeMRSError(err))
 	}
 }

@@ -176,6 +176,27 @@ func listValue(elemType attr.Type, elems []attr.Value, diags *diag.Diagnostics) 
 	return v
 }
 
+// listOf builds a list with an element made by elem for each item; nil items give a null list.
+func listOf[T any](elemType attr.Type, items []T, elem func(T) attr.Value, diags *diag.Diagnostics) types.List {
+	if items == nil {
+		return types.ListNull(elemType)
+	}
+	elems := make([]attr.Value, 0, len(items))
+	for _, item := range items {
+		elems = append(elems, elem(item))
+	}
+	return listValue(elemType, elems, diags)
+}
+
+// nonEmpty is items, or nil when there are none: for lists whose state is null rather than
+// empty when the service returns none (see listOf).
+func nonEmpty[T any](items []T) []T {
+	if len(items) == 0 {
+		return nil
+	}
+	return items
+}
+
 func mapValue(elemType attr.Type, elems map[string]attr.Value, diags *diag.Diagnostics) types.Map {
 	v, d := types.MapValue(elemType, elems)
 	diags.Append(d...)
