@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -27,11 +28,16 @@ type azureBatchTaskDataSource struct {
 	data *providerData
 }
 
+type azureBatchTaskDataSourceModel struct {
+	azureBatchTaskModel
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
 func (d *azureBatchTaskDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_azure_batch_task"
 }
 
-func (d *azureBatchTaskDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *azureBatchTaskDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	// The same attributes as the resource, all read from the service, except the two ids.
 	attrs := computedDataSourceAttributes(azureBatchTaskAttributes())
 	attrs["job_id"] = dschema.StringAttribute{
@@ -40,6 +46,7 @@ func (d *azureBatchTaskDataSource) Schema(_ context.Context, _ datasource.Schema
 	attrs["task_id"] = dschema.StringAttribute{
 		MarkdownDescription: "ID of the task.", Required: true, Validators: []validator.String{batchIDValidator()},
 	}
+	attrs["timeouts"] = timeouts.Attributes(ctx)
 	resp.Schema = dschema.Schema{
 		MarkdownDescription: "Reads an Azure Batch task (Get Task): its definition, state, exit code and failure information. " +
 			"Unlike the resource, it shows the values the service filled in (default constraints, user identity).",
@@ -52,17 +59,17 @@ func (d *azureBatchTaskDataSource) Configure(_ context.Context, req datasource.C
 }
 
 func (d *azureBatchTaskDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var config azureBatchTaskModel
+	var config azureBatchTaskDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	client := azureBatchClient(d.data, &resp.Diagnostics)
+	ctx, cancel := withTimeout(ctx, config.Timeouts.Read, taskDataSourceTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, taskDataSourceTimeout)
-	defer cancel()
 
 	jobID, taskID := config.JobID.ValueString(), config.TaskID.ValueString()
 	task, err := client.GetTask(ctx, jobID, taskID)
@@ -80,5 +87,5 @@ func (d *azureBatchTaskDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	m.JobID, m.TaskID = config.JobID, config.TaskID
-	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &azureBatchTaskDataSourceModel{azureBatchTaskModel: m, Timeouts: config.Timeouts})...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 )
 
 func TestAccAzureBatchTaskDataSource(t *testing.T) {
@@ -80,11 +82,12 @@ func TestAccAzureBatchTaskDataSource_idsUnknownAtPlan(t *testing.T) {
 	}
 	config := azureProviderConfig(e) + `
 resource "terraform_data" "ids" {
-  input = { job = "job-1", task = "made-elsewhere" }
+  input = { job = "job-1", task = "made-elsewhere", read = "2m" }
 }
 data "batchops_azure_batch_task" "read" {
-  job_id  = terraform_data.ids.output.job
-  task_id = terraform_data.ids.output.task
+  job_id   = terraform_data.ids.output.job
+  task_id  = terraform_data.ids.output.task
+  timeouts = { read = terraform_data.ids.output.read }
 }
 `
 	resource.ParallelTest(t, resource.TestCase{
@@ -104,6 +107,7 @@ data "batchops_azure_batch_task" "read" {
 					// The data source shows the service's defaults.
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_elevation_level"), knownvalue.StringExact("nonadmin")),
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("timeouts").AtMapKey("read"), knownvalue.StringExact("2m")),
 				},
 			},
 			{
@@ -114,5 +118,24 @@ data "batchops_azure_batch_task" "read" {
 				},
 			},
 		},
+	})
+}
+
+// timeouts.read bounds the read: a service slower than it is an error that says so.
+func TestAccAzureBatchTaskDataSource_readTimeout(t *testing.T) {
+	e := startEmulator(t)
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: 5 * time.Second})
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: azureProviderConfig(e) + `
+data "batchops_azure_batch_task" "read" {
+  job_id   = "job-1"
+  task_id  = "slow"
+  timeouts = { read = "1s" }
+}
+`,
+			ExpectError: regexp.MustCompile(`(?s)Error reading Azure Batch task.*deadline exceeded`),
+		}},
 	})
 }
