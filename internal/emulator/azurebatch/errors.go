@@ -38,6 +38,14 @@ const (
 	codeServerBusy                    = "ServerBusy"
 	codeInternalError                 = "InternalError"
 	codeTooManyRequests               = "TooManyRequests"
+	codeJobCompleted                  = "JobCompleted"
+	codeJobBeingDeleted               = "JobBeingDeleted"
+	codeOperationInvalidForState      = "OperationInvalidForCurrentState"
+	codeOutOfRangePriority            = "OutOfRangePriority"
+	codeEmptyMetadataKey              = "EmptyMetadataKey"
+	codeUnsupportedProperty           = "UnsupportedProperty"
+	codeTaskIDSameAsJobPreparation    = "TaskIdSameAsJobPreparationTask"
+	codeTaskIDSameAsJobRelease        = "TaskIdSameAsJobReleaseTask"
 )
 
 var errorMessages = map[string]string{
@@ -68,6 +76,14 @@ var errorMessages = map[string]string{
 	codeServerBusy:                    "The server is currently unable to receive requests. Please retry your request.",
 	codeInternalError:                 "The server encountered an internal error. Please retry the request.",
 	codeTooManyRequests:               "The request rate is too high. Please retry your request later.",
+	codeJobCompleted:                  "The specified job is already in a completed state.",
+	codeJobBeingDeleted:               "The specified job has been marked for deletion and is being garbage collected.",
+	codeOperationInvalidForState:      "The specified operation is not valid for the current state of the resource.",
+	codeOutOfRangePriority:            "The specified priority is outside the permitted range of -1000 to 1000.",
+	codeEmptyMetadataKey:              "A metadata item has an empty name.",
+	codeUnsupportedProperty:           "One of the properties specified in the request body is not supported.",
+	codeTaskIDSameAsJobPreparation:    "The specified task id is the same as the id of the job's Job Preparation task.",
+	codeTaskIDSameAsJobRelease:        "The specified task id is the same as the id of the job's Job Release task.",
 }
 
 // apiError is an error response to write.

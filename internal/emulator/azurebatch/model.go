@@ -1,7 +1,5 @@
 package azurebatch
 
-import "encoding/json"
-
 // Wire types of the Azure Batch task API (api-version 2024-07-01.20.0), with
 // the JSON names of the REST spec. Every field is optional on the wire, so
 // scalars are pointers; the server fills defaults as described in README.md.
@@ -291,61 +289,4 @@ type ErrorMessage struct {
 type BatchErrorValue struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
-}
-
-// JobAddParameter is the (minimal) body of Add Job.
-type JobAddParameter struct {
-	ID                   *string `json:"id,omitempty"`
-	DisplayName          *string `json:"displayName,omitempty"`
-	Priority             *int32  `json:"priority,omitempty"`
-	UsesTaskDependencies *bool   `json:"usesTaskDependencies,omitempty"`
-	OnAllTasksComplete   *string `json:"onAllTasksComplete,omitempty"`
-	OnTaskFailure        *string `json:"onTaskFailure,omitempty"`
-	Constraints          *struct {
-		MaxWallClockTime  *string `json:"maxWallClockTime,omitempty"`
-		MaxTaskRetryCount *int32  `json:"maxTaskRetryCount,omitempty"`
-	} `json:"constraints,omitempty"`
-	PoolInfo *struct {
-		PoolID *string `json:"poolId,omitempty"`
-	} `json:"poolInfo,omitempty"`
-	Metadata json.RawMessage `json:"metadata,omitempty"`
-}
-
-// JobConstraints is JobConstraints.
-type JobConstraints struct {
-	MaxWallClockTime  string `json:"maxWallClockTime"`
-	MaxTaskRetryCount int32  `json:"maxTaskRetryCount"`
-}
-
-// PoolInfo is PoolInformation (pool id only).
-type PoolInfo struct {
-	PoolID string `json:"poolId"`
-}
-
-// JobExecutionInfo is JobExecutionInformation.
-type JobExecutionInfo struct {
-	StartTime string `json:"startTime"`
-	PoolID    string `json:"poolId"`
-}
-
-// CloudJob is CloudJob as the emulator returns it (a subset).
-type CloudJob struct {
-	ODataMetadata        string           `json:"odata.metadata,omitempty"`
-	ID                   string           `json:"id"`
-	DisplayName          string           `json:"displayName,omitempty"`
-	URL                  string           `json:"url"`
-	ETag                 string           `json:"eTag"`
-	LastModified         string           `json:"lastModified"`
-	CreationTime         string           `json:"creationTime"`
-	State                string           `json:"state"`
-	StateTransitionTime  string           `json:"stateTransitionTime"`
-	Priority             int32            `json:"priority"`
-	MaxParallelTasks     int32            `json:"maxParallelTasks"`
-	AllowTaskPreemption  bool             `json:"allowTaskPreemption"`
-	UsesTaskDependencies bool             `json:"usesTaskDependencies"`
-	Constraints          JobConstraints   `json:"constraints"`
-	PoolInfo             PoolInfo         `json:"poolInfo"`
-	OnAllTasksComplete   string           `json:"onAllTasksComplete"`
-	OnTaskFailure        string           `json:"onTaskFailure"`
-	ExecutionInfo        JobExecutionInfo `json:"executionInfo"`
 }

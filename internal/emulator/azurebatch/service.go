@@ -48,7 +48,9 @@ type Config struct {
 	AuthNow func() time.Time
 }
 
-// Job describes a job to pre-create (or to add with AddJob).
+// Job describes a job to pre-create (or to add with AddJob). It is turned
+// into an Add Job body and validated like one; zero values mean the
+// service's defaults.
 type Job struct {
 	ID                   string
 	DisplayName          string
@@ -56,6 +58,12 @@ type Job struct {
 	MaxTaskRetryCount    int32  // the default maxTaskRetryCount of its tasks
 	PoolID               string // default DefaultPoolID
 	OnTaskFailure        string // "noaction" (default) or "performexitoptionsjobaction"
+	Priority             int32  // -1000..1000
+	MaxParallelTasks     int32  // 0 means the default, -1 (no limit)
+	AllowTaskPreemption  bool
+	MaxWallClockTime     string // ISO 8601; "" means unlimited
+	OnAllTasksComplete   string // "noaction" (default) or "terminatejob"
+	Metadata             []NameValuePair
 }
 
 // Service is the emulated Azure Batch data plane of one account. It
@@ -72,6 +80,7 @@ type Service struct {
 
 	mu        sync.Mutex
 	jobs      map[string]*jobState // key: lower-cased id
+	jobSeq    uint64               // numbers the jobs' internal names (job-N)
 	lastTicks int64
 }
 
@@ -245,6 +254,8 @@ func (s *Service) route(req *request) *apiError {
 		args = segs[1:2]
 		handlers = map[string]func(*request) *apiError{
 			http.MethodGet:    func(q *request) *apiError { return s.getJob(q, args[0]) },
+			http.MethodPatch:  func(q *request) *apiError { return s.changeJob(q, args[0], false) },
+			http.MethodPut:    func(q *request) *apiError { return s.changeJob(q, args[0], true) },
 			http.MethodDelete: func(q *request) *apiError { return s.deleteJob(q, args[0]) },
 		}
 	case len(segs) == 3 && eq(segs[0], "jobs") && eq(segs[2], "tasks"):
@@ -292,7 +303,7 @@ func (s *Service) route(req *request) *apiError {
 		req.w.Header().Set("Allow", strings.Join(sortedStrings(allowed), ", "))
 		return newError(http.StatusMethodNotAllowed, codeUnsupportedHTTPVerb, "HttpVerb", req.r.Method)
 	}
-	if m := req.r.Method; m == http.MethodPost || m == http.MethodPut {
+	if m := req.r.Method; m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch {
 		if req.r.Header.Get("Content-Length") == "" {
 			return newError(http.StatusLengthRequired, codeMissingContentLengthHeader, "HeaderName", "Content-Length")
 		}
@@ -300,7 +311,8 @@ func (s *Service) route(req *request) *apiError {
 	return h(req)
 }
 
-// readBody checks Content-Type and reads the JSON body of a POST or PUT.
+// readBody checks Content-Type and reads the JSON body of a POST, PUT or
+// PATCH.
 func readBody(req *request) ([]byte, *apiError) {
 	r := req.r
 	if r.ContentLength > maxBodyBytes {

@@ -173,8 +173,12 @@ func (t *taskState) retriesLeft() bool {
 	return m == -1 || t.retryCount < m
 }
 
-// advance evaluates the task's state machine up to now.
+// advance evaluates the task's state machine up to now. Tasks stand still
+// once their job is completed or deleting.
 func (s *Service) advance(j *jobState, t *taskState, now time.Time) {
+	if j.state != JobStateActive && j.stateTime.Before(now) {
+		now = j.stateTime
+	}
 	s.advanceTask(j, t, now, map[*taskState]bool{})
 }
 
@@ -420,16 +424,16 @@ func (s *Service) reactivate(t *taskState, now time.Time) {
 // from the job and task ids, so it is stable.
 func nodeInfo(base string, j *jobState, t *taskState) *NodeInfo {
 	h := fnv.New32a()
-	h.Write([]byte(strings.ToLower(j.cfg.ID) + "/" + strings.ToLower(t.id())))
+	h.Write([]byte(strings.ToLower(j.id()) + "/" + strings.ToLower(t.id())))
 	nodeID := "tvm-2463757519_" + strconv.Itoa(int(h.Sum32()%4)+1) + "-20261122t000000z"
-	pool := j.cfg.PoolID
+	pool := j.poolID()
 	nodeURL := base + "/pools/" + pool + "/nodes/" + nodeID
 	return &NodeInfo{
 		AffinityID:           "TVM:" + nodeID,
 		NodeURL:              nodeURL,
 		PoolID:               pool,
 		NodeID:               nodeID,
-		TaskRootDirectory:    `workitems\` + j.cfg.ID + `\job-1\` + t.id(),
-		TaskRootDirectoryURL: nodeURL + "/files/workitems/" + j.cfg.ID + "/job-1/" + t.id(),
+		TaskRootDirectory:    `workitems\` + j.id() + `\job-1\` + t.id(),
+		TaskRootDirectoryURL: nodeURL + "/files/workitems/" + j.id() + "/job-1/" + t.id(),
 	}
 }

@@ -21,7 +21,7 @@ func (s *Service) render(j *jobState, t *taskState, base string) Task {
 	out := Task{
 		ID:                           t.id(),
 		DisplayName:                  p.DisplayName,
-		URL:                          taskURL(base, j.cfg.ID, t.id()),
+		URL:                          taskURL(base, j.id(), t.id()),
 		ETag:                         t.etag,
 		CreationTime:                 formatTime(t.created),
 		LastModified:                 formatTime(t.lastModified),
@@ -76,19 +76,9 @@ func (s *Service) render(j *jobState, t *taskState, base string) Task {
 	return cp
 }
 
-// existingJob finds the job (case-insensitively), or answers 404
-// JobNotFound. Callers hold s.mu.
-func (s *Service) existingJob(jobID string) (*jobState, *apiError) {
-	j := s.jobs[strings.ToLower(jobID)]
-	if j == nil {
-		return nil, newError(http.StatusNotFound, codeJobNotFound)
-	}
-	return j, nil
-}
-
 // lookup finds the job and task, advancing the task to now.
 func (s *Service) lookup(jobID, taskID string, now time.Time) (*jobState, *taskState, *apiError) {
-	j, e := s.existingJob(jobID)
+	j, e := s.existingJob(jobID, now)
 	if e != nil {
 		return nil, nil, e
 	}
@@ -180,6 +170,12 @@ func (s *Service) createTask(j *jobState, p TaskAddParameter, now time.Time) (*t
 	if j.task(*p.ID) != nil {
 		return nil, newError(http.StatusConflict, codeTaskExists)
 	}
+	if j.p.JobPreparationTask != nil && strings.EqualFold(*p.ID, specialTaskID(j.p.JobPreparationTask)) {
+		return nil, newError(http.StatusConflict, codeTaskIDSameAsJobPreparation)
+	}
+	if j.p.JobReleaseTask != nil && strings.EqualFold(*p.ID, specialTaskID(j.p.JobReleaseTask)) {
+		return nil, newError(http.StatusConflict, codeTaskIDSameAsJobRelease)
+	}
 	j.nextSeq++
 	t := newTaskState(p, now, j.nextSeq)
 	t.etag = s.newETag(now)
@@ -215,15 +211,18 @@ func (s *Service) addTask(q *request, jobID string) *apiError {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID)
+	j, e := s.existingJob(jobID, q.now)
 	if e != nil {
+		return e
+	}
+	if e := jobAcceptsChanges(j); e != nil {
 		return e
 	}
 	t, e := s.createTask(j, p, q.now)
 	if e != nil {
 		return e
 	}
-	writeCreated(q, t.etag, t.lastModified, taskURL(q.base, j.cfg.ID, t.id()))
+	writeCreated(q, t.etag, t.lastModified, taskURL(q.base, j.id(), t.id()))
 	return nil
 }
 
@@ -248,8 +247,12 @@ func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID)
+	j, e := s.existingJob(jobID, q.now)
 	if e != nil {
+		return e
+	}
+	// A job that takes no tasks fails the whole request [I].
+	if e := jobAcceptsChanges(j); e != nil {
 		return e
 	}
 	results := make([]TaskAddResult, 0, len(*coll.Value))
@@ -264,6 +267,11 @@ func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
 		if e == nil {
 			t, e = s.createTask(j, p, q.now)
 		}
+		if e != nil && e.code == codeTaskDependenciesNotOnJob {
+			// What the service answers here, unlike Add Task (spec §11.7,
+			// azure-sdk-for-python #27859 and #42399).
+			e = newError(http.StatusBadRequest, codeUnsupportedProperty, "PropertyName", "dependsOn")
+		}
 		if e != nil {
 			res.Status = "ClientError"
 			res.Error = e.batchError("", q.id, q.now)
@@ -271,7 +279,7 @@ func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
 			res.Status = "Success"
 			res.ETag = t.etag
 			res.LastModified = formatTime(t.lastModified)
-			res.Location = taskURL(q.base, j.cfg.ID, t.id())
+			res.Location = taskURL(q.base, j.id(), t.id())
 		}
 		results = append(results, res)
 	}
@@ -323,11 +331,14 @@ func (s *Service) updateTask(q *request, jobID, taskID string) *apiError {
 	if e != nil {
 		return e
 	}
-	c, e := normalizeConstraints(p.Constraints, j.cfg.MaxTaskRetryCount)
+	c, e := normalizeConstraints(p.Constraints, j.maxTaskRetryCount())
 	if e != nil {
 		return e
 	}
 	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
+		return e
+	}
+	if e := jobAcceptsChanges(j); e != nil {
 		return e
 	}
 	t.p.Constraints = &c
@@ -351,6 +362,9 @@ func (s *Service) writeTask(q *request, jobID, taskID string, change func(*jobSt
 	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
 		return e
 	}
+	if j.state == JobStateDeleting {
+		return newError(http.StatusConflict, codeJobBeingDeleted)
+	}
 	return change(j, t)
 }
 
@@ -358,6 +372,7 @@ func (s *Service) writeTask(q *request, jobID, taskID string, change func(*jobSt
 func (s *Service) deleteTask(q *request, jobID, taskID string) *apiError {
 	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
 		delete(j.tasks, strings.ToLower(t.id()))
+		j.taskRemovedAt = q.now
 		q.w.WriteHeader(http.StatusOK)
 		return nil
 	})
@@ -381,6 +396,9 @@ func (s *Service) reactivateTask(q *request, jobID, taskID string) *apiError {
 		if t.state != StateCompleted {
 			return newError(http.StatusConflict, codeTaskNotCompleted)
 		}
+		if j.state == JobStateCompleted {
+			return newError(http.StatusConflict, codeJobCompleted)
+		}
 		if t.result == resultSuccess {
 			return newError(http.StatusConflict, codeTaskSucceeded)
 		}
@@ -396,7 +414,7 @@ func writeTaskChanged(q *request, j *jobState, t *taskState, status int) {
 	h := q.w.Header()
 	h.Set("ETag", t.etag)
 	h.Set("Last-Modified", httpTime(t.lastModified))
-	h.Set("DataServiceId", taskURL(q.base, j.cfg.ID, t.id()))
+	h.Set("DataServiceId", taskURL(q.base, j.id(), t.id()))
 	q.w.WriteHeader(status)
 }
 
@@ -454,7 +472,7 @@ func (s *Service) listTasks(q *request, jobID string) *apiError {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID)
+	j, e := s.existingJob(jobID, q.now)
 	if e != nil {
 		return e
 	}
@@ -588,7 +606,7 @@ func (s *Service) Task(jobID, taskID string) (Task, bool) {
 func (s *Service) Tasks(jobID string) []Task {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
+	j := s.findJob(jobID, s.clockNow())
 	if j == nil {
 		return nil
 	}
@@ -610,7 +628,7 @@ func (s *Service) Tasks(jobID string) []Task {
 func (s *Service) TaskExists(jobID, taskID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
+	j := s.findJob(jobID, s.clockNow())
 	return j != nil && j.task(taskID) != nil
 }
 
@@ -618,7 +636,7 @@ func (s *Service) TaskExists(jobID, taskID string) bool {
 func (s *Service) TaskCount(jobID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
+	j := s.findJob(jobID, s.clockNow())
 	if j == nil {
 		return 0
 	}
@@ -630,11 +648,12 @@ func (s *Service) TaskCount(jobID string) int {
 func (s *Service) DeleteTask(jobID, taskID string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[strings.ToLower(jobID)]
+	j := s.findJob(jobID, s.clockNow())
 	if j == nil || j.task(taskID) == nil {
 		return false
 	}
 	delete(j.tasks, strings.ToLower(taskID))
+	j.taskRemovedAt = s.clockNow()
 	return true
 }
 
@@ -643,11 +662,15 @@ func (s *Service) DeleteTask(jobID, taskID string) bool {
 func (s *Service) AddTask(jobID string, p TaskAddParameter) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID)
+	now := s.clockNow()
+	j, e := s.existingJob(jobID, now)
 	if e != nil {
 		return e
 	}
-	if _, e := s.createTask(j, p, s.clockNow()); e != nil {
+	if e := jobAcceptsChanges(j); e != nil {
+		return e
+	}
+	if _, e := s.createTask(j, p, now); e != nil {
 		return e
 	}
 	return nil

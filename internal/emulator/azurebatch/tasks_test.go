@@ -664,34 +664,6 @@ func TestAddTaskCollection(t *testing.T) {
 	expectError(t, e.do(http.MethodPost, e.url("/jobs/nope/addtaskcollection"), `{"value":[]}`), http.StatusNotFound, codeJobNotFound)
 }
 
-func TestJobs(t *testing.T) {
-	e := newEnv(t)
-	r := e.do(http.MethodPost, e.url("/jobs"), map[string]any{"id": "newjob", "poolInfo": map[string]any{"poolId": "p1"}, "usesTaskDependencies": true, "constraints": map[string]any{"maxTaskRetryCount": 2}})
-	if r.status != http.StatusCreated || r.header.Get("Location") != e.srv.URL+"/jobs/newjob" {
-		t.Fatalf("add job: %d %s %v", r.status, r.body, r.header)
-	}
-	expectError(t, e.do(http.MethodPost, e.url("/jobs"), map[string]any{"id": "NEWJOB", "poolInfo": map[string]any{"poolId": "p1"}}), http.StatusConflict, codeJobExists)
-	expectError(t, e.do(http.MethodPost, e.url("/jobs"), map[string]any{"id": "x"}), http.StatusBadRequest, codeMissingRequiredProperty)
-	g := e.do(http.MethodGet, e.url("/jobs/newjob"), nil)
-	var j CloudJob
-	_ = json.Unmarshal(g.body, &j)
-	if g.status != 200 || j.ID != "newjob" || !j.UsesTaskDependencies || j.Constraints.MaxTaskRetryCount != 2 || j.PoolInfo.PoolID != "p1" || j.State != "active" {
-		t.Fatalf("get job: %d %s", g.status, g.body)
-	}
-	e.mustAdd("newjob", map[string]any{"id": "t", "commandLine": "x", "dependsOn": map[string]any{"taskIds": []string{"s"}}})
-	if tk := e.mustGet("newjob", "t"); *tk.Constraints.MaxTaskRetryCount != 2 {
-		t.Errorf("job retry default not applied")
-	}
-	if r := e.do(http.MethodDelete, e.url("/jobs/newjob"), nil); r.status != http.StatusAccepted {
-		t.Fatalf("delete job: %d", r.status)
-	}
-	if e.svc.JobExists("newjob") || e.svc.TaskCount("newjob") != 0 {
-		t.Error("job not removed")
-	}
-	expectError(t, e.do(http.MethodGet, e.url("/jobs/newjob"), nil), http.StatusNotFound, codeJobNotFound)
-	expectError(t, e.do(http.MethodPut, e.url("/jobs/job-1"), `{}`), http.StatusMethodNotAllowed, codeUnsupportedHTTPVerb)
-}
-
 func TestErrorBodyFormat(t *testing.T) {
 	e := newEnv(t)
 	r := e.getTask("job-1", "missing", "client-request-id", "9C4D50EE-2D56-4CD3-8152-34347DC9F2B0", "return-client-request-id", "true")

@@ -72,7 +72,7 @@ func validateTask(p *TaskAddParameter, j *jobState) *apiError {
 	if p.DisplayName != nil && utf8.RuneCountInString(*p.DisplayName) > 1024 {
 		return invalidProperty("displayName", "The displayName cannot contain more than 1024 characters.")
 	}
-	c, e := normalizeConstraints(p.Constraints, j.cfg.MaxTaskRetryCount)
+	c, e := normalizeConstraints(p.Constraints, j.maxTaskRetryCount())
 	if e != nil {
 		return e
 	}
@@ -175,7 +175,7 @@ func validateTask(p *TaskAddParameter, j *jobState) *apiError {
 		if len(d.TaskIDs) == 0 && len(d.TaskIDRanges) == 0 {
 			p.DependsOn = nil // [I] an empty dependsOn counts as not set
 		} else {
-			if !j.cfg.UsesTaskDependencies {
+			if !j.usesTaskDependencies() {
 				return newError(http.StatusBadRequest, codeTaskDependenciesNotOnJob)
 			}
 			total := 0
@@ -297,7 +297,7 @@ func validateExitOptions(name string, o *ExitOptions, j *jobState) *apiError {
 			return invalidProperty(name+".jobAction", "The value must be none, disable or terminate.")
 		}
 		o.JobAction = &v
-		if v != "none" && j.cfg.OnTaskFailure == "noaction" {
+		if v != "none" && j.onTaskFailure() == onFailNoAction {
 			return invalidProperty(name+".jobAction", "A jobAction other than none requires the job's onTaskFailure to be performExitOptionsJobAction.")
 		}
 	}
