@@ -635,8 +635,9 @@ func (s *Service) renderJob(j *jobState, base string, now time.Time, stats bool)
 	return cp
 }
 
-// jobStats sums the job's tasks as they are now [I: the service's are up
-// to 30 minutes stale]. The emulator does no I/O and uses no CPU.
+// jobStats sums the job's completed tasks as they are now [I: the
+// service's are up to 30 minutes stale]. The emulator does no I/O and uses
+// no CPU.
 func (s *Service) jobStats(j *jobState, base string, now time.Time) *JobStatistics {
 	st := &JobStatistics{
 		URL: jobURL(base, j.id()), StartTime: formatTime(j.created), LastUpdateTime: formatTime(now),
@@ -652,8 +653,9 @@ func (s *Service) jobStats(j *jobState, base string, now time.Time) *JobStatisti
 			} else {
 				st.NumFailedTasks++
 			}
+			// Every attempt counts; the failed ones each ran the full run time.
 			if !t.startTime.IsZero() && !t.endTime.IsZero() {
-				wall += t.endTime.Sub(t.startTime)
+				wall += time.Duration(t.attempts-1)*t.runTime + t.endTime.Sub(t.startTime)
 			}
 		}
 	}
