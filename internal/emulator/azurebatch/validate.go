@@ -298,7 +298,7 @@ func validateExitOptions(name string, o *ExitOptions, j *jobState) *apiError {
 		}
 		o.JobAction = &v
 		if v != "none" && j.onTaskFailure() == onFailNoAction {
-			return invalidProperty(name+".jobAction", "A jobAction other than none requires the job's onTaskFailure to be performExitOptionsJobAction.")
+			return invalidProperty(name+".jobAction", "A jobAction other than none requires the job's onTaskFailure to be performexitoptionsjobaction.")
 		}
 	}
 	if o.DependencyAction != nil {
