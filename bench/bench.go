@@ -22,12 +22,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -416,19 +417,7 @@ func shellUnquote(s string) (string, error) {
 
 // clearRequests forgets the requests recorded so far.
 func (e *emulator) clearRequests(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, e.admin+"/requests", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		return fmt.Errorf("DELETE %s/requests: %s", e.admin, resp.Status)
-	}
-	return nil
+	return e.adminCall(ctx, http.MethodDelete, "/requests", http.StatusNoContent, nil)
 }
 
 // settleTime is how far the emulator's clock moves before destroy: more than any task
@@ -437,19 +426,7 @@ const settleTime = 5 * time.Second
 
 // advanceClock moves the emulator's clock (not the one its authentication checks use).
 func (e *emulator) advanceClock(ctx context.Context, d time.Duration) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.admin+"/clock/advance?by="+d.String(), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("POST %s/clock/advance: %s", e.admin, resp.Status)
-	}
-	return nil
+	return e.adminCall(ctx, http.MethodPost, "/clock/advance?by="+d.String(), http.StatusOK, nil)
 }
 
 // emulatedRequest is the part of the admin API's request record the benchmark uses.
@@ -461,23 +438,34 @@ type emulatedRequest struct {
 }
 
 func (e *emulator) requests(ctx context.Context) ([]emulatedRequest, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.admin+"/requests", nil)
-	if err != nil {
+	var rs []emulatedRequest
+	if err := e.adminCall(ctx, http.MethodGet, "/requests", http.StatusOK, &rs); err != nil {
 		return nil, err
+	}
+	return rs, nil
+}
+
+// adminCall sends a body-less request to the emulator's admin API, expects the status want and
+// decodes the JSON answer into answer unless it is nil.
+func (e *emulator) adminCall(ctx context.Context, method, path string, want int, answer any) error {
+	req, err := http.NewRequestWithContext(ctx, method, e.admin+path, nil)
+	if err != nil {
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s/requests: %s", e.admin, resp.Status)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s%s: %s", method, e.admin, path, resp.Status)
 	}
-	var rs []emulatedRequest
-	if err := json.NewDecoder(resp.Body).Decode(&rs); err != nil {
-		return nil, fmt.Errorf("GET %s/requests: %w", e.admin, err)
+	if answer != nil {
+		if err := json.NewDecoder(resp.Body).Decode(answer); err != nil {
+			return fmt.Errorf("%s %s%s: %w", method, e.admin, path, err)
+		}
 	}
-	return rs, nil
+	return nil
 }
 
 // terraformEnv is the environment of every terraform command: the caller's, without any TF_
@@ -491,11 +479,7 @@ func terraformEnv(rc string, emu map[string]string) []string {
 		}
 	}
 	env = append(env, "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-	names := make([]string, 0, len(emu))
-	for k := range emu {
-		names = append(names, k)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(emu))
 	for _, k := range names {
 		env = append(env, k+"="+emu[k])
 	}

@@ -110,14 +110,7 @@ func TestBenchSmoke(t *testing.T) {
 		sum := 0
 		for _, rt := range r.Routes {
 			sum += rt.Count
-			switch rt.Kind {
-			case "read":
-				c.Reads += rt.Count
-			case "write":
-				c.Writes += rt.Count
-			case "delete":
-				c.Deletes += rt.Count
-			default:
+			if !c.add(rt.Kind, rt.Count) {
 				t.Errorf("%s: route %s %s has kind %q", id, rt.Method, rt.Route, rt.Kind)
 			}
 		}

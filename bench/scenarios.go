@@ -21,6 +21,22 @@ type Scenario struct {
 // Counts are requests by kind.
 type Counts struct{ Reads, Writes, Deletes int }
 
+// add counts n requests of kind ("read", "write" or "delete", as Kind returns); it reports
+// false, counting nothing, for any other kind.
+func (c *Counts) add(kind string, n int) bool {
+	switch kind {
+	case "read":
+		c.Reads += n
+	case "write":
+		c.Writes += n
+	case "delete":
+		c.Deletes += n
+	default:
+		return false
+	}
+	return true
+}
+
 // Scenarios are all the workloads, in the order they run: the floor first.
 var Scenarios = []Scenario{
 	{Name: "terraform_data", Service: "core", Config: terraformDataConfig, Minimum: none},
@@ -109,14 +125,7 @@ func (s Scenario) aboveMinimum(rec *Record) string {
 	min := s.Minimum(rec.N, rec.Phase)
 	got := Counts{}
 	for _, r := range rec.Routes {
-		switch r.Kind {
-		case "read":
-			got.Reads += r.Count
-		case "write":
-			got.Writes += r.Count
-		case "delete":
-			got.Deletes += r.Count
-		}
+		got.add(r.Kind, r.Count)
 	}
 	var parts []string
 	check := func(kind string, got, min int) {

@@ -6,17 +6,9 @@
 # `go install pkg@version` accepts (v1.8+ replace hashicorp/hcl). Building
 # takes about 5 minutes on 2 cores from a cold module cache.
 set -euo pipefail
+. "$(dirname "$0")/lib/cli.sh"
 
-version=v1.6.3
-root=$(cd "$(dirname "$0")/.." && pwd)
-local_bin=$root/.bin/tofu
-
-if [ -n "${TOFU:-}" ]; then
-  p=$(command -v "$TOFU") || { echo "tofu.sh: TOFU=$TOFU is not executable" >&2; exit 1; }
-  # Absolute, since tests run the CLI from their own package directories.
-  case $p in /*) echo "$p" ;; *) echo "$PWD/$p" ;; esac
-  exit 0
-fi
+cli_from_variable TOFU
 
 # Only a 1.6.x tofu on PATH: the tests are written against what v1.6.3 does.
 if path_tofu=$(command -v tofu 2>/dev/null) &&
@@ -25,13 +17,4 @@ if path_tofu=$(command -v tofu 2>/dev/null) &&
   exit 0
 fi
 
-if [ -x "$local_bin" ] && go version -m "$local_bin" 2>/dev/null | grep "mod[[:space:]]*github.com/opentofu/opentofu[[:space:]]*$version" >/dev/null; then
-  echo "$local_bin"
-  exit 0
-fi
-
-echo "tofu.sh: building OpenTofu $version into .bin/ with go install (about 5 minutes the first time)..." >&2
-start=$SECONDS
-GOBIN=$root/.bin GOFLAGS=-buildvcs=false go install "github.com/opentofu/opentofu/cmd/tofu@$version" >&2
-echo "tofu.sh: built $local_bin in $((SECONDS - start))s" >&2
-echo "$local_bin"
+cli_from_local_build tofu github.com/opentofu/opentofu github.com/opentofu/opentofu/cmd/tofu v1.6.3 "about 5 minutes"

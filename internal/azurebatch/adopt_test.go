@@ -56,9 +56,7 @@ func TestAddTaskRefusesToAdoptADifferentTask(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", TaskSpec{ID: Ptr("Taken"), CommandLine: Ptr("echo other")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, TaskSpec{ID: Ptr("Taken"), CommandLine: Ptr("echo other")})
 	e.ResetRequests()
 
 	adopted, err := c.AddTask(ctx, "job", TaskSpec{ID: Ptr("taken"), CommandLine: Ptr("echo mine")})
@@ -86,9 +84,7 @@ func TestAddTaskReportsAnUnreadableExistingTask(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", TaskSpec{ID: Ptr("t1"), CommandLine: Ptr("echo hi")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, TaskSpec{ID: Ptr("t1"), CommandLine: Ptr("echo hi")})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `/tasks/t1$`, Status: http.StatusForbidden})
 	adopted, err := c.AddTask(ctx, "job", TaskSpec{ID: Ptr("t1"), CommandLine: Ptr("echo hi")})
 	var conflict *TaskConflictError

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptrace"
 	"regexp"
@@ -368,7 +369,7 @@ func (e *Error) Error() string {
 	if e.Unreadable && e.Code == "" {
 		b.WriteString(" with a malformed answer: the error body does not decode, so the service's error code is unknown")
 	}
-	for _, k := range sortedKeys(e.Values) {
+	for _, k := range slices.Sorted(maps.Keys(e.Values)) {
 		fmt.Fprintf(&b, "; %s=%s", k, e.Values[k])
 	}
 	if e.RequestID != "" {

@@ -39,14 +39,9 @@ var fastRetry = transport.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Milliseco
 
 func TestClientTaskLifecycleWithSharedKey(t *testing.T) {
 	e := startEmulator(t)
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")})
 	task, err := c.GetTask(ctx, "job", "t1")
 	if err != nil {
 		t.Fatal(err)
@@ -102,9 +97,7 @@ func TestClientWithMicrosoftEntraID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AddTask(context.Background(), "job", azbatch.CreateTaskContent{ID: to.Ptr("entra"), CommandLine: to.Ptr("echo hi")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("entra"), CommandLine: to.Ptr("echo hi")})
 	reqs := e.RequestsFor(emulator.ServiceAzureBatch)
 	if got := reqs[len(reqs)-1].Header.Get("Authorization"); got == "" || got[:6] != "Bearer" {
 		t.Fatalf("want a Bearer Authorization, got %q", got)

@@ -29,9 +29,7 @@ func startFrozenEmulator(t *testing.T) *emulator.Emulator {
 func addAndRead(t *testing.T, c *Client, id string) *Task {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", TaskSpec{ID: Ptr(id), CommandLine: Ptr("sleep 600"), Constraints: &TaskConstraints{MaxWallClockTime: Ptr("PT90M")}}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, TaskSpec{ID: Ptr(id), CommandLine: Ptr("sleep 600"), Constraints: &TaskConstraints{MaxWallClockTime: Ptr("PT90M")}})
 	task, err := c.GetTask(ctx, "job", id)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package azurebatch
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -84,10 +83,7 @@ func TestClientWithEndpointWithoutScheme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("bare-host"), CommandLine: to.Ptr("echo hi")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("bare-host"), CommandLine: to.Ptr("echo hi")})
 	if !e.AzureBatch().TaskExists("job", "bare-host") {
 		t.Fatal("the task was not added through the endpoint given without a scheme")
 	}

@@ -22,13 +22,19 @@ func newEmulatorClient(t *testing.T, e *emulator.Emulator) *Client {
 	return c
 }
 
+// mustAddTask adds spec to the emulator's job "job", ending the test on an error.
+func mustAddTask(t *testing.T, c *Client, spec TaskSpec) {
+	t.Helper()
+	if _, err := c.AddTask(context.Background(), "job", spec); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestGetTaskMalformedAnswerIsAnErrorNeverATask(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")})
 	for shape, detail := range map[emulator.MalformedShape]string{
 		emulator.MalformedTruncated:  "the body does not decode",
 		emulator.MalformedHTML:       "the body is text/html; charset=utf-8, not JSON",
@@ -60,9 +66,7 @@ func TestGetTaskRepeatsAfterAMalformedAnswer(t *testing.T) {
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
 	ctx := context.Background()
-	if _, err := c.AddTask(ctx, "job", azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")}); err != nil {
-		t.Fatal(err)
-	}
+	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("t1"), CommandLine: to.Ptr("echo hi")})
 	e.ResetRequests()
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: "GET", Malformed: true, MalformedShape: emulator.MalformedEmpty, Times: fastRetry.MaxAttempts - 1})
 	task, err := c.GetTask(ctx, "job", "t1")

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,11 +105,7 @@ func canonicalResource(u *url.URL, account string) string {
 		lower := strings.ToLower(name)
 		params[lower] = append(params[lower], values...)
 	}
-	names := make([]string, 0, len(params))
-	for name := range params {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(params))
 	for _, name := range names {
 		values := params[name]
 		sort.Strings(values)

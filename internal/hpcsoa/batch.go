@@ -291,18 +291,8 @@ func (c *Client) BatchStatus(ctx context.Context, sessionID int, batch string) (
 		if err != nil {
 			return err
 		}
-		data, err := readAnswer(op, resp)
-		if err != nil {
-			return err
-		}
-		if page := htmlPage(resp.Header.Get("Content-Type")); page != "" {
-			return &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: page}
-		}
-		st, err = decodeBatchStatus(resp.Header.Get("Content-Type"), data)
-		if err != nil {
-			return &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: err.Error()}
-		}
-		return nil
+		st, err = decodeAnswer(op, resp, "", decodeBatchStatus)
+		return err
 	})
 	if err != nil {
 		return 0, err

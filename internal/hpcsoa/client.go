@@ -245,6 +245,30 @@ func readAnswer(op string, resp *http.Response) ([]byte, error) {
 	return data, nil
 }
 
+// decodeAnswer reads a bounded answer and decodes it by its content type. An HTML page (a
+// proxy's or IIS's error page) or a body that does not decode is a MalformedError, which the
+// read calls repeat; notA names what the body should be ("" leaves the decoder's words alone).
+func decodeAnswer[T any](op string, resp *http.Response, notA string, decode func(contentType string, data []byte) (T, error)) (T, error) {
+	var zero T
+	data, err := readAnswer(op, resp)
+	if err != nil {
+		return zero, err
+	}
+	contentType := resp.Header.Get("Content-Type")
+	if page := htmlPage(contentType); page != "" {
+		return zero, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: page}
+	}
+	v, err := decode(contentType, data)
+	if err != nil {
+		detail := err.Error()
+		if notA != "" {
+			detail = "the answer is not " + notA + ": " + detail
+		}
+		return zero, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: detail}
+	}
+	return v, nil
+}
+
 func sessionPath(id int) (string, error) {
 	if id <= 0 {
 		return "", fmt.Errorf("session id %d is not a positive integer", id)

@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -145,11 +146,7 @@ func (f *Fault) Error() string {
 		fmt.Fprintf(&b, ": %s", f.Message)
 	}
 	if !f.placeholders {
-		keys := make([]string, 0, len(f.Values))
-		for k := range f.Values {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(f.Values))
 		for _, k := range keys {
 			fmt.Fprintf(&b, "; %s=%s", k, f.Values[k])
 		}

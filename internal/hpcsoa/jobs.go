@@ -95,7 +95,7 @@ func (c *Client) openJobsNamed(ctx context.Context, op, name string) ([]int, err
 			return nil, err
 		}
 		next := resp.Header.Get(continuationHeader)
-		jobs, err := parseJobList(op, resp)
+		jobs, err := decodeAnswer(op, resp, "a job list", decodeJobList)
 		if err != nil {
 			return nil, err
 		}
@@ -144,21 +144,6 @@ type jsonJobList []struct {
 		Name  string          `json:"Name"`
 		Value json.RawMessage `json:"Value"`
 	} `json:"Properties"`
-}
-
-func parseJobList(op string, resp *http.Response) ([]listedJob, error) {
-	data, err := readAnswer(op, resp)
-	if err != nil {
-		return nil, err
-	}
-	if page := htmlPage(resp.Header.Get("Content-Type")); page != "" {
-		return nil, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: page}
-	}
-	jobs, err := decodeJobList(resp.Header.Get("Content-Type"), data)
-	if err != nil {
-		return nil, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: "the answer is not a job list: " + err.Error()}
-	}
-	return jobs, nil
 }
 
 // decodeJobList reads an ArrayOfObject (XML; elements matched by local name) or its JSON form

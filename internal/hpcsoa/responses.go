@@ -176,13 +176,16 @@ type headerItem struct {
 	Value   string `xml:",chardata"`
 }
 
+// innerXML is an element's content, kept unparsed.
+type innerXML struct {
+	Inner []byte `xml:",innerxml"`
+}
+
 type envelope struct {
 	Header struct {
 		Items []headerItem `xml:",any"`
 	} `xml:"Header"`
-	Body struct {
-		Inner []byte `xml:",innerxml"`
-	} `xml:"Body"`
+	Body innerXML `xml:"Body"`
 }
 
 func (e *envelope) header(names ...string) string {
@@ -299,14 +302,10 @@ type soapFault struct {
 	Reason struct {
 		Text []string `xml:"Text"`
 	} `xml:"Reason"`
-	FaultCode   string `xml:"faultcode"`
-	FaultString string `xml:"faultstring"`
-	Detail      struct {
-		Inner []byte `xml:",innerxml"`
-	} `xml:"Detail"`
-	Detail11 struct {
-		Inner []byte `xml:",innerxml"`
-	} `xml:"detail"`
+	FaultCode   string   `xml:"faultcode"`
+	FaultString string   `xml:"faultstring"`
+	Detail      innerXML `xml:"Detail"`
+	Detail11    innerXML `xml:"detail"`
 }
 
 // parseSOAPFault reads a SOAP 1.2 (or 1.1) Fault body. The Fault's Code comes from an HPC Pack

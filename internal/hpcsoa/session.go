@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,7 +145,7 @@ func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*Sessio
 	}
 	var info *SessionInfo
 	if err == nil {
-		info, err = parseSessionInfo(op, resp)
+		info, err = decodeAnswer(op, resp, "a WebSessionInfo", decodeSessionInfo)
 	}
 	if err != nil {
 		return c.resolveCreate(ctx, s, err)
@@ -208,7 +209,7 @@ func (c *Client) AttachSession(ctx context.Context, id int, durable bool) (*Sess
 		if err != nil {
 			return err
 		}
-		info, err = parseSessionInfo(op, resp)
+		info, err = decodeAnswer(op, resp, "a WebSessionInfo", decodeSessionInfo)
 		if err == nil && info.ID != id {
 			err = &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: fmt.Sprintf("the answer is for session %d", info.ID)}
 		}
@@ -332,11 +333,7 @@ func (s SessionStartInfo) marshalXML() ([]byte, error) {
 	}
 	b.WriteString(`<WebSessionStartInfo xmlns="` + nsSession + `" xmlns:i="` + nsInstance + `">`)
 	if len(s.Environment) > 0 {
-		keys := make([]string, 0, len(s.Environment))
-		for k := range s.Environment {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(s.Environment))
 		b.WriteString(`<Environments xmlns:a="` + nsArrays + `">`)
 		for _, k := range keys {
 			b.WriteString("<a:KeyValueOfstringstring>")
@@ -438,21 +435,6 @@ type jsonSessionInfo struct {
 	MaxMessageSize          int64           `json:"MaxMessageSize"`
 	ServiceOperationTimeout int             `json:"ServiceOperationTimeout"`
 	ServiceVersion          json.RawMessage `json:"ServiceVersion"`
-}
-
-func parseSessionInfo(op string, resp *http.Response) (*SessionInfo, error) {
-	data, err := readAnswer(op, resp)
-	if err != nil {
-		return nil, err
-	}
-	if page := htmlPage(resp.Header.Get("Content-Type")); page != "" {
-		return nil, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: page}
-	}
-	info, err := decodeSessionInfo(resp.Header.Get("Content-Type"), data)
-	if err != nil {
-		return nil, &MalformedError{Op: op, StatusCode: resp.StatusCode, Detail: "the answer is not a WebSessionInfo: " + err.Error()}
-	}
-	return info, nil
 }
 
 func decodeSessionInfo(contentType string, data []byte) (*SessionInfo, error) {

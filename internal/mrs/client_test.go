@@ -276,13 +276,7 @@ func TestSubmitDefiniteRefusal(t *testing.T) {
 // Every attempt lost and never created: bounded attempts, then an error.
 func TestSubmitGivesUpAfterBoundedAttempts(t *testing.T) {
 	f := newFake(t, false, "")
-	f.hook = func(w http.ResponseWriter, r *http.Request, rec record) bool {
-		if r.Method == http.MethodPost {
-			w.WriteHeader(http.StatusBadGateway)
-			return true
-		}
-		return false
-	}
+	f.hook = failPOSTs(http.StatusBadGateway)
 	c := f.client(t)
 	_, err := c.Submit(testCtx(t), testCluster, JobSpec{Name: "j", Type: "Flink"})
 	if err == nil || !strings.Contains(err.Error(), "gave up after 3 attempts") {
@@ -358,11 +352,7 @@ func TestMalformedAnswersAreErrorsNamingTheOperation(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, "")
-			f.hook = func(w http.ResponseWriter, r *http.Request, rec record) bool {
-				w.WriteHeader(tc.status)
-				_, _ = w.Write([]byte(tc.body))
-				return true
-			}
+			f.hook = answerEvery(tc.status, tc.body)
 			err := tc.call(f.client(t))
 			if err == nil || !strings.Contains(err.Error(), "MRS "+tc.op) {
 				t.Fatalf("got %v", err)
@@ -858,11 +848,7 @@ func TestAnswersLackingWhatTheCallerNeedsAreMalformed(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, false, "")
-			f.hook = func(w http.ResponseWriter, r *http.Request, rec record) bool {
-				w.WriteHeader(http.StatusOK)
-				_, _ = w.Write([]byte(tc.body))
-				return true
-			}
+			f.hook = answerEvery(http.StatusOK, tc.body)
 			err := tc.call(f.client(t))
 			if !IsMalformed(err) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)

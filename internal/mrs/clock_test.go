@@ -62,13 +62,7 @@ func TestSubmitBacksOffOnTheConfiguredClock(t *testing.T) {
 // unknown.
 func TestSubmitWaitEndsWithTheContext(t *testing.T) {
 	f := newFake(t, false, "")
-	f.hook = func(w http.ResponseWriter, r *http.Request, rec record) bool {
-		if r.Method == http.MethodPost {
-			w.WriteHeader(http.StatusBadGateway)
-			return true
-		}
-		return false
-	}
+	f.hook = failPOSTs(http.StatusBadGateway)
 	clock := wait.NewFake(time.Now())
 	c := f.client(t, func(cfg *Config) { cfg.Retry = slowRetry(clock) })
 	ctx, cancel := context.WithCancel(testCtx(t))

@@ -206,6 +206,27 @@ type fakeMRS struct {
 	deleteUnknownCode string
 }
 
+// answerEvery is a hook answering every request with status and body.
+func answerEvery(status int, body string) func(http.ResponseWriter, *http.Request, record) bool {
+	return func(w http.ResponseWriter, r *http.Request, rec record) bool {
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+		return true
+	}
+}
+
+// failPOSTs is a hook answering every POST (a submission) with status and no body; the fake
+// answers the other requests.
+func failPOSTs(status int) func(http.ResponseWriter, *http.Request, record) bool {
+	return func(w http.ResponseWriter, r *http.Request, rec record) bool {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(status)
+			return true
+		}
+		return false
+	}
+}
+
 func newFake(t *testing.T, tlsServer bool, token string) *fakeMRS {
 	t.Helper()
 	f := &fakeMRS{t: t, token: token, now: time.Now, deleteUnknownCode: "0176"}

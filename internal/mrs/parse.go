@@ -1,7 +1,8 @@
 package mrs
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -71,11 +72,7 @@ func formatArguments(args []string) string {
 // formatProperties renders properties the way the service does (keys sorted; Java's HashMap
 // order differs, which ParseProperties does not care about).
 func formatProperties(props map[string]string) string {
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(props))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + "=" + props[k]

@@ -2,9 +2,10 @@ package transport
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,11 +60,7 @@ func (t *RoundTripper) logAttempt(ctx context.Context, req *http.Request, resp *
 
 // formatHeaders returns the headers as one loggable string, sensitive values replaced.
 func formatHeaders(h http.Header) string {
-	names := make([]string, 0, len(h))
-	for name := range h {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(h))
 	var b strings.Builder
 	for _, name := range names {
 		for _, v := range h[name] {

@@ -1,19 +1,14 @@
 package emulatortest
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
-	"github.com/batchops/terraform-provider-batchops/internal/transport"
 )
-
-var fastRetry = transport.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
 
 // TestAgainstTheEmulator runs the whole flow against the project's emulator of the service,
 // written independently from the same spec: both URI forms, both answer formats, a
@@ -21,21 +16,7 @@ var fastRetry = transport.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Milliseco
 func TestAgainstTheEmulator(t *testing.T) {
 	for _, tc := range []struct{ cluster, format string }{{"", "xml"}, {"HEADNODE", "json"}} {
 		t.Run(fmt.Sprintf("cluster=%q/%s", tc.cluster, tc.format), func(t *testing.T) {
-			clock := emulator.NewFrozenClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
-			emu, err := emulator.Start(emulator.Config{Clock: clock, HPCPack: hpcpack.Config{ClusterName: tc.cluster}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = emu.Close() })
-			c, err := hpcsoa.New(hpcsoa.Config{
-				Endpoint: emu.HPCPackURL(), ClusterName: tc.cluster, Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword,
-				ResponseFormat: tc.format, CACertificateFile: emu.CAFile(), Retry: fastRetry,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
+			emu, c, ctx := startFrozen(t, tc.cluster, tc.format)
 
 			info, err := c.CreateSession(ctx, hpcsoa.SessionStartInfo{ServiceName: "EchoService", MaxMessageSize: 65536, RuntimeSeconds: -1,
 				Environment: map[string]string{"K": "V"}, Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword})
@@ -71,7 +52,7 @@ func TestAgainstTheEmulator(t *testing.T) {
 			if err := c.Commit(ctx, info.ID, "batch1"); !hpcsoa.IsAlreadyCommitted(err) {
 				t.Errorf("second commit: want already committed, got %v", err)
 			}
-			clock.Advance(time.Hour)
+			emu.Clock().Advance(time.Hour)
 			if st, err := c.BatchStatus(ctx, info.ID, "batch1"); err != nil || st != hpcsoa.StatusFinished {
 				t.Fatalf("status after the work: %v %v", st, err)
 			}
@@ -104,7 +85,7 @@ func TestAgainstTheEmulator(t *testing.T) {
 			if err := c.Commit(ctx, gs.ID, "g"); err != nil {
 				t.Fatal(err)
 			}
-			clock.Advance(time.Hour)
+			emu.Clock().Advance(time.Hour)
 			var outs []hpcsoa.Response
 			eom, err = c.GetResponses(ctx, gs.ID, "g", hpcsoa.ResponseOptions{Generic: true, Reset: true}, func(r hpcsoa.Response) error {
 				outs = append(outs, r)
@@ -135,8 +116,9 @@ func TestAgainstTheEmulator(t *testing.T) {
 				t.Errorf("second close: %v", err)
 			}
 
-			bad, _ := hpcsoa.New(hpcsoa.Config{Endpoint: emu.HPCPackURL(), ClusterName: tc.cluster, Username: hpcpack.DefaultUsername, Password: "wrong-password",
-				CACertificateFile: emu.CAFile(), Retry: fastRetry})
+			badCfg := clientConfig(emu, tc.cluster)
+			badCfg.Password = "wrong-password"
+			bad, _ := hpcsoa.New(badCfg)
 			if _, err := bad.AttachSession(ctx, info.ID, false); !hpcsoa.IsAuthFailure(err) || strings.Contains(err.Error(), "wrong-password") {
 				t.Errorf("bad password: %v", err)
 			}

@@ -1,7 +1,6 @@
 package emulatortest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,30 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
-	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
 )
-
-// startCluster is startMalformed for a server before HPC Pack 2016 (URIs with the cluster name).
-func startCluster(t *testing.T, cluster string) (*emulator.Emulator, *hpcsoa.Client, context.Context) {
-	t.Helper()
-	emu, err := emulator.Start(emulator.Config{Clock: emulator.NewFrozenClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)), HPCPack: hpcpack.Config{ClusterName: cluster}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	c, err := hpcsoa.New(hpcsoa.Config{Endpoint: emu.HPCPackURL(), ClusterName: cluster, Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword,
-		CACertificateFile: emu.CAFile(), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return emu, c, ctx
-}
 
 // calls lists the HPC Pack requests the emulator recorded, as "METHOD path".
 func calls(emu *emulator.Emulator) []string {
@@ -48,7 +27,7 @@ func calls(emu *emulator.Emulator) []string {
 // it; exactly one session exists.
 func TestLostCreateSessionFindsTheSession(t *testing.T) {
 	for _, cluster := range []string{"", "HEADNODE"} {
-		emu, c, ctx := startCluster(t, cluster)
+		emu, c, ctx := startFrozen(t, cluster, "")
 		emu.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
 		info, err := c.CreateSession(ctx, echoStart())
 		if err != nil {
@@ -82,7 +61,7 @@ func TestLostCreateSessionFindsTheSession(t *testing.T) {
 // A job name the caller chose is sent as is and is what the look-up asks for; other sessions,
 // open or closed, of other names (or closed of the same name) are not taken.
 func TestLostCreateSessionWithChosenJobName(t *testing.T) {
-	emu, c, ctx := startMalformed(t, "json")
+	emu, c, ctx := startFrozen(t, "", "json")
 	named := func(name string) hpcsoa.SessionStartInfo {
 		s := echoStart()
 		s.ServiceJobName = name
@@ -114,7 +93,7 @@ func TestLostCreateSessionWithChosenJobName(t *testing.T) {
 
 // The look-up reads every page of the job list.
 func TestFindSessionByJobNameReadsEveryPage(t *testing.T) {
-	emu, c, ctx := startMalformed(t, "xml")
+	emu, c, ctx := startFrozen(t, "", "xml")
 	var last *hpcsoa.SessionInfo
 	for range 105 {
 		info, err := c.CreateSession(ctx, echoStart())
@@ -140,7 +119,7 @@ func TestLostCreateSessionLookupFails(t *testing.T) {
 		"500":       {Method: http.MethodGet, PathRegexp: `(?i)/Jobs$`, Status: http.StatusInternalServerError, Times: -1},
 		"malformed": {Method: http.MethodGet, PathRegexp: `(?i)/Jobs$`, Malformed: true, MalformedShape: emulator.MalformedHTML, Times: -1},
 	} {
-		emu, c, ctx := startMalformed(t, "xml")
+		emu, c, ctx := startFrozen(t, "", "xml")
 		emu.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
 		emu.AddFaultRule(emulator.ServiceHPCPack, rule)
 		info, err := c.CreateSession(ctx, echoStart())

@@ -1,7 +1,6 @@
 package emulatortest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,38 +8,15 @@ import (
 	"time"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
-	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
 )
-
-func startMalformed(t *testing.T, format string) (*emulator.Emulator, *hpcsoa.Client, context.Context) {
-	t.Helper()
-	emu, err := emulator.Start(emulator.Config{Clock: emulator.NewFrozenClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
-	c, err := hpcsoa.New(hpcsoa.Config{Endpoint: emu.HPCPackURL(), Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword,
-		ResponseFormat: format, CACertificateFile: emu.CAFile(), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return emu, c, ctx
-}
-
-func echoStart() hpcsoa.SessionStartInfo {
-	return hpcsoa.SessionStartInfo{ServiceName: "EchoService", MaxMessageSize: 65536, RuntimeSeconds: -1,
-		Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword}
-}
 
 // TestMalformedCreateSessionFindsTheSession: the session exists (the emulator did the work), the
 // answer does not say its id: the client finds it by the service job name it sent and returns
 // it, never a second session and never an empty id.
 func TestMalformedCreateSessionFindsTheSession(t *testing.T) {
 	for _, format := range []string{"xml", "json"} {
-		emu, c, ctx := startMalformed(t, format)
+		emu, c, ctx := startFrozen(t, "", format)
 		for i, shape := range emulator.MalformedShapes {
 			emu.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: "POST", PathRegexp: `/sessions/Create$`, Malformed: true, MalformedShape: shape})
 			info, err := c.CreateSession(ctx, echoStart())
@@ -66,7 +42,7 @@ func TestMalformedCreateSessionFindsTheSession(t *testing.T) {
 // repeated (the callback has seen the responses read so far) and is an error too.
 func TestMalformedReadsAreErrors(t *testing.T) {
 	for _, format := range []string{"xml", "json"} {
-		emu, c, ctx := startMalformed(t, format)
+		emu, c, ctx := startFrozen(t, "", format)
 		info, err := c.CreateSession(ctx, echoStart())
 		if err != nil {
 			t.Fatal(err)
@@ -114,7 +90,7 @@ func TestMalformedReadsAreErrors(t *testing.T) {
 // TestMalformedAnswersToCallsWithoutResults: send, commit, purge and close read nothing from
 // a success answer, so a malformed one reports the success (the work was done).
 func TestMalformedAnswersToCallsWithoutResults(t *testing.T) {
-	emu, c, ctx := startMalformed(t, "xml")
+	emu, c, ctx := startFrozen(t, "", "xml")
 	info, err := c.CreateSession(ctx, echoStart())
 	if err != nil {
 		t.Fatal(err)

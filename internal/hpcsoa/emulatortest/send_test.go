@@ -1,14 +1,12 @@
 package emulatortest
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
-	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
 	"github.com/batchops/terraform-provider-batchops/internal/wait"
@@ -18,29 +16,15 @@ import (
 // policy's clock, before it purges the batch and sends it again: the batch ends with each
 // request once.
 func TestSendBatchResendWaitsBeforePurging(t *testing.T) {
-	emu, err := emulator.Start(emulator.Config{HPCPack: hpcpack.Config{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
 	clock := wait.NewFake(time.Now())
 	retry := transport.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Second, MaxBackoff: time.Second, Clock: clock}
-	c, err := hpcsoa.New(hpcsoa.Config{Endpoint: emu.HPCPackURL(), Username: hpcpack.DefaultUsername, Password: hpcpack.DefaultPassword,
-		CACertificateFile: emu.CAFile(), Retry: retry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
+	emu, c, ctx := start(t, emulator.Config{}, func(c *hpcsoa.Config) { c.Retry = retry })
 	info, err := c.CreateSession(ctx, echoStart())
 	if err != nil {
 		t.Fatal(err)
 	}
 	emu.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/batch/b1$`, Lost: true, Times: 1})
-	requests := make([]hpcsoa.Request, 3)
-	for i := range requests {
-		requests[i] = hpcsoa.Request{Action: "http://tempuri.org/IEchoSvc/Echo", Body: `<Echo xmlns="http://tempuri.org/"><input>x</input></Echo>`, MessageID: hpcsoa.NewMessageID()}
-	}
+	requests := echoRequests(3)
 	result := make(chan error, 1)
 	go func() { result <- c.SendBatch(ctx, info.ID, "b1", false, true, requests) }()
 
@@ -89,15 +73,12 @@ func TestSendBatchResendWaitsBeforePurging(t *testing.T) {
 
 // A batch larger than RequestsPerSend goes out in chunks; only the last one commits it.
 func TestSendBatchChunksAndCommitsOnTheLast(t *testing.T) {
-	emu, c, ctx := startCluster(t, "")
+	emu, c, ctx := startFrozen(t, "", "")
 	info, err := c.CreateSession(ctx, echoStart())
 	if err != nil {
 		t.Fatal(err)
 	}
-	requests := make([]hpcsoa.Request, hpcsoa.RequestsPerSend+5)
-	for i := range requests {
-		requests[i] = hpcsoa.Request{Action: "http://tempuri.org/IEchoSvc/Echo", Body: `<Echo xmlns="http://tempuri.org/"><input>x</input></Echo>`, MessageID: hpcsoa.NewMessageID()}
-	}
+	requests := echoRequests(hpcsoa.RequestsPerSend + 5)
 	if err := c.SendBatch(ctx, info.ID, "big", false, true, requests); err != nil {
 		t.Fatal(err)
 	}

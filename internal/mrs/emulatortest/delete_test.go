@@ -11,18 +11,14 @@ import (
 // DeleteJobs kills the jobs that still run, waits until they have stopped, then deletes every
 // job with one batch-delete; without kill, a running job makes the delete fail.
 func TestDeleteJobsKillsWaitsAndDeletes(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
+	emu, c, ctx := start(t)
 	var refs []mrs.JobRef
 	for _, name := range []string{"long-a", "long-b", "quick"} {
 		args := []string{"SELECT 1", "sleep=1h"}
 		if name == "quick" {
 			args = []string{"SELECT 2", "sleep=0"}
 		}
-		id, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: name, Type: "HiveSql", Arguments: args})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id := mustSubmit(ctx, t, c, mrs.JobSpec{Name: name, Type: "HiveSql", Arguments: args})
 		refs = append(refs, mrs.JobRef{Name: name, ID: id, State: "NEW"})
 	}
 	emu.Clock().Advance(10 * time.Second) // quick has finished; the others run

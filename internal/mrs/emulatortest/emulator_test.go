@@ -24,7 +24,9 @@ const (
 
 var fastRetry = transport.RetryPolicy{MaxAttempts: 4, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
 
-func start(t *testing.T) (*emulator.Emulator, *mrs.Client) {
+// start runs an emulator of MRS with one cluster and a client of it, with a context that bounds
+// the test.
+func start(t *testing.T) (*emulator.Emulator, *mrs.Client, context.Context) {
 	t.Helper()
 	emu, err := emulator.Start(emulator.Config{
 		Clock: emulator.NewClock(), // follows wall time (submit times near the client's clock), advanceable
@@ -40,13 +42,19 @@ func start(t *testing.T) (*emulator.Emulator, *mrs.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return emu, c
-}
-
-func ctxFor(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	return ctx
+	return emu, c, ctx
+}
+
+// mustSubmit submits spec to the cluster and returns the job's id, ending the test on an error.
+func mustSubmit(ctx context.Context, t *testing.T, c *mrs.Client, spec mrs.JobSpec) string {
+	t.Helper()
+	id, err := c.Submit(ctx, cluster, spec)
+	if err != nil {
+		t.Fatalf("submit %s: %v", spec.Name, err)
+	}
+	return id
 }
 
 func countPosts(emu *emulator.Emulator, suffix string) int {
@@ -61,22 +69,12 @@ func countPosts(emu *emulator.Emulator, suffix string) int {
 
 // TestJobLifecycle submits, reads, lists, kills and deletes jobs.
 func TestJobLifecycle(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
+	emu, c, ctx := start(t)
 
-	okID, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "wordcount", Type: "MapReduce",
+	okID := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "wordcount", Type: "MapReduce",
 		Arguments: []string{"obs://b/wc.jar", "in", "out"}, Properties: map[string]string{"fs.obs.endpoint": "obs", "k": "v"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	failID, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "will_fail", Type: "SparkSubmit", Arguments: []string{"--class", "x", "app.jar", "fail"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	longID, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "long", Type: "SparkPython", Arguments: []string{"x.py", "sleep=1h"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	failID := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "will_fail", Type: "SparkSubmit", Arguments: []string{"--class", "x", "app.jar", "fail"}})
+	longID := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "long", Type: "SparkPython", Arguments: []string{"x.py", "sleep=1h"}})
 
 	j, err := c.GetJob(ctx, cluster, okID)
 	if err != nil {
@@ -155,25 +153,15 @@ func TestJobLifecycle(t *testing.T) {
 // TestSubmitNeverDuplicates: a lost response, an injected 500 and 503s each end with exactly
 // one job per name.
 func TestSubmitNeverDuplicates(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
+	emu, c, ctx := start(t)
 	submitPath := `/job-executions$`
 
 	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: submitPath, Lost: true, Times: 1})
-	lostID, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "lost", Type: "HiveSql", Arguments: []string{"select 1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lostID := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "lost", Type: "HiveSql", Arguments: []string{"select 1"}})
 	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: submitPath, Status: 500, Times: 1})
-	failedID, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "fivehundred", Type: "DistCp", Arguments: []string{"obs://a", "obs://b"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	failedID := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "fivehundred", Type: "DistCp", Arguments: []string{"obs://a", "obs://b"}})
 	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: submitPath, Status: 503, Times: 2})
-	busyID, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "busy", Type: "Flink", Arguments: []string{"run", "-d", "app.jar"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	busyID := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "busy", Type: "Flink", Arguments: []string{"run", "-d", "app.jar"}})
 
 	byName := map[string][]string{}
 	for _, j := range emu.MRS().Jobs(cluster) {
@@ -193,8 +181,7 @@ func TestSubmitNeverDuplicates(t *testing.T) {
 
 // TestListingPagesAndChunkedDelete uses 250 jobs: 3 list pages, 3 delete calls.
 func TestListingPagesAndChunkedDelete(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
+	emu, c, ctx := start(t)
 	for i := range 250 {
 		if _, err := emu.MRS().SubmitJob(cluster, emumrs.JobSubmission{JobType: "MapReduce", JobName: fmt.Sprintf("bulk-%03d", i), Arguments: []string{"a.jar"}}); err != nil {
 			t.Fatal(err)
@@ -231,13 +218,13 @@ func TestListingPagesAndChunkedDelete(t *testing.T) {
 }
 
 func TestWrongSecretIsAnAuthFailure(t *testing.T) {
-	emu, _ := start(t)
+	emu, _, ctx := start(t)
 	c, err := mrs.New(mrs.Config{Endpoint: emu.MRSURL(), ProjectID: project, AccessKey: ak, SecretKey: "wrong-secret-key-value", SecurityToken: token,
 		CACertificateFile: emu.CAFile(), Retry: fastRetry})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetJob(ctxFor(t), cluster, "00000000-0000-4000-8000-000000000000")
+	_, err = c.GetJob(ctx, cluster, "00000000-0000-4000-8000-000000000000")
 	if !mrs.IsAuthFailure(err) || strings.Contains(err.Error(), "wrong-secret-key-value") || !strings.Contains(err.Error(), "mrs.secret_key") {
 		t.Fatalf("got %v", err)
 	}

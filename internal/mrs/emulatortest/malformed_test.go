@@ -11,12 +11,8 @@ import (
 // TestMalformedReadsAreErrorsNeverJobs: every shape of malformed answer to Get Job and List
 // Jobs, on every attempt, is a clear error; the next call reads the job.
 func TestMalformedReadsAreErrorsNeverJobs(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
-	id, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "reader", Type: "MapReduce", Arguments: []string{"a.jar", "sleep=1h"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, c, ctx := start(t)
+	id := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "reader", Type: "MapReduce", Arguments: []string{"a.jar", "sleep=1h"}})
 	for _, shape := range emulator.MalformedShapes {
 		t.Run(string(shape), func(t *testing.T) {
 			emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "GET", PathRegexp: `/job-executions/[^/]+$`, Malformed: true, MalformedShape: shape, Times: fastRetry.MaxAttempts})
@@ -55,15 +51,11 @@ func TestMalformedReadsAreErrorsNeverJobs(t *testing.T) {
 // TestMalformedSubmitAnswerFindsTheJob: a malformed answer to a submission is ambiguous (the
 // job exists, its id is unreadable); the look-up finds it, so there is never a duplicate.
 func TestMalformedSubmitAnswerFindsTheJob(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
+	emu, c, ctx := start(t)
 	for _, shape := range emulator.MalformedShapes {
 		name := "submit-" + strings.ReplaceAll(string(shape), "-", "_")
 		emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: `/job-executions$`, Malformed: true, MalformedShape: shape})
-		id, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: name, Type: "SparkSubmit", Arguments: []string{"app.jar"}})
-		if err != nil {
-			t.Fatalf("%s: %v", shape, err)
-		}
+		id := mustSubmit(ctx, t, c, mrs.JobSpec{Name: name, Type: "SparkSubmit", Arguments: []string{"app.jar"}})
 		var ids []string
 		for _, j := range emu.MRS().Jobs(cluster) {
 			if j.Name == name {
@@ -82,14 +74,10 @@ func TestMalformedSubmitAnswerFindsTheJob(t *testing.T) {
 // TestMalformedSubmitAndLookUpAnswers: the look-up after an ambiguous submission is tried
 // again when every attempt at its list is answered malformed.
 func TestMalformedSubmitAndLookUpAnswers(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
+	emu, c, ctx := start(t)
 	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: `/job-executions$`, Malformed: true, MalformedShape: emulator.MalformedEmpty})
 	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "GET", PathRegexp: `/job-executions$`, Malformed: true, Times: fastRetry.MaxAttempts + 1})
-	id, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "hard_to_find", Type: "MapReduce", Arguments: []string{"a.jar"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "hard_to_find", Type: "MapReduce", Arguments: []string{"a.jar"}})
 	if jobs := emu.MRS().Jobs(cluster); len(jobs) != 1 || jobs[0].JobID != id {
 		t.Errorf("jobs %+v, client returned %q", jobs, id)
 	}
@@ -107,12 +95,8 @@ func TestMalformedSubmitAndLookUpAnswers(t *testing.T) {
 // TestMalformedKillAndDeleteAnswers: kill and batch-delete read nothing from a success
 // answer, so a malformed one is the success it reports (the work was done).
 func TestMalformedKillAndDeleteAnswers(t *testing.T) {
-	emu, c := start(t)
-	ctx := ctxFor(t)
-	id, err := c.Submit(ctx, cluster, mrs.JobSpec{Name: "stopme", Type: "MapReduce", Arguments: []string{"a.jar", "sleep=1h"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	emu, c, ctx := start(t)
+	id := mustSubmit(ctx, t, c, mrs.JobSpec{Name: "stopme", Type: "MapReduce", Arguments: []string{"a.jar", "sleep=1h"}})
 	emu.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: "POST", PathRegexp: `/kill$`, Malformed: true, MalformedShape: emulator.MalformedHTML})
 	if err := c.Kill(ctx, cluster, id); err != nil {
 		t.Fatal(err)
