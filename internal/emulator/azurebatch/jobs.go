@@ -693,26 +693,11 @@ func (s *Service) getJob(q *request, jobID string) *apiError {
 			}
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID, q.now)
-	if e != nil {
-		return e
-	}
-	h := q.w.Header()
-	h.Set("ETag", j.etag)
-	h.Set("Last-Modified", httpTime(j.lastModified))
-	if e := checkConditions(q.r, j.etag, j.lastModified, true); e != nil {
-		return e
-	}
-	out := s.renderJob(j, q.base, q.now, stats)
-	out.ODataMetadata = q.base + "/$metadata#jobs/@Element"
-	if sel != nil {
-		writeJSON(q.w, http.StatusOK, project(out, sel, true))
-		return nil
-	}
-	writeJSON(q.w, http.StatusOK, out)
-	return nil
+	return s.withJob(q, jobID, func(j *jobState) *apiError {
+		out := s.renderJob(j, q.base, q.now, stats)
+		out.ODataMetadata = q.base + "/$metadata#jobs/@Element"
+		return writeEntity(q, j.etag, j.lastModified, sel, out)
+	})
 }
 
 // samePoolInfo reports whether a poolInfo in an update names the job's
@@ -734,94 +719,94 @@ func (s *Service) changeJob(q *request, jobID string, replace bool) *apiError {
 	if e := readJSON(q, &p); e != nil {
 		return e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID, q.now)
-	if e != nil {
-		return e
-	}
-	next := j.p
-	if replace {
-		if p.PoolInfo == nil {
-			return missingProperty("poolInfo")
+	return s.withJob(q, jobID, func(j *jobState) *apiError {
+		next := j.p
+		if replace {
+			if p.PoolInfo == nil {
+				return missingProperty("poolInfo")
+			}
+			next.Priority, next.MaxParallelTasks, next.AllowTaskPreemption = ptr(int32(0)), ptr(int32(-1)), ptr(false)
+			next.Constraints, _ = normalizeJobConstraints(nil)
+			next.Metadata = nil
+			next.OnAllTasksComplete = ptr(onAllNoAction)
 		}
-		next.Priority, next.MaxParallelTasks, next.AllowTaskPreemption = ptr(int32(0)), ptr(int32(-1)), ptr(false)
-		next.Constraints, _ = normalizeJobConstraints(nil)
-		next.Metadata = nil
-		next.OnAllTasksComplete = ptr(onAllNoAction)
-	}
-	if e := checkPriority(p.Priority); e != nil {
-		return e
-	}
-	if p.Priority != nil {
-		next.Priority = ptr(*p.Priority)
-	}
-	if e := checkMaxParallelTasks(p.MaxParallelTasks); e != nil {
-		return e
-	}
-	if p.MaxParallelTasks != nil {
-		next.MaxParallelTasks = ptr(*p.MaxParallelTasks)
-	}
-	if p.AllowTaskPreemption != nil {
-		next.AllowTaskPreemption = ptr(*p.AllowTaskPreemption)
-	}
-	if p.Constraints != nil {
-		// A given constraints object replaces the old one whole (RECJOB).
-		if next.Constraints, e = normalizeJobConstraints(p.Constraints); e != nil {
+		if e := checkPriority(p.Priority); e != nil {
 			return e
 		}
-	}
-	if p.Metadata != nil {
-		if e := validateMetadata(*p.Metadata); e != nil {
+		if p.Priority != nil {
+			next.Priority = ptr(*p.Priority)
+		}
+		if e := checkMaxParallelTasks(p.MaxParallelTasks); e != nil {
 			return e
 		}
-		next.Metadata = append([]MetadataItem(nil), *p.Metadata...)
-	}
-	if p.OnAllTasksComplete != nil {
-		v, e := normalizeOnAllTasksComplete(p.OnAllTasksComplete)
-		if e != nil {
+		if p.MaxParallelTasks != nil {
+			next.MaxParallelTasks = ptr(*p.MaxParallelTasks)
+		}
+		if p.AllowTaskPreemption != nil {
+			next.AllowTaskPreemption = ptr(*p.AllowTaskPreemption)
+		}
+		if p.Constraints != nil {
+			// A given constraints object replaces the old one whole (RECJOB).
+			c, e := normalizeJobConstraints(p.Constraints)
+			if e != nil {
+				return e
+			}
+			next.Constraints = c
+		}
+		if p.Metadata != nil {
+			if e := validateMetadata(*p.Metadata); e != nil {
+				return e
+			}
+			next.Metadata = append([]MetadataItem(nil), *p.Metadata...)
+		}
+		if p.OnAllTasksComplete != nil {
+			v, e := normalizeOnAllTasksComplete(p.OnAllTasksComplete)
+			if e != nil {
+				return e
+			}
+			next.OnAllTasksComplete = &v
+		}
+		if *j.p.OnAllTasksComplete == onAllTerminateJob && *next.OnAllTasksComplete == onAllNoAction {
+			return invalidProperty("onAllTasksComplete", "The onAllTasksComplete cannot be changed from terminatejob to noaction.")
+		}
+		var newPool *PoolInfo
+		if p.PoolInfo != nil {
+			pool, e := normalizePoolInfo(p.PoolInfo)
+			if e != nil {
+				return e
+			}
+			newPool = pool
+		}
+		if n := p.NetworkConfiguration; n != nil && !replace && !reflect.DeepEqual(toMap(n), toMap(j.p.NetworkConfiguration)) {
+			return invalidProperty("networkConfiguration", "The networkConfiguration of a job cannot be changed.")
+		}
+		if e := checkConditions(q.r, j.etag, j.lastModified, false); e != nil {
 			return e
 		}
-		next.OnAllTasksComplete = &v
-	}
-	if *j.p.OnAllTasksComplete == onAllTerminateJob && *next.OnAllTasksComplete == onAllNoAction {
-		return invalidProperty("onAllTasksComplete", "The onAllTasksComplete cannot be changed from terminatejob to noaction.")
-	}
-	var newPool *PoolInfo
-	if p.PoolInfo != nil {
-		if newPool, e = normalizePoolInfo(p.PoolInfo); e != nil {
+		if e := jobAcceptsChanges(j); e != nil {
 			return e
 		}
-	}
-	if n := p.NetworkConfiguration; n != nil && !replace && !reflect.DeepEqual(toMap(n), toMap(j.p.NetworkConfiguration)) {
-		return invalidProperty("networkConfiguration", "The networkConfiguration of a job cannot be changed.")
-	}
-	if e := checkConditions(q.r, j.etag, j.lastModified, false); e != nil {
-		return e
-	}
-	if e := jobAcceptsChanges(j); e != nil {
-		return e
-	}
-	// The pool can change only while the job is disabled, which the
-	// emulator does not model; resending the current pool is accepted
-	// (RECJOB).
-	if newPool != nil && !samePoolInfo(newPool, j.p.PoolInfo) {
-		return newError(http.StatusConflict, codeOperationInvalidForState, "PropertyName", "poolInfo",
-			"Reason", "The poolInfo of a job can be changed only while the job is disabled.")
-	}
-	if *j.p.OnAllTasksComplete != onAllTerminateJob && *next.OnAllTasksComplete == onAllTerminateJob {
-		j.terminateSince = q.now
-	}
-	j.p = next
-	j.lastModified = q.now
-	j.etag = s.newETag(q.now)
-	s.advanceJob(j, q.now)
-	h := q.w.Header()
-	h.Set("ETag", j.etag)
-	h.Set("Last-Modified", httpTime(j.lastModified))
-	h.Set("DataServiceId", j.internalURL(q.base))
-	q.w.WriteHeader(http.StatusOK)
-	return nil
+		// The pool can change only while the job is disabled, which the
+		// emulator does not model; resending the current pool is accepted
+		// (RECJOB).
+		if newPool != nil && !samePoolInfo(newPool, j.p.PoolInfo) {
+			return newError(http.StatusConflict, codeOperationInvalidForState, "PropertyName", "poolInfo",
+				"Reason", "The poolInfo of a job can be changed only while the job is disabled.")
+		}
+		if *j.p.OnAllTasksComplete != onAllTerminateJob && *next.OnAllTasksComplete == onAllTerminateJob {
+			j.terminateSince = q.now
+		}
+		j.p = next
+		j.lastModified = q.now
+		j.etag = s.newETag(q.now)
+		s.advanceJob(j, q.now)
+		h := q.w.Header()
+		h.Set("ETag", j.etag)
+		h.Set("Last-Modified", httpTime(j.lastModified))
+		h.Set("DataServiceId", j.internalURL(q.base))
+		q.w.WriteHeader(http.StatusOK)
+		return nil
+	})
 }
 
 // DELETE /jobs/{job}: 202 without ETag; the job is deleting until
@@ -829,22 +814,18 @@ func (s *Service) changeJob(q *request, jobID string, replace bool) *apiError {
 // then gone with its tasks. [I] A second Delete while it is deleting is
 // 409 JobBeingDeleted.
 func (s *Service) deleteJob(q *request, jobID string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID, q.now)
-	if e != nil {
-		return e
-	}
-	if e := checkConditions(q.r, j.etag, j.lastModified, false); e != nil {
-		return e
-	}
-	if j.state == JobStateDeleting {
-		return newError(http.StatusConflict, codeJobBeingDeleted)
-	}
-	j.deleteAt = q.now.Add(JobDeleteDelay + time.Duration(len(j.tasks))*JobDeletePerTask)
-	s.transitionJob(j, JobStateDeleting, q.now)
-	q.w.WriteHeader(http.StatusAccepted)
-	return nil
+	return s.withJob(q, jobID, func(j *jobState) *apiError {
+		if e := checkConditions(q.r, j.etag, j.lastModified, false); e != nil {
+			return e
+		}
+		if j.state == JobStateDeleting {
+			return newError(http.StatusConflict, codeJobBeingDeleted)
+		}
+		j.deleteAt = q.now.Add(JobDeleteDelay + time.Duration(len(j.tasks))*JobDeletePerTask)
+		s.transitionJob(j, JobStateDeleting, q.now)
+		q.w.WriteHeader(http.StatusAccepted)
+		return nil
+	})
 }
 
 func deref[T any](p *T) T {

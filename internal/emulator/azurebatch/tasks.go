@@ -209,20 +209,54 @@ func (s *Service) addTask(q *request, jobID string) *apiError {
 	if e := readJSON(q, &p); e != nil {
 		return e
 	}
+	return s.withJob(q, jobID, func(j *jobState) *apiError {
+		if e := jobAcceptsChanges(j); e != nil {
+			return e
+		}
+		t, e := s.createTask(j, p, q.now)
+		if e != nil {
+			return e
+		}
+		writeCreated(q, t.etag, t.lastModified, taskURL(q.base, j.id(), t.id()))
+		return nil
+	})
+}
+
+// withJob runs fn under the service's lock with the job the request names.
+func (s *Service) withJob(q *request, jobID string, fn func(*jobState) *apiError) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, e := s.existingJob(jobID, q.now)
 	if e != nil {
 		return e
 	}
-	if e := jobAcceptsChanges(j); e != nil {
-		return e
-	}
-	t, e := s.createTask(j, p, q.now)
+	return fn(j)
+}
+
+// withTask runs fn under the service's lock with the task the request names, advanced to now.
+func (s *Service) withTask(q *request, jobID, taskID string, fn func(*jobState, *taskState) *apiError) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, t, e := s.lookup(jobID, taskID, q.now)
 	if e != nil {
 		return e
 	}
-	writeCreated(q, t.etag, t.lastModified, taskURL(q.base, j.id(), t.id()))
+	return fn(j, t)
+}
+
+// writeEntity answers the read of one task or job: its ETag and Last-Modified, the verdict of
+// the conditional headers, then the entity, cut to $select when given.
+func writeEntity(q *request, etag string, lastModified time.Time, sel []string, entity any) *apiError {
+	h := q.w.Header()
+	h.Set("ETag", etag)
+	h.Set("Last-Modified", httpTime(lastModified))
+	if e := checkConditions(q.r, etag, lastModified, true); e != nil {
+		return e
+	}
+	if sel != nil {
+		entity = project(entity, sel, true)
+	}
+	writeJSON(q.w, http.StatusOK, entity)
 	return nil
 }
 
@@ -245,49 +279,45 @@ func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
 		return newError(http.StatusRequestEntityTooLarge, codeRequestBodyTooLarge,
 			"Reason", "A task collection may hold at most 100 tasks.")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID, q.now)
-	if e != nil {
-		return e
-	}
-	// A job that takes no tasks fails the whole request [I].
-	if e := jobAcceptsChanges(j); e != nil {
-		return e
-	}
-	results := make([]TaskAddResult, 0, len(*coll.Value))
-	for _, raw := range *coll.Value {
-		var p TaskAddParameter
-		res := TaskAddResult{}
-		e := decodeJSON(raw, &p)
-		if p.ID != nil {
-			res.TaskID = *p.ID
+	return s.withJob(q, jobID, func(j *jobState) *apiError {
+		// A job that takes no tasks fails the whole request [I].
+		if e := jobAcceptsChanges(j); e != nil {
+			return e
 		}
-		var t *taskState
-		if e == nil {
-			t, e = s.createTask(j, p, q.now)
+		results := make([]TaskAddResult, 0, len(*coll.Value))
+		for _, raw := range *coll.Value {
+			var p TaskAddParameter
+			res := TaskAddResult{}
+			e := decodeJSON(raw, &p)
+			if p.ID != nil {
+				res.TaskID = *p.ID
+			}
+			var t *taskState
+			if e == nil {
+				t, e = s.createTask(j, p, q.now)
+			}
+			if e != nil && e.code == codeTaskDependenciesNotOnJob {
+				// What the service answers here, unlike Add Task (spec §11.7,
+				// azure-sdk-for-python #27859 and #42399).
+				e = newError(http.StatusBadRequest, codeUnsupportedProperty, "PropertyName", "dependsOn")
+			}
+			if e != nil {
+				res.Status = "ClientError"
+				res.Error = e.batchError("", q.id, q.now)
+			} else {
+				res.Status = "Success"
+				res.ETag = t.etag
+				res.LastModified = formatTime(t.lastModified)
+				res.Location = taskURL(q.base, j.id(), t.id())
+			}
+			results = append(results, res)
 		}
-		if e != nil && e.code == codeTaskDependenciesNotOnJob {
-			// What the service answers here, unlike Add Task (spec §11.7,
-			// azure-sdk-for-python #27859 and #42399).
-			e = newError(http.StatusBadRequest, codeUnsupportedProperty, "PropertyName", "dependsOn")
-		}
-		if e != nil {
-			res.Status = "ClientError"
-			res.Error = e.batchError("", q.id, q.now)
-		} else {
-			res.Status = "Success"
-			res.ETag = t.etag
-			res.LastModified = formatTime(t.lastModified)
-			res.Location = taskURL(q.base, j.id(), t.id())
-		}
-		results = append(results, res)
-	}
-	writeJSON(q.w, http.StatusOK, struct {
-		ODataMetadata string          `json:"odata.metadata"`
-		Value         []TaskAddResult `json:"value"`
-	}{q.base + "/$metadata#taskaddresult", results})
-	return nil
+		writeJSON(q.w, http.StatusOK, struct {
+			ODataMetadata string          `json:"odata.metadata"`
+			Value         []TaskAddResult `json:"value"`
+		}{q.base + "/$metadata#taskaddresult", results})
+		return nil
+	})
 }
 
 // GET /jobs/{job}/tasks/{task}
@@ -296,26 +326,11 @@ func (s *Service) getTask(q *request, jobID, taskID string) *apiError {
 	if e != nil {
 		return e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, t, e := s.lookup(jobID, taskID, q.now)
-	if e != nil {
-		return e
-	}
-	h := q.w.Header()
-	h.Set("ETag", t.etag)
-	h.Set("Last-Modified", httpTime(t.lastModified))
-	if e := checkConditions(q.r, t.etag, t.lastModified, true); e != nil {
-		return e
-	}
-	out := s.render(j, t, q.base)
-	out.ODataMetadata = q.base + "/$metadata#tasks/@Element"
-	if sel != nil {
-		writeJSON(q.w, http.StatusOK, project(out, sel, true))
-		return nil
-	}
-	writeJSON(q.w, http.StatusOK, out)
-	return nil
+	return s.withTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
+		out := s.render(j, t, q.base)
+		out.ODataMetadata = q.base + "/$metadata#tasks/@Element"
+		return writeEntity(q, t.etag, t.lastModified, sel, out)
+	})
 }
 
 // PUT /jobs/{job}/tasks/{task}: replaces the constraints (omitted fields
@@ -325,47 +340,39 @@ func (s *Service) updateTask(q *request, jobID, taskID string) *apiError {
 	if e := readJSON(q, &p); e != nil {
 		return e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, t, e := s.lookup(jobID, taskID, q.now)
-	if e != nil {
-		return e
-	}
-	c, e := normalizeConstraints(p.Constraints, j.maxTaskRetryCount())
-	if e != nil {
-		return e
-	}
-	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
-		return e
-	}
-	if e := jobAcceptsChanges(j); e != nil {
-		return e
-	}
-	t.p.Constraints = &c
-	t.lastModified = q.now
-	t.etag = s.newETag(q.now)
-	// A new maxWallClockTime may end the current attempt in the past.
-	s.advance(j, t, q.now)
-	writeTaskChanged(q, j, t, http.StatusOK)
-	return nil
+	return s.withTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
+		c, e := normalizeConstraints(p.Constraints, j.maxTaskRetryCount())
+		if e != nil {
+			return e
+		}
+		if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
+			return e
+		}
+		if e := jobAcceptsChanges(j); e != nil {
+			return e
+		}
+		t.p.Constraints = &c
+		t.lastModified = q.now
+		t.etag = s.newETag(q.now)
+		// A new maxWallClockTime may end the current attempt in the past.
+		s.advance(j, t, q.now)
+		writeTaskChanged(q, j, t, http.StatusOK)
+		return nil
+	})
 }
 
 // writeTask runs change on the task under the lock, once the task exists and
 // the request's conditions (If-Match etc.) hold as for any write.
 func (s *Service) writeTask(q *request, jobID, taskID string, change func(*jobState, *taskState) *apiError) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, t, e := s.lookup(jobID, taskID, q.now)
-	if e != nil {
-		return e
-	}
-	if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
-		return e
-	}
-	if j.state == JobStateDeleting {
-		return newError(http.StatusConflict, codeJobBeingDeleted)
-	}
-	return change(j, t)
+	return s.withTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
+		if e := checkConditions(q.r, t.etag, t.lastModified, false); e != nil {
+			return e
+		}
+		if j.state == JobStateDeleting {
+			return newError(http.StatusConflict, codeJobBeingDeleted)
+		}
+		return change(j, t)
+	})
 }
 
 // DELETE /jobs/{job}/tasks/{task}
@@ -421,16 +428,13 @@ func writeTaskChanged(q *request, j *jobState, t *taskState, status int) {
 // GET /jobs/{job}/tasks/{task}/subtasksinfo: the emulator runs no
 // multi-instance subtasks, so the list is empty.
 func (s *Service) listSubtasks(q *request, jobID, taskID string) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, _, e := s.lookup(jobID, taskID, q.now); e != nil {
-		return e
-	}
-	writeJSON(q.w, http.StatusOK, map[string]any{
-		"odata.metadata": q.base + "/$metadata#subtaskinformations",
-		"value":          []any{},
+	return s.withTask(q, jobID, taskID, func(*jobState, *taskState) *apiError {
+		writeJSON(q.w, http.StatusOK, map[string]any{
+			"odata.metadata": q.base + "/$metadata#subtaskinformations",
+			"value":          []any{},
+		})
+		return nil
 	})
-	return nil
 }
 
 // GET /jobs/{job}/tasks: tasks in the order they were added; maxresults
@@ -470,49 +474,45 @@ func (s *Service) listTasks(q *request, jobID string) *apiError {
 		return e
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j, e := s.existingJob(jobID, q.now)
-	if e != nil {
-		return e
-	}
-	all := make([]*taskState, 0, len(j.tasks))
-	for _, t := range j.tasks {
-		if t.seq > after {
-			all = append(all, t)
+	return s.withJob(q, jobID, func(j *jobState) *apiError {
+		all := make([]*taskState, 0, len(j.tasks))
+		for _, t := range j.tasks {
+			if t.seq > after {
+				all = append(all, t)
+			}
 		}
-	}
-	sort.Slice(all, func(a, b int) bool { return all[a].seq < all[b].seq })
-	page := []any{}
-	var last uint64
-	more := false
-	for _, t := range all {
-		s.advance(j, t, q.now)
-		rendered := s.render(j, t, q.base)
-		if filter != nil && !filter.eval(toMap(rendered)) {
-			continue
+		sort.Slice(all, func(a, b int) bool { return all[a].seq < all[b].seq })
+		page := []any{}
+		var last uint64
+		more := false
+		for _, t := range all {
+			s.advance(j, t, q.now)
+			rendered := s.render(j, t, q.base)
+			if filter != nil && !filter.eval(toMap(rendered)) {
+				continue
+			}
+			if len(page) == max {
+				more = true
+				break
+			}
+			if sel != nil {
+				page = append(page, project(rendered, sel, false))
+			} else {
+				page = append(page, rendered)
+			}
+			last = t.seq
 		}
-		if len(page) == max {
-			more = true
-			break
+		resp := struct {
+			ODataMetadata string `json:"odata.metadata"`
+			Value         []any  `json:"value"`
+			NextLink      string `json:"odata.nextLink,omitempty"`
+		}{ODataMetadata: q.base + "/$metadata#tasks", Value: page}
+		if more {
+			resp.NextLink = nextLink(q, "seq-"+strconv.FormatUint(last, 10))
 		}
-		if sel != nil {
-			page = append(page, project(rendered, sel, false))
-		} else {
-			page = append(page, rendered)
-		}
-		last = t.seq
-	}
-	resp := struct {
-		ODataMetadata string `json:"odata.metadata"`
-		Value         []any  `json:"value"`
-		NextLink      string `json:"odata.nextLink,omitempty"`
-	}{ODataMetadata: q.base + "/$metadata#tasks", Value: page}
-	if more {
-		resp.NextLink = nextLink(q, "seq-"+strconv.FormatUint(last, 10))
-	}
-	writeJSON(q.w, http.StatusOK, resp)
-	return nil
+		writeJSON(q.w, http.StatusOK, resp)
+		return nil
+	})
 }
 
 // nextLink rebuilds the request URL with a new $skiptoken.
