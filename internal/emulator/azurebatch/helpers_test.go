@@ -227,6 +227,21 @@ func (e *env) mustGet(job, task string) Task {
 	return r.task(e.t)
 }
 
+// expectPropertyError is expectError for an error that names the property at fault first
+// (PropertyName), when prop is set.
+func expectPropertyError(t *testing.T, r resp, status int, code, prop string) {
+	t.Helper()
+	expectError(t, r, status, code)
+	if prop == "" {
+		return
+	}
+	var be BatchError
+	_ = json.Unmarshal(r.body, &be)
+	if len(be.Values) == 0 || be.Values[0].Key != "PropertyName" || be.Values[0].Value != prop {
+		t.Errorf("values = %+v, want PropertyName %s", be.Values, prop)
+	}
+}
+
 func expectError(t *testing.T, r resp, status int, code string) {
 	t.Helper()
 	if r.status != status {

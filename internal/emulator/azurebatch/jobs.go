@@ -60,17 +60,10 @@ const (
 
 // jobState is a job and its tasks. Callers hold s.mu.
 type jobState struct {
-	seq          uint64          // the internal name is job-<seq>
-	p            JobAddParameter // validated, defaults filled
-	autoPoolID   string          // the pool an auto-pool job runs on
-	created      time.Time
-	lastModified time.Time
-	etag         string
-
-	state         string
-	stateTime     time.Time
-	prevState     string
-	prevStateTime time.Time
+	seq        uint64          // the internal name is job-<seq>
+	p          JobAddParameter // validated, defaults filled
+	autoPoolID string          // the pool an auto-pool job runs on
+	lifecycle
 
 	endTime         time.Time
 	terminateReason string
@@ -106,13 +99,6 @@ func (j *jobState) internalURL(base string) string {
 	return base + "/jobs/job-" + strconv.FormatUint(j.seq, 10)
 }
 
-func (s *Service) transitionJob(j *jobState, state string, at time.Time) {
-	j.prevState, j.prevStateTime = j.state, j.stateTime
-	j.state, j.stateTime = state, at
-	j.lastModified = at
-	j.etag = s.newETag(at)
-}
-
 // advanceJob evaluates onAllTasksComplete up to now.
 func (s *Service) advanceJob(j *jobState, now time.Time) {
 	if j.state != JobStateActive || *j.p.OnAllTasksComplete != onAllTerminateJob {
@@ -133,7 +119,7 @@ func (s *Service) advanceJob(j *jobState, now time.Time) {
 	}
 	j.endTime = at
 	j.terminateReason = terminateReasonAllTasks
-	s.transitionJob(j, JobStateCompleted, at)
+	s.transition(&j.lifecycle, JobStateCompleted, at)
 }
 
 // existingJob finds the job (case-insensitively) and brings it up to now,
@@ -493,10 +479,7 @@ func (s *Service) addJobLocked(p JobAddParameter, now time.Time) (*jobState, *ap
 		return nil, newError(http.StatusConflict, codeJobExists)
 	}
 	s.jobSeq++
-	j := &jobState{
-		seq: s.jobSeq, p: p, created: now, lastModified: now, etag: s.newETag(now),
-		state: JobStateActive, stateTime: now, tasks: map[string]*taskState{},
-	}
+	j := &jobState{seq: s.jobSeq, p: p, lifecycle: newLifecycle(JobStateActive, now, s.newETag(now)), tasks: map[string]*taskState{}}
 	if a := p.PoolInfo.AutoPoolSpecification; a != nil {
 		h := fnv.New64a()
 		h.Write([]byte(key + "/" + strconv.FormatUint(j.seq, 10)))
@@ -822,7 +805,7 @@ func (s *Service) deleteJob(q *request, jobID string) *apiError {
 			return newError(http.StatusConflict, codeJobBeingDeleted)
 		}
 		j.deleteAt = q.now.Add(JobDeleteDelay + time.Duration(len(j.tasks))*JobDeletePerTask)
-		s.transitionJob(j, JobStateDeleting, q.now)
+		s.transition(&j.lifecycle, JobStateDeleting, q.now)
 		q.w.WriteHeader(http.StatusAccepted)
 		return nil
 	})

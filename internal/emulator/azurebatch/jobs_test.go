@@ -209,14 +209,7 @@ func TestAddJobValidation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := e.addJob(c.body)
-			expectError(t, r, c.status, c.code)
-			if c.prop != "" {
-				var be BatchError
-				_ = json.Unmarshal(r.body, &be)
-				if len(be.Values) == 0 || be.Values[0].Key != "PropertyName" || be.Values[0].Value != c.prop {
-					t.Errorf("values = %+v, want PropertyName %s", be.Values, c.prop)
-				}
-			}
+			expectPropertyError(t, r, c.status, c.code, c.prop)
 		})
 	}
 	if e.svc.JobExists("v") {

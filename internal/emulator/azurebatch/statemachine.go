@@ -98,16 +98,9 @@ const (
 
 // taskState is a stored task. Callers hold s.mu.
 type taskState struct {
-	seq          uint64
-	p            TaskAddParameter // validated, defaults filled
-	created      time.Time
-	lastModified time.Time
-	etag         string
-
-	state         string
-	stateTime     time.Time
-	prevState     string
-	prevStateTime time.Time
+	seq uint64
+	p   TaskAddParameter // validated, defaults filled
+	lifecycle
 
 	activeSince   time.Time
 	attempts      int
@@ -138,7 +131,7 @@ func (t *taskState) maxWallTicks() int64 {
 }
 
 func newTaskState(p TaskAddParameter, now time.Time, seq uint64) *taskState {
-	t := &taskState{seq: seq, p: p, created: now, lastModified: now, state: StateActive, stateTime: now, activeSince: now}
+	t := &taskState{seq: seq, p: p, lifecycle: newLifecycle(StateActive, now, ""), activeSince: now}
 	t.runTime, t.planExit = RunPlan(*p.CommandLine)
 	for _, rf := range p.ResourceFiles {
 		for _, u := range []*string{rf.HTTPURL, rf.StorageContainerURL} {
@@ -150,11 +143,29 @@ func newTaskState(p TaskAddParameter, now time.Time, seq uint64) *taskState {
 	return t
 }
 
-func (s *Service) transition(t *taskState, state string, at time.Time) {
-	t.prevState, t.prevStateTime = t.state, t.stateTime
-	t.state, t.stateTime = state, at
-	t.lastModified = at
-	t.etag = s.newETag(at)
+// lifecycle is what jobs and tasks both keep: when they were made and last changed, their ETag,
+// and their current and previous state.
+type lifecycle struct {
+	created      time.Time
+	lastModified time.Time
+	etag         string
+
+	state         string
+	stateTime     time.Time
+	prevState     string
+	prevStateTime time.Time
+}
+
+func newLifecycle(state string, now time.Time, etag string) lifecycle {
+	return lifecycle{created: now, lastModified: now, etag: etag, state: state, stateTime: now}
+}
+
+// transition moves a job or task to state at the given time, which changes its ETag.
+func (s *Service) transition(l *lifecycle, state string, at time.Time) {
+	l.prevState, l.prevStateTime = l.state, l.stateTime
+	l.state, l.stateTime = state, at
+	l.lastModified = at
+	l.etag = s.newETag(at)
 }
 
 // attemptEnd returns when and how the current attempt ends.
@@ -230,7 +241,7 @@ func (s *Service) startAttempt(j *jobState, t *taskState, at time.Time) {
 	t.failure = nil
 	t.result = ""
 	t.onNode = true
-	s.transition(t, StateRunning, at)
+	s.transition(&t.lifecycle, StateRunning, at)
 }
 
 func (s *Service) finishAttempt(t *taskState, end time.Time, how outcome) {
@@ -239,27 +250,27 @@ func (s *Service) finishAttempt(t *taskState, end time.Time, how outcome) {
 	case outcomeMissingFile:
 		t.result = resultFailure
 		t.failure = userError("BlobNotFound", "The specified blob does not exist.", NameValuePair{Name: "BlobSource", Value: t.missingFile})
-		s.transition(t, StateCompleted, end)
+		s.transition(&t.lifecycle, StateCompleted, end)
 	case outcomeWallClock:
 		t.result = resultFailure
 		t.failure = userError("MaxWallClockTimeExceeded", "The task exceeded the maximum wall clock time specified in its constraints")
-		s.transition(t, StateCompleted, end)
+		s.transition(&t.lifecycle, StateCompleted, end)
 	default:
 		code := t.planExit
 		t.exitCode = &code
 		if code == 0 {
 			t.result = resultSuccess
-			s.transition(t, StateCompleted, end)
+			s.transition(&t.lifecycle, StateCompleted, end)
 			return
 		}
 		if t.retriesLeft() {
 			t.activeSince = end
-			s.transition(t, StateActive, end)
+			s.transition(&t.lifecycle, StateActive, end)
 			return
 		}
 		t.result = resultFailure
 		t.failure = userError("FailureExitCode", "The task process exited with an unexpected exit code")
-		s.transition(t, StateCompleted, end)
+		s.transition(&t.lifecycle, StateCompleted, end)
 	}
 }
 
@@ -406,7 +417,7 @@ func (s *Service) terminate(t *taskState, now time.Time) {
 	t.exitCode = nil
 	t.result = resultFailure
 	t.failure = userError("TaskEnded", "Task Was Ended by User Request")
-	s.transition(t, StateCompleted, now)
+	s.transition(&t.lifecycle, StateCompleted, now)
 }
 
 // reactivate puts a completed, failed task back to active.
@@ -417,7 +428,7 @@ func (s *Service) reactivate(t *taskState, now time.Time) {
 	t.exitCode, t.failure, t.result = nil, nil, ""
 	t.onNode = false
 	t.activeSince = now
-	s.transition(t, StateActive, now)
+	s.transition(&t.lifecycle, StateActive, now)
 }
 
 // nodeInfo describes the (fictitious) node a task ran on; it is derived

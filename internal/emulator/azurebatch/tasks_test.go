@@ -107,14 +107,7 @@ func TestAddTaskValidation(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := e.addTask(c.job, c.body)
-			expectError(t, r, c.status, c.code)
-			if c.prop != "" {
-				var be BatchError
-				_ = json.Unmarshal(r.body, &be)
-				if len(be.Values) == 0 || be.Values[0].Key != "PropertyName" || be.Values[0].Value != c.prop {
-					t.Errorf("values = %+v, want PropertyName %s", be.Values, c.prop)
-				}
-			}
+			expectPropertyError(t, r, c.status, c.code, c.prop)
 		})
 	}
 	if n := e.svc.TaskCount("job-1"); n != 0 {
