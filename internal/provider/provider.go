@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -220,6 +221,34 @@ func configureData(raw any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return data
+}
+
+// timedModel is a resource model with a timeouts attribute.
+type timedModel interface{ timeoutsValue() timeouts.Value }
+
+// The resource models that begin reads.
+func (m *azureBatchTaskResourceModel) timeoutsValue() timeouts.Value { return m.Timeouts }
+func (m *hpcSOABatchModel) timeoutsValue() timeouts.Value            { return m.Timeouts }
+func (m *hpcSOASessionModel) timeoutsValue() timeouts.Value          { return m.Timeouts }
+func (m *mrsJobSetModel) timeoutsValue() timeouts.Value              { return m.Timeouts }
+
+// begin opens a resource operation the way every Create, Read and Delete does: the model from
+// the plan or state (get is its Get), then ctx bounded by the timeout the user set for the
+// operation (op picks it, e.g. timeouts.Value.Read) or def. Errors go to diags; the returned
+// cancel func is always safe to defer.
+func begin[M any, PM interface {
+	*M
+	timedModel
+}](ctx context.Context, get func(context.Context, any) diag.Diagnostics, op func(timeouts.Value, context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (M, context.Context, context.CancelFunc) {
+	var m M
+	diags.Append(get(ctx, &m)...)
+	if diags.HasError() {
+		return m, ctx, func() {}
+	}
+	timeout, d := op(PM(&m).timeoutsValue(), ctx, def)
+	diags.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return m, ctx, cancel
 }
 
 // withTimeout bounds an operation by the resource's configured timeout (or def). Errors in the

@@ -90,14 +90,9 @@ func (r *azureBatchTaskResource) ModifyPlan(_ context.Context, req resource.Modi
 }
 
 func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan azureBatchTaskResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := r.client(&resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, taskCreateTimeout, &resp.Diagnostics)
+	plan, ctx, cancel := begin[azureBatchTaskResourceModel](ctx, req.Plan.Get, timeouts.Value.Create, taskCreateTimeout, &resp.Diagnostics)
 	defer cancel()
+	client := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -216,14 +211,9 @@ func taskFailureText(jobID, taskID string, info *azurebatch.TaskExecutionInfo) s
 }
 
 func (r *azureBatchTaskResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state azureBatchTaskResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := r.client(&resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, taskReadTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[azureBatchTaskResourceModel](ctx, req.State.Get, timeouts.Value.Read, taskReadTimeout, &resp.Diagnostics)
 	defer cancel()
+	client := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -296,14 +286,9 @@ func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.Update
 }
 
 func (r *azureBatchTaskResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state azureBatchTaskResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := r.client(&resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, taskDeleteTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[azureBatchTaskResourceModel](ctx, req.State.Get, timeouts.Value.Delete, taskDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	client := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -199,14 +199,9 @@ func (r *hpcSOABatchResource) ValidateConfig(ctx context.Context, req resource.V
 }
 
 func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan hpcSOABatchModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	svc := hpcPack(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, plan.Timeouts.Create, batchCreateTimeout, &resp.Diagnostics)
+	plan, ctx, cancel := begin[hpcSOABatchModel](ctx, req.Plan.Get, timeouts.Value.Create, batchCreateTimeout, &resp.Diagnostics)
 	defer cancel()
+	svc := hpcPack(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -270,14 +265,9 @@ func setBatchStatus(m *hpcSOABatchModel, s hpcsoa.BatchStatus) {
 }
 
 func (r *hpcSOABatchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state hpcSOABatchModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	svc := hpcPack(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, batchReadTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[hpcSOABatchModel](ctx, req.State.Get, timeouts.Value.Read, batchReadTimeout, &resp.Diagnostics)
 	defer cancel()
+	svc := hpcPack(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -320,14 +310,9 @@ func (r *hpcSOABatchResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *hpcSOABatchResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state hpcSOABatchModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	svc := hpcPack(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, batchDeleteTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[hpcSOABatchModel](ctx, req.State.Get, timeouts.Value.Delete, batchDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	svc := hpcPack(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

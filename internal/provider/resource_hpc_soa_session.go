@@ -314,14 +314,9 @@ func setSessionInfo(m *hpcSOASessionModel, info *hpcsoa.SessionInfo) {
 }
 
 func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state hpcSOASessionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	svc := hpcPack(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, sessionReadTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[hpcSOASessionModel](ctx, req.State.Get, timeouts.Value.Read, sessionReadTimeout, &resp.Diagnostics)
 	defer cancel()
+	svc := hpcPack(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -387,14 +382,9 @@ func (r *hpcSOASessionResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state hpcSOASessionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	svc := hpcPack(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, sessionDeleteTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[hpcSOASessionModel](ctx, req.State.Get, timeouts.Value.Delete, sessionDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	svc := hpcPack(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -361,14 +361,9 @@ func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client
 }
 
 func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state mrsJobSetModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := mrsClient(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Read, jobSetReadTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[mrsJobSetModel](ctx, req.State.Get, timeouts.Value.Read, jobSetReadTimeout, &resp.Diagnostics)
 	defer cancel()
+	client := mrsClient(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -528,14 +523,9 @@ func (r *mrsJobSetResource) deleteJobs(ctx context.Context, client *mrs.Client, 
 }
 
 func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state mrsJobSetModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	client := mrsClient(r.data, &resp.Diagnostics)
-	ctx, cancel := withTimeout(ctx, state.Timeouts.Delete, jobSetDeleteTimeout, &resp.Diagnostics)
+	state, ctx, cancel := begin[mrsJobSetModel](ctx, req.State.Get, timeouts.Value.Delete, jobSetDeleteTimeout, &resp.Diagnostics)
 	defer cancel()
+	client := mrsClient(r.data, &resp.Diagnostics)
 	// With -refresh=false, submissions an interrupted apply left unresolved are looked up here.
 	jobs, _, ok := settledJobs(ctx, client, &state, req.Private, "Error deleting MRS jobs", &resp.Diagnostics)
 	if !ok || len(jobs) == 0 {
