@@ -19,12 +19,8 @@ import (
 func TestAccAzureBatchTaskDataSource(t *testing.T) {
 	e := startEmulator(t)
 	const addr = "data.batchops_azure_batch_task.read"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id             = "observed"
   command_line        = "/bin/sh -c 'exit 2'"
   wait_for_completion = false
@@ -34,33 +30,28 @@ data "batchops_azure_batch_task" "read" {
   task_id = batchops_azure_batch_task.test.task_id
 }
 `,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/observed")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("/bin/sh -c 'exit 2'")),
-					// Unlike the resource, the data source shows the service's defaults.
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("pool")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact(azurebatch.UnlimitedDuration)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("P7D")),
-				},
-			},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/observed")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("/bin/sh -c 'exit 2'")),
+			// Unlike the resource, the data source shows the service's defaults.
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("pool")),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact(azurebatch.UnlimitedDuration)),
+			statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("P7D")),
 		},
 	})
 }
 
 func TestAccAzureBatchTaskDataSource_notFound(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
+	runAccTest(t, nil, resource.TestStep{
+		Config: azureProviderConfig(e) + `
 data "batchops_azure_batch_task" "read" {
   job_id  = "job-1"
   task_id = "nope"
 }
 `,
-			ExpectError: regexp.MustCompile(`(?s)Azure Batch task not found.*TaskNotFound`),
-		}},
+		ExpectError: regexp.MustCompile(`(?s)Azure Batch task not found.*TaskNotFound`),
 	})
 }
 
@@ -90,52 +81,46 @@ data "batchops_azure_batch_task" "read" {
   timeouts = { read = terraform_data.ids.output.read }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("job_id")),
-					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("task_id")),
-					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("command_line")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/made-elsewhere")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("echo elsewhere")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("environment").AtMapKey("A"), knownvalue.StringExact("1")),
-					// The data source shows the service's defaults.
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_elevation_level"), knownvalue.StringExact("nonadmin")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("timeouts").AtMapKey("read"), knownvalue.StringExact("2m")),
-				},
-			},
-			{
-				Config:   config,
-				PlanOnly: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(addr, tfjsonpath.New("job_id")),
+				plancheck.ExpectUnknownValue(addr, tfjsonpath.New("task_id")),
+				plancheck.ExpectUnknownValue(addr, tfjsonpath.New("command_line")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/made-elsewhere")),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("echo elsewhere")),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("environment").AtMapKey("A"), knownvalue.StringExact("1")),
+				// The data source shows the service's defaults.
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_elevation_level"), knownvalue.StringExact("nonadmin")),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue(addr, tfjsonpath.New("timeouts").AtMapKey("read"), knownvalue.StringExact("2m")),
 			},
 		},
-	})
+		resource.TestStep{
+			Config:   config,
+			PlanOnly: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+	)
 }
 
 // timeouts.read bounds the read: a service slower than it is an error that says so.
 func TestAccAzureBatchTaskDataSource_readTimeout(t *testing.T) {
 	e := startEmulator(t)
 	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: 5 * time.Second})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
+	runAccTest(t, nil, resource.TestStep{
+		Config: azureProviderConfig(e) + `
 data "batchops_azure_batch_task" "read" {
   job_id   = "job-1"
   task_id  = "slow"
   timeouts = { read = "1s" }
 }
 `,
-			ExpectError: regexp.MustCompile(`(?s)Error reading Azure Batch task.*deadline exceeded`),
-		}},
+		ExpectError: regexp.MustCompile(`(?s)Error reading Azure Batch task.*deadline exceeded`),
 	})
 }

@@ -103,38 +103,34 @@ resource "batchops_azure_batch_task" "mf" {
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("state"), knownvalue.NotNull()),
 		)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkTasksDeleted(e)(s); err != nil {
-				return err
-			}
-			if left := e.AzureBatch().Tasks(testJob); len(left) != 0 {
-				return fmt.Errorf("%d tasks left in %s after destroy, e.g. %q", len(left), testJob, left[0].ID)
-			}
-			return nil
+	runAccTest(t, func(s *terraform.State) error {
+		if err := checkTasksDeleted(e)(s); err != nil {
+			return err
+		}
+		if left := e.AzureBatch().Tasks(testJob); len(left) != 0 {
+			return fmt.Errorf("%d tasks left in %s after destroy, e.g. %q", len(left), testJob, left[0].ID)
+		}
+		return nil
+	},
+		resource.TestStep{
+			// The read after adding mf-0 is answered malformed on every attempt.
+			PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/mf-0$`) },
+			Config:      config,
+			ExpectError: malformedError,
 		},
-		Steps: []resource.TestStep{
-			{
-				// The read after adding mf-0 is answered malformed on every attempt.
-				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/mf-0$`) },
-				Config:      config,
-				ExpectError: malformedError,
-			},
-			{
-				// The service answers well again: what the faulty apply saved refreshes.
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceAzureBatch) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check:              malformedNoEmptyIDs,
-			},
-			{
-				Config:            config,
-				Check:             malformedNoEmptyIDs,
-				ConfigStateChecks: converged,
-			},
+		resource.TestStep{
+			// The service answers well again: what the faulty apply saved refreshes.
+			PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceAzureBatch) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			Check:              malformedNoEmptyIDs,
 		},
-	})
+		resource.TestStep{
+			Config:            config,
+			Check:             malformedNoEmptyIDs,
+			ConfigStateChecks: converged,
+		},
+	)
 	if n := malformedCount(e, emulator.ServiceAzureBatch); n < malformedAttempts {
 		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
 	}
@@ -148,59 +144,55 @@ resource "batchops_hpc_soa_session" "test" {
 }
 `
 	config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + batchDataSourcesConfig
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkSOADestroyed(e)(s); err != nil {
-				return err
+	runAccTest(t, func(s *terraform.State) error {
+		if err := checkSOADestroyed(e)(s); err != nil {
+			return err
+		}
+		for _, session := range e.HPCPack().Sessions() {
+			if !session.Closed {
+				return fmt.Errorf("session %d is still open after destroy", session.ID)
 			}
-			for _, session := range e.HPCPack().Sessions() {
-				if !session.Closed {
-					return fmt.Errorf("session %d is still open after destroy", session.ID)
+		}
+		return nil
+	},
+		resource.TestStep{
+			// The session is created while the service answers well: a malformed answer to
+			// Create Session is resolved by a look-up of the session's job name, which
+			// TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed covers.
+			Config: sessionOnly,
+			Check:  malformedNoEmptyIDs,
+		},
+		resource.TestStep{
+			// Everything else runs against malformed answers: the refresh of the session,
+			// the batch's send and status reads, the data sources. The first status read
+			// is answered malformed on every attempt.
+			PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceHPCPack, http.MethodGet, `(?i)/batch/batch-1/Status$`) },
+			Config:      config,
+			ExpectError: malformedError,
+		},
+		resource.TestStep{
+			PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			Check:              malformedNoEmptyIDs,
+		},
+		resource.TestStep{
+			Config: config,
+			Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
+				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+				if b, ok := e.HPCPack().Batch(id, "batch-1"); !ok || b.RequestCount != 3 || b.Duplicates != 0 {
+					return fmt.Errorf("want 3 distinct requests in batch-1, got %+v", b)
 				}
-			}
-			return nil
-		},
-		Steps: []resource.TestStep{
-			{
-				// The session is created while the service answers well: a malformed answer to
-				// Create Session is resolved by a look-up of the session's job name, which
-				// TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed covers.
-				Config: sessionOnly,
-				Check:  malformedNoEmptyIDs,
-			},
-			{
-				// Everything else runs against malformed answers: the refresh of the session,
-				// the batch's send and status reads, the data sources. The first status read
-				// is answered malformed on every attempt.
-				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceHPCPack, http.MethodGet, `(?i)/batch/batch-1/Status$`) },
-				Config:      config,
-				ExpectError: malformedError,
-			},
-			{
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check:              malformedNoEmptyIDs,
-			},
-			{
-				Config: config,
-				Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
-					id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-					if b, ok := e.HPCPack().Batch(id, "batch-1"); !ok || b.RequestCount != 3 || b.Duplicates != 0 {
-						return fmt.Errorf("want 3 distinct requests in batch-1, got %+v", b)
-					}
-					return nil
-				}),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[1-9][0-9]*$`))),
-					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
-				},
+				return nil
+			}),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[1-9][0-9]*$`))),
+				statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
 			},
 		},
-	})
+	)
 	if n := malformedCount(e, emulator.ServiceHPCPack); n < malformedAttempts {
 		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
 	}
@@ -257,46 +249,42 @@ resource "batchops_hpc_soa_session" "lost" {
 			return nil
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkSOADestroyed(e)(s); err != nil {
-				return err
-			}
-			if n := e.HPCPack().SessionCount(); n != 0 {
-				return fmt.Errorf("%d sessions open after destroy", n)
-			}
-			if n := len(e.HPCPack().Sessions()); n != 2 {
-				return fmt.Errorf("%d sessions were created, want 2", n)
-			}
-			return nil
-		},
-		Steps: []resource.TestStep{
-			{
-				PreConfig: createRule(emulator.FaultRule{Malformed: true}),
-				Config:    one,
-				Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))),
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.StringExact("127.0.0.1")),
-				},
-			},
-			{
-				PreConfig: createRule(emulator.FaultRule{Lost: true}),
-				Config:    both,
-				Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1), inState(lostAddr, 2)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(lostAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo")),
-				},
-			},
-			{
-				// Healthy again: nothing to change.
-				PreConfig: func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
-				Config:    both,
-				PlanOnly:  true,
+	runAccTest(t, func(s *terraform.State) error {
+		if err := checkSOADestroyed(e)(s); err != nil {
+			return err
+		}
+		if n := e.HPCPack().SessionCount(); n != 0 {
+			return fmt.Errorf("%d sessions open after destroy", n)
+		}
+		if n := len(e.HPCPack().Sessions()); n != 2 {
+			return fmt.Errorf("%d sessions were created, want 2", n)
+		}
+		return nil
+	},
+		resource.TestStep{
+			PreConfig: createRule(emulator.FaultRule{Malformed: true}),
+			Config:    one,
+			Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))),
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.StringExact("127.0.0.1")),
 			},
 		},
-	})
+		resource.TestStep{
+			PreConfig: createRule(emulator.FaultRule{Lost: true}),
+			Config:    both,
+			Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1), inState(lostAddr, 2)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(lostAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo")),
+			},
+		},
+		resource.TestStep{
+			// Healthy again: nothing to change.
+			PreConfig: func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
+			Config:    both,
+			PlanOnly:  true,
+		},
+	)
 	if n := len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/sessions/Create$`)); n != 2 {
 		t.Errorf("%d Create Session requests, want 2 (one per session, never repeated)", n)
 	}
@@ -316,49 +304,45 @@ func TestAccMalformedAnswers_mrsJobSet(t *testing.T) {
 			statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey(name).AtMapKey("state"), knownvalue.NotNull()),
 		)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkJobSetDestroyed(e)(s); err != nil {
-				return err
-			}
-			if left := e.MRS().Jobs(mrsCluster); len(left) != 0 {
-				return fmt.Errorf("%d jobs left on %s after destroy, e.g. %s (%s)", len(left), mrsCluster, left[0].JobID, left[0].Name)
-			}
-			return nil
+	runAccTest(t, func(s *terraform.State) error {
+		if err := checkJobSetDestroyed(e)(s); err != nil {
+			return err
+		}
+		if left := e.MRS().Jobs(mrsCluster); len(left) != 0 {
+			return fmt.Errorf("%d jobs left on %s after destroy, e.g. %s (%s)", len(left), mrsCluster, left[0].JobID, left[0].Name)
+		}
+		return nil
+	},
+		resource.TestStep{
+			// The first job read after the submissions is answered malformed on every attempt.
+			PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceMRS, http.MethodGet, jobsBasePath+`/[^/]+$`) },
+			Config:      config,
+			ExpectError: malformedError,
 		},
-		Steps: []resource.TestStep{
-			{
-				// The first job read after the submissions is answered malformed on every attempt.
-				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceMRS, http.MethodGet, jobsBasePath+`/[^/]+$`) },
-				Config:      config,
-				ExpectError: malformedError,
-			},
-			{
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceMRS) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check:              malformedNoEmptyIDs,
-			},
-			{
-				Config: config,
-				Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
-					// Every job the service has is one of the set's: no submission left a duplicate.
-					inState := map[string]bool{}
-					for _, id := range jobIDsInState(s) {
-						inState[id] = true
-					}
-					for _, j := range e.MRS().Jobs(mrsCluster) {
-						if !inState[j.JobID] {
-							return fmt.Errorf("job %s (%s) exists but is not in state", j.JobID, j.Name)
-						}
-					}
-					return nil
-				}),
-				ConfigStateChecks: converged,
-			},
+		resource.TestStep{
+			PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceMRS) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			Check:              malformedNoEmptyIDs,
 		},
-	})
+		resource.TestStep{
+			Config: config,
+			Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
+				// Every job the service has is one of the set's: no submission left a duplicate.
+				inState := map[string]bool{}
+				for _, id := range jobIDsInState(s) {
+					inState[id] = true
+				}
+				for _, j := range e.MRS().Jobs(mrsCluster) {
+					if !inState[j.JobID] {
+						return fmt.Errorf("job %s (%s) exists but is not in state", j.JobID, j.Name)
+					}
+				}
+				return nil
+			}),
+			ConfigStateChecks: converged,
+		},
+	)
 	if n := malformedCount(e, emulator.ServiceMRS); n < malformedAttempts {
 		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
 	}

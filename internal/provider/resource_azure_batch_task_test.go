@@ -64,23 +64,11 @@ func checkTasksDeleted(e *emulator.Emulator) resource.TestCheckFunc {
 	}
 }
 
-func taskConfig(e *emulator.Emulator, body string) string {
-	return azureProviderConfig(e) + fmt.Sprintf(`
-resource "batchops_azure_batch_task" "test" {
-  job_id = "job-1"
-%s
-}
-`, body)
-}
-
 func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: taskConfig(e, `
   task_id      = "render-0001"
   display_name = "frame 1"
   command_line = "/bin/sh -c 'sleep 30'"
@@ -88,33 +76,33 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
   resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
   constraints = { retention_time = "P1D" }
 `),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/render-0001")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("active")),
-					// The service's defaults fill the rest of constraints without a diff.
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"max_wall_clock_time":  knownvalue.StringExact(azurebatch.UnlimitedDuration),
-						"retention_time":       knownvalue.StringExact("P1D"),
-						"max_task_retry_count": knownvalue.Int64Exact(0),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment").AtMapKey("QUALITY"), knownvalue.StringExact("high")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("etag"), knownvalue.StringRegexp(regexp.MustCompile(`^0x[0-9A-F]+$`))),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/render-0001$`))),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Null()),
-				},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/render-0001")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("active")),
+				// The service's defaults fill the rest of constraints without a diff.
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"max_wall_clock_time":  knownvalue.StringExact(azurebatch.UnlimitedDuration),
+					"retention_time":       knownvalue.StringExact("P1D"),
+					"max_task_retry_count": knownvalue.Int64Exact(0),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment").AtMapKey("QUALITY"), knownvalue.StringExact("high")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("etag"), knownvalue.StringRegexp(regexp.MustCompile(`^0x[0-9A-F]+$`))),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/render-0001$`))),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Null()),
 			},
-			{
-				ResourceName:      taskAddr,
-				ImportState:       true,
-				ImportStateId:     "job-1/render-0001",
-				ImportStateVerify: true,
-				// Import cannot know the timeouts; state, etag and the rest move as the task runs.
-				ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info"},
-			},
-			{
-				// Constraints change in place, with the stored ETag as If-Match.
-				Config: taskConfig(e, `
+		},
+		resource.TestStep{
+			ResourceName:      taskAddr,
+			ImportState:       true,
+			ImportStateId:     "job-1/render-0001",
+			ImportStateVerify: true,
+			// Import cannot know the timeouts; state, etag and the rest move as the task runs.
+			ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info"},
+		},
+		resource.TestStep{
+			// Constraints change in place, with the stored ETag as If-Match.
+			Config: taskConfig(e, `
   task_id      = "render-0001"
   display_name = "frame 1"
   command_line = "/bin/sh -c 'sleep 30'"
@@ -122,34 +110,34 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
   resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
   constraints = { retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3 }
 `),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT2H")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_task_retry_count"), knownvalue.Int64Exact(3)),
-				},
-				Check: func(*terraform.State) error {
-					puts := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPut, `^/jobs/job-1/tasks/render-0001$`)
-					if len(puts) != 1 {
-						return fmt.Errorf("want exactly 1 PUT, got %d", len(puts))
-					}
-					put := puts[0]
-					if put.Header.Get("If-Match") == "" || put.Status != http.StatusOK {
-						return fmt.Errorf("the PUT must carry If-Match and succeed: If-Match=%q status=%d", put.Header.Get("If-Match"), put.Status)
-					}
-					// The full constraints object is sent: an omitted field would reset to its default.
-					for _, want := range []string{`"maxWallClockTime":"PT2H"`, `"retentionTime":"P1D"`, `"maxTaskRetryCount":3`} {
-						if !bytes.Contains(put.Body, []byte(want)) {
-							return fmt.Errorf("PUT body %s lacks %s", put.Body, want)
-						}
-					}
-					return nil
-				},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT2H")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_task_retry_count"), knownvalue.Int64Exact(3)),
 			},
-			{
-				// Anything else replaces the task.
-				Config: taskConfig(e, `
+			Check: func(*terraform.State) error {
+				puts := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPut, `^/jobs/job-1/tasks/render-0001$`)
+				if len(puts) != 1 {
+					return fmt.Errorf("want exactly 1 PUT, got %d", len(puts))
+				}
+				put := puts[0]
+				if put.Header.Get("If-Match") == "" || put.Status != http.StatusOK {
+					return fmt.Errorf("the PUT must carry If-Match and succeed: If-Match=%q status=%d", put.Header.Get("If-Match"), put.Status)
+				}
+				// The full constraints object is sent: an omitted field would reset to its default.
+				for _, want := range []string{`"maxWallClockTime":"PT2H"`, `"retentionTime":"P1D"`, `"maxTaskRetryCount":3`} {
+					if !bytes.Contains(put.Body, []byte(want)) {
+						return fmt.Errorf("PUT body %s lacks %s", put.Body, want)
+					}
+				}
+				return nil
+			},
+		},
+		resource.TestStep{
+			// Anything else replaces the task.
+			Config: taskConfig(e, `
   task_id      = "render-0001"
   display_name = "frame 1"
   command_line = "/bin/sh -c 'sleep 60'"
@@ -157,21 +145,20 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
   resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
   constraints = { retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3 }
 `),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				Check: func(*terraform.State) error {
-					if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
-						return fmt.Errorf("replacement must delete the old task once, got %d DELETEs", n)
-					}
-					if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
-						return fmt.Errorf("want 2 Add Task calls after the replacement, got %d", n)
-					}
-					return nil
-				},
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: func(*terraform.State) error {
+				if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
+					return fmt.Errorf("replacement must delete the old task once, got %d DELETEs", n)
+				}
+				if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
+					return fmt.Errorf("want 2 Add Task calls after the replacement, got %d", n)
+				}
+				return nil
 			},
 		},
-	})
+	)
 }
 
 // The service writes durations back in its own form ("PT90M" as "PT1H30M"); values of the same
@@ -183,30 +170,26 @@ func TestAccAzureBatchTask_normalisedDurationsCauseNoDiff(t *testing.T) {
   command_line = "echo hi"
   constraints  = { max_wall_clock_time = "PT90M", retention_time = "PT48H" }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT90M")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
-				},
-			},
-			{
-				// A refresh reads "PT1H30M" and "P2D" back: still no diff.
-				PreConfig: func() {
-					task, ok := e.AzureBatch().Task(testJob, "durations")
-					if !ok || deref(task.Constraints.MaxWallClockTime) != "PT1H30M" || deref(task.Constraints.RetentionTime) != "P2D" {
-						t.Fatalf("the emulator should hold the service's form of the durations, got %+v", task.Constraints)
-					}
-				},
-				Config:   config,
-				PlanOnly: true,
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT90M")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
 			},
 		},
-	})
+		resource.TestStep{
+			// A refresh reads "PT1H30M" and "P2D" back: still no diff.
+			PreConfig: func() {
+				task, ok := e.AzureBatch().Task(testJob, "durations")
+				if !ok || deref(task.Constraints.MaxWallClockTime) != "PT1H30M" || deref(task.Constraints.RetentionTime) != "P2D" {
+					t.Fatalf("the emulator should hold the service's form of the durations, got %+v", task.Constraints)
+				}
+			},
+			Config:   config,
+			PlanOnly: true,
+		},
+	)
 }
 
 func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
@@ -242,30 +225,26 @@ func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
     default = { dependency_action = "satisfy" }
   }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"username":                  knownvalue.Null(),
-						"auto_user_scope":           knownvalue.StringExact("task"),
-						"auto_user_elevation_level": knownvalue.StringExact("admin"),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end"), knownvalue.Int64Exact(10)),
-				},
-			},
-			{
-				ResourceName:            taskAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info", "container_settings.registry.password"},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"username":                  knownvalue.Null(),
+					"auto_user_scope":           knownvalue.StringExact("task"),
+					"auto_user_elevation_level": knownvalue.StringExact("admin"),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end"), knownvalue.Int64Exact(10)),
 			},
 		},
-	})
+		resource.TestStep{
+			ResourceName:            taskAddr,
+			ImportState:             true,
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info", "container_settings.registry.password"},
+		},
+	)
 	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 	if len(adds) != 1 {
 		t.Fatalf("want 1 Add Task, got %d", len(adds))
@@ -283,24 +262,20 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
   task_id      = "drifty"
   command_line = "echo hi"
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				PreConfig: func() {
-					if !e.AzureBatch().DeleteTask(testJob, "drifty") {
-						t.Fatal("the task should exist before the out-of-band delete")
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
-				}},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			PreConfig: func() {
+				if !e.AzureBatch().DeleteTask(testJob, "drifty") {
+					t.Fatal("the task should exist before the out-of-band delete")
+				}
 			},
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
+			}},
 		},
-	})
+	)
 	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
 		t.Fatalf("the deleted task must be added again: want 2 Add Task calls, got %d", n)
 	}
@@ -308,69 +283,57 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
 
 func TestAccAzureBatchTask_waitForCompletion(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id             = "waited"
   command_line        = "/bin/sh -c 'sleep 1; exit 0'"
   wait_for_completion = true
   timeouts            = { create = "1m" }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("result"), knownvalue.StringExact("success")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_code"), knownvalue.Int64Exact(0)),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("failure_info"), knownvalue.Null()),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("node_info").AtMapKey("pool_id"), knownvalue.NotNull()),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("result"), knownvalue.StringExact("success")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_code"), knownvalue.Int64Exact(0)),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("failure_info"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("node_info").AtMapKey("pool_id"), knownvalue.NotNull()),
+		},
 	})
 }
 
 func TestAccAzureBatchTask_waitForCompletionFailure(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: taskConfig(e, `
   task_id             = "fails"
   command_line        = "/bin/sh -c 'exit 3'"
   wait_for_completion = true
 `),
-				ExpectError: regexp.MustCompile(`(?s)Azure Batch task failed.*exit code 3.*FailureExitCode.*stays in state`),
-			},
-			{
-				// The failed task is in state, tainted: the next plan replaces it.
-				Config: taskConfig(e, `
-  task_id             = "fails"
-  command_line        = "/bin/sh -c 'exit 3'"
-  wait_for_completion = true
-`),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
+			ExpectError: regexp.MustCompile(`(?s)Azure Batch task failed.*exit code 3.*FailureExitCode.*stays in state`),
 		},
-	})
+		resource.TestStep{
+			// The failed task is in state, tainted: the next plan replaces it.
+			Config: taskConfig(e, `
+  task_id             = "fails"
+  command_line        = "/bin/sh -c 'exit 3'"
+  wait_for_completion = true
+`),
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		},
+	)
 }
 
 func TestAccAzureBatchTask_waitTimesOut(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id             = "slow"
   command_line        = "sleep 3600"
   wait_for_completion = true
   timeouts            = { create = "2s" }
 `),
-			ExpectError: errorText(`timed out waiting for task job-1/slow to complete (last status: running)`),
-		}},
+		ExpectError: errorText(`timed out waiting for task job-1/slow to complete (last status: running)`),
 	})
 }
 
@@ -408,7 +371,7 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 			ExpectError: regexp.MustCompile(tc.want),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: steps})
+	runAccTest(t, nil, steps...)
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("invalid configurations must fail at plan time without calling the service; got %d requests", n)
 	}
@@ -417,18 +380,15 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 func TestAccAzureBatchTask_badCredentials(t *testing.T) {
 	e := startEmulator(t)
 	wrongKey := "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=" // base64, but not the account's key
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfigWithKey(e, wrongKey) + `
+	runAccTest(t, nil, resource.TestStep{
+		Config: azureProviderConfigWithKey(e, wrongKey) + `
 resource "batchops_azure_batch_task" "test" {
   job_id       = "job-1"
   task_id      = "t"
   command_line = "echo hi"
 }
 `,
-			ExpectError: regexp.MustCompile(`(?s)rejected the credentials.*account_key.*AuthenticationFailed`),
-		}},
+		ExpectError: regexp.MustCompile(`(?s)rejected the credentials.*account_key.*AuthenticationFailed`),
 	})
 	if e.AzureBatch().TaskExists(testJob, "t") {
 		t.Fatal("no task may be created with a wrong key")
@@ -437,9 +397,8 @@ resource "batchops_azure_batch_task" "test" {
 
 func TestAccAzureBatchTask_missingJob(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
+	runAccTest(t, nil,
+		resource.TestStep{
 			Config: azureProviderConfig(e) + `
 resource "batchops_azure_batch_task" "test" {
   job_id       = "no-such-job"
@@ -448,7 +407,8 @@ resource "batchops_azure_batch_task" "test" {
 }
 `,
 			ExpectError: regexp.MustCompile(`(?s)Job "no-such-job" does not exist.*JobNotFound`),
-		}, {
+		},
+		resource.TestStep{
 			// A definite refusal records nothing: the next plan adds the task.
 			Config: azureProviderConfig(e) + `
 resource "batchops_azure_batch_task" "test" {
@@ -462,8 +422,8 @@ resource "batchops_azure_batch_task" "test" {
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
 			}},
-		}},
-	})
+		},
+	)
 	if gets := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodGet, `/tasks/`); len(gets) != 0 {
 		t.Fatalf("nothing was recorded, so nothing should have been read back; got %v", gets)
 	}
@@ -474,15 +434,11 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Status: 503, RetryAfter: time.Second, Times: 2})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `^/jobs/job-1/tasks/busy$`, Status: 429, Times: 1})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodDelete, Status: 500, Times: 1})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id      = "busy"
   command_line = "echo hi"
 `),
-		}},
 	})
 	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 	if len(adds) != 3 || adds[0].Fault != "503" || adds[1].Fault != "503" || adds[2].Status != http.StatusCreated {
@@ -496,19 +452,15 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 	e := startEmulator(t)
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Lost: true, Times: 1})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id      = "lost"
   command_line = "echo hi"
   environment  = { A = "1" }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/lost")),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/lost")),
+		},
 	})
 	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
 	if len(adds) != 2 || adds[0].Fault != "lost" || adds[1].Status != http.StatusConflict {
@@ -525,15 +477,12 @@ func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 	if _, err := client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")}); err != nil {
 		t.Fatal(err)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, nil, resource.TestStep{
+		Config: taskConfig(e, `
   task_id      = "taken"
   command_line = "echo mine"
 `),
-			ExpectError: errorText(`a different task with ID "taken" already exists in job "job-1". To manage it with Terraform, import it: terraform import <resource address> job-1/taken`),
-		}},
+		ExpectError: errorText(`a different task with ID "taken" already exists in job "job-1". To manage it with Terraform, import it: terraform import <resource address> job-1/taken`),
 	})
 }
 
@@ -558,37 +507,30 @@ func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
   environment  = { A = "1" }
   constraints  = { max_wall_clock_time = "PT2H", max_task_retry_count = 1 }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config:             config,
-				ResourceName:       taskAddr,
-				ImportState:        true,
-				ImportStateId:      "job-1/made-elsewhere",
-				ImportStatePersist: true,
-			},
-			{
-				Config:   config,
-				PlanOnly: true,
-			},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:             config,
+			ResourceName:       taskAddr,
+			ImportState:        true,
+			ImportStateId:      "job-1/made-elsewhere",
+			ImportStatePersist: true,
 		},
-	})
+		resource.TestStep{
+			Config:   config,
+			PlanOnly: true,
+		},
+	)
 }
 
 func TestAccAzureBatchTask_importRejectsBadID(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `task_id = "x"
+	runAccTest(t, nil, resource.TestStep{
+		Config: taskConfig(e, `task_id = "x"
   command_line = "x"`),
-			ResourceName:  taskAddr,
-			ImportState:   true,
-			ImportStateId: "just-a-task",
-			ExpectError:   regexp.MustCompile(`Expected "job_id/task_id"`),
-		}},
+		ResourceName:  taskAddr,
+		ImportState:   true,
+		ImportStateId: "just-a-task",
+		ExpectError:   regexp.MustCompile(`Expected "job_id/task_id"`),
 	})
 }
 
@@ -740,71 +682,67 @@ resource "batchops_azure_batch_task" "multi" {
 	for _, a := range []string{"job_id", "task_id", "multi_instance_settings", "wait_for_completion"} {
 		unknownAtPlan = append(unknownAtPlan, plancheck.ExpectUnknownValue(multiAddr, tfjsonpath.New(a)))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: unknownAtPlan},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/from-data")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
-						"A": knownvalue.StringExact("1"), "B": knownvalue.StringExact("two"),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(1).AtMapKey("blob_prefix"), knownvalue.StringExact("scenes/")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(0).AtMapKey("blob_prefix"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("output_files").AtSliceIndex(0).AtMapKey("upload_headers").AtMapKey("x-ms-blob-content-type"), knownvalue.StringExact("text/plain")),
-					// Unset constraints take the service's defaults without a diff.
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"max_wall_clock_time":  knownvalue.StringExact("PT1H"),
-						"retention_time":       knownvalue.StringExact("P7D"),
-						"max_task_retry_count": knownvalue.Int64Exact(2),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("task")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_ids"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("prep")})),
-					// The service never returns the password: it is kept from the configuration.
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("host_batch_bind_mounts").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("Task")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("application_package_references").AtSliceIndex(0).AtMapKey("version"), knownvalue.StringExact("4.2")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("exit_code_ranges").AtSliceIndex(0).AtMapKey("job_action"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("file_upload_error").AtMapKey("dependency_action"), knownvalue.StringExact("satisfy")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("wait_for_completion"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("number_of_instances"), knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("common_resource_files").AtSliceIndex(0).AtMapKey("auto_storage_container_name"), knownvalue.StringExact("shared")),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
-				},
-				Check: func(*terraform.State) error {
-					adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
-					var body []byte
-					for _, a := range adds {
-						if bytes.Contains(a.Body, []byte(`"id":"from-data"`)) {
-							body = a.Body
-						}
-					}
-					for _, want := range []string{
-						`"environmentSettings":[{"name":"A","value":"1"},{"name":"B","value":"two"}]`,
-						`"dependsOn":{"taskIdRanges":[{"end":3,"start":1}],"taskIds":["prep"]}`,
-						`"requiredSlots":2`, `"password":"registry-secret"`, `"maxTaskRetryCount":2`,
-					} {
-						if !bytes.Contains(body, []byte(want)) {
-							return fmt.Errorf("Add Task body for from-data lacks %s:\n%s", want, body)
-						}
-					}
-					return nil
-				},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: unknownAtPlan},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/from-data")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
+					"A": knownvalue.StringExact("1"), "B": knownvalue.StringExact("two"),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(1).AtMapKey("blob_prefix"), knownvalue.StringExact("scenes/")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(0).AtMapKey("blob_prefix"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("output_files").AtSliceIndex(0).AtMapKey("upload_headers").AtMapKey("x-ms-blob-content-type"), knownvalue.StringExact("text/plain")),
+				// Unset constraints take the service's defaults without a diff.
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"max_wall_clock_time":  knownvalue.StringExact("PT1H"),
+					"retention_time":       knownvalue.StringExact("P7D"),
+					"max_task_retry_count": knownvalue.Int64Exact(2),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(2)),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("task")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_ids"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("prep")})),
+				// The service never returns the password: it is kept from the configuration.
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("host_batch_bind_mounts").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("Task")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("application_package_references").AtSliceIndex(0).AtMapKey("version"), knownvalue.StringExact("4.2")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("exit_code_ranges").AtSliceIndex(0).AtMapKey("job_action"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("file_upload_error").AtMapKey("dependency_action"), knownvalue.StringExact("satisfy")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("wait_for_completion"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("number_of_instances"), knownvalue.Int64Exact(2)),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("common_resource_files").AtSliceIndex(0).AtMapKey("auto_storage_container_name"), knownvalue.StringExact("shared")),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
 			},
-			{
-				Config:   config,
-				PlanOnly: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+			Check: func(*terraform.State) error {
+				adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+				var body []byte
+				for _, a := range adds {
+					if bytes.Contains(a.Body, []byte(`"id":"from-data"`)) {
+						body = a.Body
+					}
+				}
+				for _, want := range []string{
+					`"environmentSettings":[{"name":"A","value":"1"},{"name":"B","value":"two"}]`,
+					`"dependsOn":{"taskIdRanges":[{"end":3,"start":1}],"taskIds":["prep"]}`,
+					`"requiredSlots":2`, `"password":"registry-secret"`, `"maxTaskRetryCount":2`,
+				} {
+					if !bytes.Contains(body, []byte(want)) {
+						return fmt.Errorf("Add Task body for from-data lacks %s:\n%s", want, body)
+					}
+				}
+				return nil
 			},
 		},
-	})
+		resource.TestStep{
+			Config:   config,
+			PlanOnly: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{
+				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+			},
+		},
+	)
 }
 
 // Arguments from input variables and for expressions. terraform-plugin-testing has no validate
@@ -872,26 +810,22 @@ resource "batchops_azure_batch_task" "test" {
   constraints       = { retention_time = var.retention }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			ConfigVariables: config.Variables{
-				"job_id": config.StringVariable("job-1"),
-				"frames": config.ListVariable(config.IntegerVariable(1), config.IntegerVariable(2), config.IntegerVariable(3)),
-			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/frames-1-3")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
-					"FRAME_0": knownvalue.StringExact("1"), "FRAME_1": knownvalue.StringExact("2"), "FRAME_2": knownvalue.StringExact("3"),
-					"QUALITY": knownvalue.StringExact("high"),
-				})),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files"), knownvalue.ListSizeExact(4)),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(2).AtMapKey("http_url"), knownvalue.StringExact("https://example.com/scenes/3.blend")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
-			},
-		}},
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: cfg,
+		ConfigVariables: config.Variables{
+			"job_id": config.StringVariable("job-1"),
+			"frames": config.ListVariable(config.IntegerVariable(1), config.IntegerVariable(2), config.IntegerVariable(3)),
+		},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/frames-1-3")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
+				"FRAME_0": knownvalue.StringExact("1"), "FRAME_1": knownvalue.StringExact("2"), "FRAME_2": knownvalue.StringExact("3"),
+				"QUALITY": knownvalue.StringExact("high"),
+			})),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files"), knownvalue.ListSizeExact(4)),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(2).AtMapKey("http_url"), knownvalue.StringExact("https://example.com/scenes/3.blend")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
+		},
 	})
 }
 
@@ -1092,10 +1026,8 @@ func diagText(diags []*tfprotov6.Diagnostic) string {
 // any request.
 func TestAccAzureBatchTask_badValueKnownOnlyAtApplyIsRejected(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
+	runAccTest(t, nil, resource.TestStep{
+		Config: azureProviderConfig(e) + `
 resource "terraform_data" "x" {
   input = { start = 5, end = 2 }
 }
@@ -1106,11 +1038,10 @@ resource "batchops_azure_batch_task" "test" {
   task_dependencies = { task_id_ranges = [{ start = terraform_data.x.output.start, end = terraform_data.x.output.end }] }
 }
 `,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectUnknownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end")),
-			}},
-			ExpectError: regexp.MustCompile(`Attribute task_dependencies.task_id_ranges\[0\].end value must be at least sum\s+of <.start, got: 2`),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectUnknownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end")),
 		}},
+		ExpectError: regexp.MustCompile(`Attribute task_dependencies.task_id_ranges\[0\].end value must be at least sum\s+of <.start, got: 2`),
 	})
 	if n := len(e.RequestsFor(emulator.ServiceAzureBatch)); n != 0 {
 		t.Fatalf("a value refused at apply must not reach the service; the emulator saw %d requests", n)
@@ -1163,34 +1094,30 @@ func TestAccAzureBatchTask_lostAddTaskIsRecorded(t *testing.T) {
   command_line = "echo hi"
   constraints  = { retention_time = "P1D" }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ExpectError: regexp.MustCompile(`(?s)Outcome of adding Azure Batch task unknown.*` + errorText(`Add Task for job-1/never-answered got no definite answer, so the task may or may not exist`).String() +
-					`.*` + errorText(`The task is recorded in state (tainted): the next refresh finds it`).String()),
-			},
-			{
-				PreConfig: func() {
-					if !e.AzureBatch().TaskExists(testJob, "never-answered") {
-						t.Fatal("the first Add Task should have added the task before its answer was lost")
-					}
-					if adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
-						t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
-					}
-				},
-				// The task is in state, tainted: refresh reads it and the plan replaces it.
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-			},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: config,
+			ExpectError: regexp.MustCompile(`(?s)Outcome of adding Azure Batch task unknown.*` + errorText(`Add Task for job-1/never-answered got no definite answer, so the task may or may not exist`).String() +
+				`.*` + errorText(`The task is recorded in state (tainted): the next refresh finds it`).String()),
 		},
-	})
+		resource.TestStep{
+			PreConfig: func() {
+				if !e.AzureBatch().TaskExists(testJob, "never-answered") {
+					t.Fatal("the first Add Task should have added the task before its answer was lost")
+				}
+				if adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
+					t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
+				}
+			},
+			// The task is in state, tainted: refresh reads it and the plan replaces it.
+			Config:             config,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+		},
+	)
 }
 
 // Add Task refused with 503 until the retries run out: the outcome is unknown, so the task is
@@ -1523,11 +1450,8 @@ func TestAccAzureBatchTask_endpointWithoutScheme(t *testing.T) {
 	if !strings.HasPrefix(host, "127.0.0.1:") {
 		t.Fatalf("the emulator's endpoint should be https://127.0.0.1:PORT, got %s", e.AzureBatchURL())
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: fmt.Sprintf(`
 provider "batchops" {
   azure_batch = {
     endpoint            = %q
@@ -1542,10 +1466,9 @@ resource "batchops_azure_batch_task" "test" {
   command_line = "echo hi"
 }
 `, host, testAccount, testKey, e.CAFile()),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/bare-host$`))),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/bare-host$`))),
+		},
 	})
 	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
 		t.Fatalf("want 1 Add Task through the endpoint without scheme, got %d", n)
