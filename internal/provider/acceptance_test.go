@@ -6,8 +6,10 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
@@ -26,9 +29,10 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
-// The acceptance tests' shared helpers: the provider they serve, and for each service an
-// emulator to run against and the provider block that points at it. Request filters are the
-// emulator's own (Emulator.RequestsMatching).
+// The acceptance tests' shared helpers: the provider they serve, for each service an emulator
+// to run against and the provider block that points at it, configurations and steps that
+// several tests use, and checks of what the emulator saw. Request filters are the emulator's
+// own (Emulator.RequestsMatching).
 
 // testProviderFactories serve a provider whose waits and retries are short, so tests against
 // the emulator do not sleep for production intervals.
@@ -156,7 +160,7 @@ func azureTestClient(t *testing.T, e *emulator.Emulator) *azurebatch.Client {
 	return client
 }
 
-// addTaskElsewhere adds a task to job-1 as something other than Terraform would.
+// addTaskElsewhere adds a task to job-1 outside Terraform, as another tool would.
 func addTaskElsewhere(t *testing.T, e *emulator.Emulator, spec azurebatch.TaskSpec) {
 	t.Helper()
 	if _, err := azureTestClient(t, e).AddTask(context.Background(), testJob, spec); err != nil {
@@ -237,4 +241,83 @@ func hpcProviderConfig(e *emulator.Emulator, extra string) string {
 	return providerConfig("hpc_pack", map[string]string{
 		"endpoint": e.HPCPackURL(), "username": hpcUser, "password": hpcPassword, "ca_certificate_file": e.CAFile(),
 	}, cluster, extra)
+}
+
+// sessionIDInState is the id of the test session in s.
+func sessionIDInState(s *terraform.State) int {
+	id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+	return id
+}
+
+// driftSteps apply config, then removeOutOfBand removes what (an object config made) behind
+// Terraform's back, given the state of that apply; the next plan must pass expect.
+func driftSteps(t *testing.T, config, what string, removeOutOfBand func(*terraform.State) bool, expect ...plancheck.PlanCheck) []resource.TestStep {
+	var applied *terraform.State
+	return []resource.TestStep{
+		{Config: config, Check: func(s *terraform.State) error { applied = s; return nil }},
+		{
+			PreConfig: func() {
+				if !removeOutOfBand(applied) {
+					t.Fatalf("%s should exist before it is removed out of band", what)
+				}
+			},
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: expect},
+		},
+	}
+}
+
+// traceLog runs steps with TF_LOG=TRACE and returns what Terraform and the provider logged. It
+// is not parallel: the log settings are the process's environment.
+func traceLog(t *testing.T, checkDestroy resource.TestCheckFunc, steps ...resource.TestStep) string {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, CheckDestroy: checkDestroy, Steps: steps})
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// checkLogHidesSecret checks that log holds each of want (the requests, with the Authorization
+// scheme only) and neither secret nor any credential it was used to make.
+func checkLogHidesSecret(t *testing.T, log string, want []string, secretName, secret string, credential *regexp.Regexp) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(log, w) {
+			t.Errorf("the trace log should show the requests with the Authorization scheme only; it lacks %q", w)
+		}
+	}
+	// The line number, not the line: the failure output must not repeat the secret.
+	if i := strings.Index(log, secret); i >= 0 {
+		t.Errorf("the trace log contains the %s, at line %d", secretName, strings.Count(log[:i], "\n")+1)
+	}
+	if m := credential.FindString(log); m != "" {
+		t.Errorf("the trace log contains credentials: %s", m)
+	}
+}
+
+// sessionConfig is the test session of service with the given further arguments, on the
+// emulator's head node.
+func sessionConfig(e *emulator.Emulator, service, args string) string {
+	return hpcProviderConfig(e, "") + fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "test" {
+  service_name = %q
+%s
+}
+`, service, args)
+}
+
+// checkNoSessionOpen is checkSOADestroyed, and no session on the head node may be left open,
+// whether in state or not.
+func checkNoSessionOpen(e *emulator.Emulator) resource.TestCheckFunc {
+	return resource.ComposeTestCheckFunc(checkSOADestroyed(e), func(*terraform.State) error {
+		if n := e.HPCPack().SessionCount(); n != 0 {
+			return fmt.Errorf("%d sessions open after destroy", n)
+		}
+		return nil
+	})
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -76,7 +75,7 @@ resource "batchops_azure_batch_task" "t" {
 `, e.CAFile()),
 		}},
 	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(addTaskRequests(e)); n != 1 {
 		t.Fatalf("want 1 Add Task, got %d", n)
 	}
 }

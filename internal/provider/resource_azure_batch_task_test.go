@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,16 +65,20 @@ func checkTasksDeleted(e *emulator.Emulator) resource.TestCheckFunc {
 
 func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 	e := startEmulator(t)
-	runAccTest(t, checkTasksDeleted(e),
-		resource.TestStep{
-			Config: taskConfig(e, `
+	// render is the task of every step; the steps change its command line and constraints.
+	render := func(commandLine, constraints string) string {
+		return taskConfig(e, fmt.Sprintf(`
   task_id      = "render-0001"
   display_name = "frame 1"
-  command_line = "/bin/sh -c 'sleep 30'"
+  command_line = %q
   environment  = { FRAME = "1", QUALITY = "high" }
   resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
-  constraints = { retention_time = "P1D" }
-`),
+  constraints = { %s }
+`, commandLine, constraints))
+	}
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: render("/bin/sh -c 'sleep 30'", `retention_time = "P1D"`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/render-0001")),
 				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("active")),
@@ -102,14 +105,7 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 		},
 		resource.TestStep{
 			// Constraints change in place, with the stored ETag as If-Match.
-			Config: taskConfig(e, `
-  task_id      = "render-0001"
-  display_name = "frame 1"
-  command_line = "/bin/sh -c 'sleep 30'"
-  environment  = { FRAME = "1", QUALITY = "high" }
-  resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
-  constraints = { retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3 }
-`),
+			Config: render("/bin/sh -c 'sleep 30'", `retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate),
 			}},
@@ -137,14 +133,7 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 		},
 		resource.TestStep{
 			// Anything else replaces the task.
-			Config: taskConfig(e, `
-  task_id      = "render-0001"
-  display_name = "frame 1"
-  command_line = "/bin/sh -c 'sleep 60'"
-  environment  = { FRAME = "1", QUALITY = "high" }
-  resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
-  constraints = { retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3 }
-`),
+			Config: render("/bin/sh -c 'sleep 60'", `retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
 			}},
@@ -152,7 +141,7 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 				if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
 					return fmt.Errorf("replacement must delete the old task once, got %d DELETEs", n)
 				}
-				if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
+				if n := len(addTaskRequests(e)); n != 2 {
 					return fmt.Errorf("want 2 Add Task calls after the replacement, got %d", n)
 				}
 				return nil
@@ -245,7 +234,7 @@ func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
 			ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info", "container_settings.registry.password"},
 		},
 	)
-	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := addTaskRequests(e)
 	if len(adds) != 1 {
 		t.Fatalf("want 1 Add Task, got %d", len(adds))
 	}
@@ -262,21 +251,11 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
   task_id      = "drifty"
   command_line = "echo hi"
 `)
-	runAccTest(t, checkTasksDeleted(e),
-		resource.TestStep{Config: config},
-		resource.TestStep{
-			PreConfig: func() {
-				if !e.AzureBatch().DeleteTask(testJob, "drifty") {
-					t.Fatal("the task should exist before the out-of-band delete")
-				}
-			},
-			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
-			}},
-		},
-	)
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
+	runAccTest(t, checkTasksDeleted(e), driftSteps(t, config, "the task",
+		func(*terraform.State) bool { return e.AzureBatch().DeleteTask(testJob, "drifty") },
+		plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
+	)...)
+	if n := len(addTaskRequests(e)); n != 2 {
 		t.Fatalf("the deleted task must be added again: want 2 Add Task calls, got %d", n)
 	}
 }
@@ -302,22 +281,19 @@ func TestAccAzureBatchTask_waitForCompletion(t *testing.T) {
 
 func TestAccAzureBatchTask_waitForCompletionFailure(t *testing.T) {
 	e := startEmulator(t)
-	runAccTest(t, checkTasksDeleted(e),
-		resource.TestStep{
-			Config: taskConfig(e, `
+	config := taskConfig(e, `
   task_id             = "fails"
   command_line        = "/bin/sh -c 'exit 3'"
   wait_for_completion = true
-`),
+`)
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:      config,
 			ExpectError: regexp.MustCompile(`(?s)Azure Batch task failed.*exit code 3.*FailureExitCode.*stays in state`),
 		},
 		resource.TestStep{
 			// The failed task is in state, tainted: the next plan replaces it.
-			Config: taskConfig(e, `
-  task_id             = "fails"
-  command_line        = "/bin/sh -c 'exit 3'"
-  wait_for_completion = true
-`),
+			Config:             config,
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 		},
@@ -381,13 +357,10 @@ func TestAccAzureBatchTask_badCredentials(t *testing.T) {
 	e := startEmulator(t)
 	wrongKey := "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=" // base64, but not the account's key
 	runAccTest(t, nil, resource.TestStep{
-		Config: azureProviderConfigWithKey(e, wrongKey) + `
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+		Config: azureProviderConfigWithKey(e, wrongKey) + taskResource(testJob, `
   task_id      = "t"
   command_line = "echo hi"
-}
-`,
+`),
 		ExpectError: regexp.MustCompile(`(?s)rejected the credentials.*account_key.*AuthenticationFailed`),
 	})
 	if e.AzureBatch().TaskExists(testJob, "t") {
@@ -397,26 +370,18 @@ resource "batchops_azure_batch_task" "test" {
 
 func TestAccAzureBatchTask_missingJob(t *testing.T) {
 	e := startEmulator(t)
-	runAccTest(t, nil,
-		resource.TestStep{
-			Config: azureProviderConfig(e) + `
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "no-such-job"
+	config := azureProviderConfig(e) + taskResource("no-such-job", `
   task_id      = "t"
   command_line = "echo hi"
-}
-`,
+`)
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config:      config,
 			ExpectError: regexp.MustCompile(`(?s)Job "no-such-job" does not exist.*JobNotFound`),
 		},
 		resource.TestStep{
 			// A definite refusal records nothing: the next plan adds the task.
-			Config: azureProviderConfig(e) + `
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "no-such-job"
-  task_id      = "t"
-  command_line = "echo hi"
-}
-`,
+			Config:             config,
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
@@ -440,7 +405,7 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
   command_line = "echo hi"
 `),
 	})
-	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := addTaskRequests(e)
 	if len(adds) != 3 || adds[0].Fault != "503" || adds[1].Fault != "503" || adds[2].Status != http.StatusCreated {
 		t.Fatalf("want two 503s then a 201 for Add Task, got %v", adds)
 	}
@@ -462,7 +427,7 @@ func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/lost")),
 		},
 	})
-	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := addTaskRequests(e)
 	if len(adds) != 2 || adds[0].Fault != "lost" || adds[1].Status != http.StatusConflict {
 		t.Fatalf("want a lost Add Task and a repeat answered 409 TaskExists, got %v", adds)
 	}
@@ -470,13 +435,7 @@ func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 
 func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 	e := startEmulator(t)
-	client, err := azurebatch.New(azurebatch.Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")}); err != nil {
-		t.Fatal(err)
-	}
+	addTaskElsewhere(t, e, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")})
 	runAccTest(t, nil, resource.TestStep{
 		Config: taskConfig(e, `
   task_id      = "taken"
@@ -489,18 +448,11 @@ func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 // Importing a task made elsewhere: a plan with the matching configuration shows no changes.
 func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
 	e := startEmulator(t)
-	client, err := azurebatch.New(azurebatch.Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{
+	addTaskElsewhere(t, e, azurebatch.TaskSpec{
 		ID: azurebatch.Ptr("made-elsewhere"), CommandLine: azurebatch.Ptr("echo elsewhere"),
 		EnvironmentSettings: []azurebatch.EnvironmentSetting{{Name: azurebatch.Ptr("A"), Value: azurebatch.Ptr("1")}},
 		Constraints:         &azurebatch.TaskConstraints{MaxWallClockTime: azurebatch.Ptr("PT2H"), MaxTaskRetryCount: azurebatch.Ptr[int32](1)},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	config := taskConfig(e, `
   task_id      = "made-elsewhere"
   command_line = "echo elsewhere"
@@ -539,48 +491,32 @@ func TestAccAzureBatchTask_importRejectsBadID(t *testing.T) {
 // could leak it (the test harness logs the configuration it writes).
 func TestAccAzureBatchTask_traceLogHasNoSecrets(t *testing.T) {
 	e := startEmulator(t)
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("AZURE_BATCH_ACCESS_KEY", testKey)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    endpoint            = %q
-    account_name        = %q
-    ca_certificate_file = %q
-  }
-}
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+	log := traceLog(t, checkTasksDeleted(e), resource.TestStep{
+		Config: providerConfig("azure_batch", map[string]string{"endpoint": e.AzureBatchURL(), "account_name": testAccount, "ca_certificate_file": e.CAFile()}) +
+			taskResource(testJob, `
   task_id      = "logged"
   command_line = "echo hi"
   constraints  = { max_wall_clock_time = "PT1H" }
-}
-`, e.AzureBatchURL(), testAccount, e.CAFile()),
-		}},
+`),
 	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
+	checkLogHidesSecret(t, log, []string{"HTTP request", "SharedKey ***", "api-version=2024-07-01.20.0"},
+		"account key", testKey, regexp.MustCompile(`SharedKey [A-Za-z0-9]+:[A-Za-z0-9+/]{20,}=*`))
+}
+
+// taskArguments are the task resource's arguments, but multi_instance_settings: it needs
+// required_slots = 1.
+var taskArguments = []string{"job_id", "task_id", "command_line", "display_name", "environment", "affinity_id", "resource_files",
+	"output_files", "constraints", "required_slots", "user_identity", "task_dependencies", "container_settings",
+	"application_package_references", "exit_conditions", "wait_for_completion"}
+
+// argumentsFrom sets each of the arguments to the attribute of the same name of object, in HCL.
+func argumentsFrom(object string, arguments []string) string {
+	var b strings.Builder
+	for _, a := range arguments {
+		fmt.Fprintf(&b, "  %s = %s.%s\n", a, object, a)
 	}
-	log := string(raw)
-	for _, want := range []string{"HTTP request", "SharedKey ***", "api-version=2024-07-01.20.0"} {
-		if !strings.Contains(log, want) {
-			t.Fatalf("the trace log should show the requests with the Authorization scheme only; it lacks %q", want)
-		}
-	}
-	if i := strings.Index(log, testKey); i >= 0 {
-		start := strings.LastIndex(log[:i], "\n")
-		t.Fatalf("the trace log contains the account key: %s", log[start+1:min(len(log), i+200)])
-	}
-	if m := regexp.MustCompile(`SharedKey [A-Za-z0-9]+:[A-Za-z0-9+/]{20,}=*`).FindString(log); m != "" {
-		t.Fatalf("the trace log contains a signature: %s", m)
-	}
+	return b.String()
 }
 
 // Every argument comes from another resource's attribute that is unknown at plan time (the
@@ -646,23 +582,7 @@ locals {
 }
 
 resource "batchops_azure_batch_task" "test" {
-  job_id                         = local.x.job_id
-  task_id                        = local.x.task_id
-  command_line                   = local.x.command_line
-  display_name                   = local.x.display_name
-  environment                    = local.x.environment
-  affinity_id                    = local.x.affinity_id
-  resource_files                 = local.x.resource_files
-  output_files                   = local.x.output_files
-  constraints                    = local.x.constraints
-  required_slots                 = local.x.required_slots
-  user_identity                  = local.x.user_identity
-  task_dependencies              = local.x.task_dependencies
-  container_settings             = local.x.container_settings
-  application_package_references = local.x.application_package_references
-  exit_conditions                = local.x.exit_conditions
-  wait_for_completion            = local.x.wait_for_completion
-}
+` + argumentsFrom("local.x", taskArguments) + `}
 
 resource "batchops_azure_batch_task" "multi" {
   job_id                  = local.x.job_id
@@ -674,9 +594,7 @@ resource "batchops_azure_batch_task" "multi" {
 }
 `
 	var unknownAtPlan []plancheck.PlanCheck
-	for _, a := range []string{"job_id", "task_id", "command_line", "display_name", "environment", "affinity_id", "resource_files",
-		"output_files", "constraints", "required_slots", "user_identity", "task_dependencies", "container_settings",
-		"application_package_references", "exit_conditions", "wait_for_completion"} {
+	for _, a := range taskArguments {
 		unknownAtPlan = append(unknownAtPlan, plancheck.ExpectUnknownValue(taskAddr, tfjsonpath.New(a)))
 	}
 	for _, a := range []string{"job_id", "task_id", "multi_instance_settings", "wait_for_completion"} {
@@ -716,7 +634,7 @@ resource "batchops_azure_batch_task" "multi" {
 				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
 			},
 			Check: func(*terraform.State) error {
-				adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+				adds := addTaskRequests(e)
 				var body []byte
 				for _, a := range adds {
 					if bytes.Contains(a.Body, []byte(`"id":"from-data"`)) {
@@ -735,13 +653,7 @@ resource "batchops_azure_batch_task" "multi" {
 				return nil
 			},
 		},
-		resource.TestStep{
-			Config:   config,
-			PlanOnly: true,
-			ConfigPlanChecks: resource.ConfigPlanChecks{
-				PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-			},
-		},
+		emptyPlanStep(config),
 	)
 }
 
@@ -900,9 +812,7 @@ func TestAzureBatchTaskValidateConfigWithUnknownValues(t *testing.T) {
 
 	t.Run("every argument unknown", func(t *testing.T) {
 		args := map[string]tftypes.Value{}
-		for _, name := range []string{"job_id", "task_id", "command_line", "display_name", "environment", "affinity_id", "resource_files",
-			"output_files", "constraints", "required_slots", "user_identity", "task_dependencies", "container_settings",
-			"multi_instance_settings", "application_package_references", "exit_conditions", "wait_for_completion"} {
+		for _, name := range append(slices.Clone(taskArguments), "multi_instance_settings") {
 			args[name] = tfUnknown(at(name))
 		}
 		if diags := validate(t, args); len(diags) != 0 {
@@ -1105,7 +1015,7 @@ func TestAccAzureBatchTask_lostAddTaskIsRecorded(t *testing.T) {
 				if !e.AzureBatch().TaskExists(testJob, "never-answered") {
 					t.Fatal("the first Add Task should have added the task before its answer was lost")
 				}
-				if adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
+				if adds := addTaskRequests(e); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
 					t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
 				}
 			},
@@ -1168,16 +1078,9 @@ func TestAccAzureBatchTask_unavailableAddTaskIsRecordedThenForgotten(t *testing.
 // directTaskResource is the task resource configured with a client of the emulator.
 func directTaskResource(t *testing.T, e *emulator.Emulator) (*azureBatchTaskResource, fwresource.SchemaResponse) {
 	t.Helper()
-	client, err := azurebatch.New(azurebatch.Config{
-		Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(),
-		Retry: transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := &azureBatchTaskResource{data: &providerData{
 		waits:      testWaits,
-		azureBatch: service[*azurebatch.Client]{client: client},
+		azureBatch: service[*azurebatch.Client]{client: azureTestClient(t, e)},
 	}}
 	var s fwresource.SchemaResponse
 	r.Schema(context.Background(), fwresource.SchemaRequest{}, &s)
@@ -1451,26 +1354,16 @@ func TestAccAzureBatchTask_endpointWithoutScheme(t *testing.T) {
 		t.Fatalf("the emulator's endpoint should be https://127.0.0.1:PORT, got %s", e.AzureBatchURL())
 	}
 	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
-		Config: fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    endpoint            = %q
-    account_name        = %q
-    account_key         = %q
-    ca_certificate_file = %q
-  }
-}
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+		Config: providerConfig("azure_batch", map[string]string{"endpoint": host, "account_name": testAccount, "account_key": testKey, "ca_certificate_file": e.CAFile()}) +
+			taskResource(testJob, `
   task_id      = "bare-host"
   command_line = "echo hi"
-}
-`, host, testAccount, testKey, e.CAFile()),
+`),
 		ConfigStateChecks: []statecheck.StateCheck{
 			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/bare-host$`))),
 		},
 	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(addTaskRequests(e)); n != 1 {
 		t.Fatalf("want 1 Add Task through the endpoint without scheme, got %d", n)
 	}
 }
@@ -1483,23 +1376,14 @@ func TestAccAzureBatchTask_endpointWithoutSchemeFromEnvironment(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    account_name        = %q
-    account_key         = %q
-    ca_certificate_file = %q
-  }
-}
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+			Config: providerConfig("azure_batch", map[string]string{"account_name": testAccount, "account_key": testKey, "ca_certificate_file": e.CAFile()}) +
+				taskResource(testJob, `
   task_id      = "bare-host-env"
   command_line = "echo hi"
-}
-`, testAccount, testKey, e.CAFile()),
+`),
 		}},
 	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(addTaskRequests(e)); n != 1 {
 		t.Fatalf("want 1 Add Task through AZURE_BATCH_ENDPOINT without scheme, got %d", n)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -255,28 +253,11 @@ resource "batchops_hpc_soa_batch" "test" {
 func TestAccHPCSOABatch_driftAfterOutOfBandPurge(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	config := sessionAndBatchConfig(e, "", "", 1)
-	var sessionID int
-	runAccTest(t, checkSOADestroyed(e),
-		resource.TestStep{
-			Config: config,
-			Check: func(s *terraform.State) error {
-				sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				return nil
-			},
-		},
-		resource.TestStep{
-			PreConfig: func() {
-				if !e.HPCPack().PurgeBatch(sessionID, "batch-1") {
-					t.Fatal("the batch should exist before the out-of-band purge")
-				}
-			},
-			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionNoop),
-				plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
-			}},
-		},
-	)
+	runAccTest(t, checkSOADestroyed(e), driftSteps(t, config, "the batch",
+		func(s *terraform.State) bool { return e.HPCPack().PurgeBatch(sessionIDInState(s), "batch-1") },
+		plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionNoop),
+		plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+	)...)
 }
 
 func TestAccHPCSOABatch_planTimeValidation(t *testing.T) {
@@ -344,8 +325,7 @@ resource "batchops_hpc_soa_batch" "test" {
 }
 `, n/1000),
 		Check: func(s *terraform.State) error {
-			id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-			b, ok := e.HPCPack().Batch(id, "big")
+			b, ok := e.HPCPack().Batch(sessionIDInState(s), "big")
 			if !ok || b.RequestCount != n || b.Duplicates != 0 {
 				return fmt.Errorf("want %d distinct requests in the batch, got %+v", n, b)
 			}
@@ -377,8 +357,7 @@ func TestAccHPCSOABatch_faultsAbsorbedWithoutDuplicates(t *testing.T) {
 			statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
 		},
 		Check: func(s *terraform.State) error {
-			id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-			b, ok := e.HPCPack().Batch(id, "batch-1")
+			b, ok := e.HPCPack().Batch(sessionIDInState(s), "batch-1")
 			if !ok || b.RequestCount != 5 || b.Duplicates != 0 {
 				return fmt.Errorf("want 5 distinct requests after the faults, got %+v", b)
 			}
@@ -389,31 +368,11 @@ func TestAccHPCSOABatch_faultsAbsorbedWithoutDuplicates(t *testing.T) {
 
 func TestAccHPCSOA_traceLogHasNoPassword(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("HPC_PACK_PASSWORD", hpcPassword)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: strings.Replace(sessionAndBatchConfig(e, "", "", 1), fmt.Sprintf("password            = %q", hpcPassword), "", 1),
-		}},
+	log := traceLog(t, checkSOADestroyed(e), resource.TestStep{
+		Config: strings.Replace(sessionAndBatchConfig(e, "", "", 1), fmt.Sprintf("password            = %q", hpcPassword), "", 1),
 	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(raw)
-	if !strings.Contains(log, "HTTP request") || !strings.Contains(log, "Basic ***") {
-		t.Fatal("the trace log should show the requests with the Authorization scheme only")
-	}
-	if strings.Contains(log, hpcPassword) {
-		t.Fatal("the trace log contains the password")
-	}
-	if m := regexp.MustCompile(`Basic [A-Za-z0-9+/]{8,}=*`).FindString(log); m != "" {
-		t.Fatalf("the trace log contains Basic credentials: %s", m)
-	}
+	checkLogHidesSecret(t, log, []string{"HTTP request", "Basic ***"}, "password", hpcPassword, regexp.MustCompile(`Basic [A-Za-z0-9+/]{8,}=*`))
 }
 
 // Every argument of the session, the batch and both data sources may come from values known

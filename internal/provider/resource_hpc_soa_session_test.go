@@ -61,8 +61,7 @@ resource "batchops_hpc_soa_session" "test" {
 				if stateHolds(s, runAsPassword) {
 					return fmt.Errorf("the write-only password is in state")
 				}
-				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				session, ok := e.HPCPack().Session(id)
+				session, ok := e.HPCPack().Session(sessionIDInState(s))
 				if !ok || !strings.EqualFold(session.Username, `CONTOSO\svc-soa`) || !session.Durable {
 					return fmt.Errorf("the session should run as CONTOSO\\svc-soa and be durable: %+v", session)
 				}
@@ -77,14 +76,9 @@ func TestAccHPCSOASession_passwordForOlderCLIsAndProviderDefault(t *testing.T) {
 	runAccTest(t, checkSOADestroyed(e),
 		resource.TestStep{
 			// The run-as credentials default to the provider's.
-			Config: hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-}
-`,
+			Config: sessionConfig(e, "EchoService", ""),
 			Check: func(s *terraform.State) error {
-				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				if session, _ := e.HPCPack().Session(id); !strings.EqualFold(session.Username, hpcUser) {
+				if session, _ := e.HPCPack().Session(sessionIDInState(s)); !strings.EqualFold(session.Username, hpcUser) {
 					return fmt.Errorf("the session should run as the provider's user, got %q", session.Username)
 				}
 				return nil
@@ -92,13 +86,10 @@ resource "batchops_hpc_soa_session" "test" {
 		},
 		resource.TestStep{
 			// A different run-as account replaces the session.
-			Config: hpcProviderConfig(e, "") + fmt.Sprintf(`
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
+			Config: sessionConfig(e, "EchoService", fmt.Sprintf(`
   username     = "CONTOSO\\svc-soa"
   password     = %q
-}
-`, runAsPassword),
+`, runAsPassword)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectSensitiveValue(sessionAddr, tfjsonpath.New("password")),
 			},
@@ -109,44 +100,31 @@ resource "batchops_hpc_soa_session" "test" {
 	}
 }
 
-func TestAccHPCSOASession_wrongRunAsPassword(t *testing.T) {
-	e := startHPCEmulator(t, hpcpack.Config{})
-	runAccTest(t, nil, resource.TestStep{
-		Config: hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
+// Create Session refused: the error says why.
+func TestAccHPCSOASession_createRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, service, args, want string
+	}{
+		{"wrong run-as password", "EchoService", `
   username     = "CONTOSO\\svc-soa"
-  password     = "wrong"
-}
-`,
-		ExpectError: errorText(`or the session's run-as username and password`),
-	})
-}
-
-func TestAccHPCSOASession_unknownService(t *testing.T) {
-	e := startHPCEmulator(t, hpcpack.Config{})
-	runAccTest(t, nil, resource.TestStep{
-		Config: hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "NoSuchService"
-}
-`,
-		ExpectError: errorText(`Service_NotFound`),
-	})
+  password     = "wrong"`, `or the session's run-as username and password`},
+		{"unknown service", "NoSuchService", "", `Service_NotFound`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startHPCEmulator(t, hpcpack.Config{})
+			runAccTest(t, nil, resource.TestStep{
+				Config:      sessionConfig(e, tc.service, tc.args),
+				ExpectError: errorText(tc.want),
+			})
+		})
+	}
 }
 
 // The service job name: generated when unset (a new one for each new session), sent as set
 // otherwise; changing it replaces the session, unsetting it keeps the session and its name.
 func TestAccHPCSOASession_serviceJobName(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	session := func(args string) string {
-		return hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-` + args + `
-}
-`
-	}
+	session := func(args string) string { return sessionConfig(e, "EchoService", args) }
 	var names []string
 	// sent records the state's job name and checks it is the one the session was created with.
 	sent := func(s *terraform.State) error {
@@ -205,20 +183,8 @@ resource "batchops_hpc_soa_session" "test" {
 // left open.
 func TestAccHPCSOASession_foundButUnreadableIsRecorded(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	config := hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-}
-`
-	runAccTest(t, func(s *terraform.State) error {
-		if err := checkSOADestroyed(e)(s); err != nil {
-			return err
-		}
-		if n := e.HPCPack().SessionCount(); n != 0 {
-			return fmt.Errorf("%d sessions open after destroy", n)
-		}
-		return nil
-	},
+	config := sessionConfig(e, "EchoService", "")
+	runAccTest(t, checkNoSessionOpen(e),
 		resource.TestStep{
 			PreConfig: func() {
 				e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
@@ -260,28 +226,11 @@ resource "batchops_hpc_soa_session" "test" {
 func TestAccHPCSOA_driftAfterOutOfBandClose(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	config := sessionAndBatchConfig(e, "", "", 1)
-	var sessionID int
-	runAccTest(t, checkSOADestroyed(e),
-		resource.TestStep{
-			Config: config,
-			Check: func(s *terraform.State) error {
-				sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				return nil
-			},
-		},
-		resource.TestStep{
-			PreConfig: func() {
-				if !e.HPCPack().CloseSession(sessionID) {
-					t.Fatal("the session should exist before the out-of-band close")
-				}
-			},
-			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
-				plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
-			}},
-		},
-	)
+	runAccTest(t, checkSOADestroyed(e), driftSteps(t, config, "the session",
+		func(s *terraform.State) bool { return e.HPCPack().CloseSession(sessionIDInState(s)) },
+		plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
+		plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+	)...)
 }
 
 func TestAccHPCSOA_wrongPassword(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -245,22 +243,11 @@ func TestAccMRSJobSet_driftAfterOutOfBandDelete(t *testing.T) {
 		"a": `type = "MapReduce", arguments = ["obs://b/p.jar"]`,
 		"b": `type = "MapReduce", arguments = ["obs://b/q.jar"]`,
 	})
-	var ids map[string]string
-	runAccTest(t, checkJobSetDestroyed(e),
-		resource.TestStep{Config: config, Check: func(s *terraform.State) error { ids = jobIDsInState(s); return nil }},
-		resource.TestStep{
-			PreConfig: func() {
-				if !e.MRS().DeleteJob(mrsCluster, ids["b"]) {
-					t.Fatal("job b should exist")
-				}
-			},
-			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(jobSetAddr, plancheck.ResourceActionUpdate),
-				plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("b").AtMapKey("id")),
-			}},
-		},
-	)
+	runAccTest(t, checkJobSetDestroyed(e), driftSteps(t, config, "job b",
+		func(s *terraform.State) bool { return e.MRS().DeleteJob(mrsCluster, jobIDsInState(s)["b"]) },
+		plancheck.ExpectResourceAction(jobSetAddr, plancheck.ResourceActionUpdate),
+		plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("b").AtMapKey("id")),
+	)...)
 }
 
 func TestAccMRSJobSet_badCredentials(t *testing.T) {
@@ -328,31 +315,11 @@ func TestAccMRSJobSet_lostSubmitResponseMakesNoDuplicate(t *testing.T) {
 
 func TestAccMRSJobSet_traceLogHasNoSecretKey(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("HW_SECRET_KEY", mrsSK)
 	config := strings.Replace(jobSetConfig(e, "", map[string]string{"a": `type = "MapReduce", arguments = ["obs://b/p.jar"]`}),
 		fmt.Sprintf("secret_key          = %q", mrsSK), "", 1)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps:                    []resource.TestStep{{Config: config}},
-	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(raw)
-	if !strings.Contains(log, "HTTP request") || !strings.Contains(log, "SDK-HMAC-SHA256 ***") {
-		t.Fatal("the trace log should show the requests with the Authorization scheme only")
-	}
-	if strings.Contains(log, mrsSK) {
-		t.Fatal("the trace log contains the secret key")
-	}
-	if m := regexp.MustCompile(`Signature=[0-9a-f]{16,}`).FindString(log); m != "" {
-		t.Fatalf("the trace log contains a signature: %s", m)
-	}
+	log := traceLog(t, checkJobSetDestroyed(e), resource.TestStep{Config: config})
+	checkLogHidesSecret(t, log, []string{"HTTP request", "SDK-HMAC-SHA256 ***"}, "secret key", mrsSK, regexp.MustCompile(`Signature=[0-9a-f]{16,}`))
 }
 
 // Refreshing a set of 1,000 jobs reads them through the job list, not one GET each.
