@@ -104,6 +104,14 @@ func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 			ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info"},
 		},
 		resource.TestStep{
+			// The task's start moves its ETag, 1 s after it was added: once it runs, the refresh
+			// before the update reads the ETag the update sends, whatever the machine's speed.
+			PreConfig: func() {
+				eventually(t, "the task to start running", func() bool {
+					task, _ := e.AzureBatch().Task(testJob, "render-0001")
+					return task.State == "running"
+				})
+			},
 			// Constraints change in place, with the stored ETag as If-Match.
 			Config: render("/bin/sh -c 'sleep 30'", `retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3`),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
