@@ -1,27 +1,38 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
-	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	emuazure "github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	emumrs "github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
 	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
-// The acceptance tests' shared helpers: the provider they serve, and for each service an
-// emulator to run against and the provider block that points at it. Request filters are the
-// emulator's own (Emulator.RequestsMatching).
+// The acceptance tests' shared helpers: the provider they serve, for each service an emulator
+// to run against and the provider block that points at it, configurations and steps that
+// several tests use, and checks of what the emulator saw. Request filters are the emulator's
+// own (Emulator.RequestsMatching).
 
 // testProviderFactories serve a provider whose waits and retries are short, so tests against
 // the emulator do not sleep for production intervals.
@@ -56,10 +67,10 @@ func startEmulator(t *testing.T) *emulator.Emulator {
 	t.Helper()
 	e, err := emulator.Start(emulator.Config{
 		Seed: 1,
-		AzureBatch: azurebatch.Config{
+		AzureBatch: emuazure.Config{
 			Account: testAccount,
 			Key:     testKey,
-			Jobs: []azurebatch.Job{
+			Jobs: []emuazure.Job{
 				{ID: testJob, UsesTaskDependencies: true, OnTaskFailure: "performexitoptionsjobaction"},
 				{ID: "job-2"},
 			},
@@ -72,22 +83,89 @@ func startEmulator(t *testing.T) *emulator.Emulator {
 	return e
 }
 
+// providerConfig is a provider block that sets one service's settings (azure_batch, hpc_pack
+// or mrs), sorted by name, and any raw HCL lines in extra.
+func providerConfig(service string, settings map[string]string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nprovider \"batchops\" {\n  %s = {\n", service)
+	for _, name := range slices.Sorted(maps.Keys(settings)) {
+		fmt.Fprintf(&b, "    %-19s = %q\n", name, settings[name])
+	}
+	for _, line := range extra {
+		if line != "" {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+	}
+	b.WriteString("  }\n}\n")
+	return b.String()
+}
+
 // azureProviderConfig is a provider block for the emulator's Azure Batch account.
 func azureProviderConfig(e *emulator.Emulator) string {
 	return azureProviderConfigWithKey(e, testKey)
 }
 
 func azureProviderConfigWithKey(e *emulator.Emulator, key string) string {
-	return fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    endpoint            = %q
-    account_name        = %q
-    account_key         = %q
-    ca_certificate_file = %q
-  }
+	return providerConfig("azure_batch", map[string]string{
+		"endpoint": e.AzureBatchURL(), "account_name": testAccount, "account_key": key, "ca_certificate_file": e.CAFile(),
+	})
 }
-`, e.AzureBatchURL(), testAccount, key, e.CAFile())
+
+// runAccTest runs steps in parallel with the other tests against testProviderFactories;
+// checkDestroy, if not nil, asks the emulator what the final destroy left.
+func runAccTest(t *testing.T, checkDestroy resource.TestCheckFunc, steps ...resource.TestStep) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, CheckDestroy: checkDestroy, Steps: steps})
+}
+
+// emptyPlanStep plans config again and expects no changes.
+func emptyPlanStep(config string) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		PlanOnly:         true,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
+}
+
+// taskResource is the test task in job with the given arguments.
+func taskResource(job, args string) string {
+	return fmt.Sprintf(`
+resource "batchops_azure_batch_task" "test" {
+  job_id = %q
+%s
+}
+`, job, args)
+}
+
+// taskConfig is the test task in job-1, on the emulator's account.
+func taskConfig(e *emulator.Emulator, args string) string {
+	return azureProviderConfig(e) + taskResource(testJob, args)
+}
+
+// addTaskRequests are the Add Task calls the emulator received for job-1.
+func addTaskRequests(e *emulator.Emulator) []emulator.Request {
+	return e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/`+testJob+`/tasks$`)
+}
+
+// azureTestClient is a client of the emulator's Azure Batch account, retrying as the provider
+// under test does.
+func azureTestClient(t *testing.T, e *emulator.Emulator) *azurebatch.Client {
+	t.Helper()
+	client, err := azurebatch.New(azurebatch.Config{
+		Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: testWaits.retry,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client
+}
+
+// addTaskElsewhere adds a task to job-1 outside Terraform, as another tool would.
+func addTaskElsewhere(t *testing.T, e *emulator.Emulator, spec azurebatch.TaskSpec) {
+	t.Helper()
+	if _, err := azureTestClient(t, e).AddTask(context.Background(), testJob, spec); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // errorText matches text in Terraform's output, where long diagnostics are wrapped: every run
@@ -127,17 +205,9 @@ func startMRSEmulator(t *testing.T, cfg emumrs.Config) *emulator.Emulator {
 }
 
 func mrsProviderConfig(e *emulator.Emulator, sk string) string {
-	return fmt.Sprintf(`
-provider "batchops" {
-  mrs = {
-    endpoint            = %q
-    project_id          = %q
-    access_key          = %q
-    secret_key          = %q
-    ca_certificate_file = %q
-  }
-}
-`, e.MRSURL(), mrsProject, mrsAK, sk, e.CAFile())
+	return providerConfig("mrs", map[string]string{
+		"endpoint": e.MRSURL(), "project_id": mrsProject, "access_key": mrsAK, "secret_key": sk, "ca_certificate_file": e.CAFile(),
+	})
 }
 
 // startHPCEmulator runs an emulator whose HPC Pack head node serves cfg (defaults filled in).
@@ -168,16 +238,86 @@ func hpcProviderConfig(e *emulator.Emulator, extra string) string {
 	if name := e.HPCPack().ClusterName(); name != "" {
 		cluster = fmt.Sprintf("cluster_name = %q", name)
 	}
-	return fmt.Sprintf(`
-provider "batchops" {
-  hpc_pack = {
-    endpoint            = %q
-    username            = %q
-    password            = %q
-    ca_certificate_file = %q
-    %s
-    %s
-  }
+	return providerConfig("hpc_pack", map[string]string{
+		"endpoint": e.HPCPackURL(), "username": hpcUser, "password": hpcPassword, "ca_certificate_file": e.CAFile(),
+	}, cluster, extra)
 }
-`, e.HPCPackURL(), hpcUser, hpcPassword, e.CAFile(), cluster, extra)
+
+// sessionIDInState is the id of the test session in s.
+func sessionIDInState(s *terraform.State) int {
+	id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
+	return id
+}
+
+// driftSteps apply config, then removeOutOfBand removes what (an object config made) behind
+// Terraform's back, given the state of that apply; the next plan must pass expect.
+func driftSteps(t *testing.T, config, what string, removeOutOfBand func(*terraform.State) bool, expect ...plancheck.PlanCheck) []resource.TestStep {
+	var applied *terraform.State
+	return []resource.TestStep{
+		{Config: config, Check: func(s *terraform.State) error { applied = s; return nil }},
+		{
+			PreConfig: func() {
+				if !removeOutOfBand(applied) {
+					t.Fatalf("%s should exist before it is removed out of band", what)
+				}
+			},
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: expect},
+		},
+	}
+}
+
+// traceLog runs steps with TF_LOG=TRACE and returns what Terraform and the provider logged. It
+// is not parallel: the log settings are the process's environment.
+func traceLog(t *testing.T, checkDestroy resource.TestCheckFunc, steps ...resource.TestStep) string {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, CheckDestroy: checkDestroy, Steps: steps})
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// checkLogHidesSecret checks that log holds each of want (the requests, with the Authorization
+// scheme only) and neither secret nor any credential it was used to make.
+func checkLogHidesSecret(t *testing.T, log string, want []string, secretName, secret string, credential *regexp.Regexp) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(log, w) {
+			t.Errorf("the trace log should show the requests with the Authorization scheme only; it lacks %q", w)
+		}
+	}
+	// The line number, not the line: the failure output must not repeat the secret.
+	if i := strings.Index(log, secret); i >= 0 {
+		t.Errorf("the trace log contains the %s, at line %d", secretName, strings.Count(log[:i], "\n")+1)
+	}
+	if m := credential.FindString(log); m != "" {
+		t.Errorf("the trace log contains credentials: %s", m)
+	}
+}
+
+// sessionConfig is the test session of service with the given further arguments, on the
+// emulator's head node.
+func sessionConfig(e *emulator.Emulator, service, args string) string {
+	return hpcProviderConfig(e, "") + fmt.Sprintf(`
+resource "batchops_hpc_soa_session" "test" {
+  service_name = %q
+%s
+}
+`, service, args)
+}
+
+// checkNoSessionOpen is checkSOADestroyed, and no session on the head node may be left open,
+// whether in state or not.
+func checkNoSessionOpen(e *emulator.Emulator) resource.TestCheckFunc {
+	return resource.ComposeTestCheckFunc(checkSOADestroyed(e), func(*terraform.State) error {
+		if n := e.HPCPack().SessionCount(); n != 0 {
+			return fmt.Errorf("%d sessions open after destroy", n)
+		}
+		return nil
+	})
 }

@@ -1,7 +1,7 @@
 package provider
 
 import (
-	"context"
+	"fmt"
 	"regexp"
 	"testing"
 	"time"
@@ -16,15 +16,22 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 )
 
+const taskDataAddr = "data.batchops_azure_batch_task.read"
+
+// taskDataConfig reads a task of job-1 with the data source, on the emulator's account.
+func taskDataConfig(e *emulator.Emulator, args string) string {
+	return azureProviderConfig(e) + fmt.Sprintf(`
+data "batchops_azure_batch_task" "read" {
+  job_id = %q
+%s
+}
+`, testJob, args)
+}
+
 func TestAccAzureBatchTaskDataSource(t *testing.T) {
 	e := startEmulator(t)
-	const addr = "data.batchops_azure_batch_task.read"
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id             = "observed"
   command_line        = "/bin/sh -c 'exit 2'"
   wait_for_completion = false
@@ -34,33 +41,23 @@ data "batchops_azure_batch_task" "read" {
   task_id = batchops_azure_batch_task.test.task_id
 }
 `,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/observed")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("/bin/sh -c 'exit 2'")),
-					// Unlike the resource, the data source shows the service's defaults.
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("pool")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact(azurebatch.UnlimitedDuration)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("P7D")),
-				},
-			},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/observed")),
+			statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("command_line"), knownvalue.StringExact("/bin/sh -c 'exit 2'")),
+			// Unlike the resource, the data source shows the service's defaults.
+			statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+			statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("pool")),
+			statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact(azurebatch.UnlimitedDuration)),
+			statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("P7D")),
 		},
 	})
 }
 
 func TestAccAzureBatchTaskDataSource_notFound(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
-data "batchops_azure_batch_task" "read" {
-  job_id  = "job-1"
-  task_id = "nope"
-}
-`,
-			ExpectError: regexp.MustCompile(`(?s)Azure Batch task not found.*TaskNotFound`),
-		}},
+	runAccTest(t, nil, resource.TestStep{
+		Config:      taskDataConfig(e, `task_id = "nope"`),
+		ExpectError: regexp.MustCompile(`(?s)Azure Batch task not found.*TaskNotFound`),
 	})
 }
 
@@ -68,18 +65,10 @@ data "batchops_azure_batch_task" "read" {
 // plan, with them known, reads at plan time and is empty.
 func TestAccAzureBatchTaskDataSource_idsUnknownAtPlan(t *testing.T) {
 	e := startEmulator(t)
-	const addr = "data.batchops_azure_batch_task.read"
-	client, err := azurebatch.New(azurebatch.Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{
+	addTaskElsewhere(t, e, azurebatch.TaskSpec{
 		ID: azurebatch.Ptr("made-elsewhere"), CommandLine: azurebatch.Ptr("echo elsewhere"),
 		EnvironmentSettings: []azurebatch.EnvironmentSetting{{Name: azurebatch.Ptr("A"), Value: azurebatch.Ptr("1")}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	config := azureProviderConfig(e) + `
 resource "terraform_data" "ids" {
   input = { job = "job-1", task = "made-elsewhere", read = "2m" }
@@ -90,52 +79,37 @@ data "batchops_azure_batch_task" "read" {
   timeouts = { read = terraform_data.ids.output.read }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("job_id")),
-					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("task_id")),
-					plancheck.ExpectUnknownValue(addr, tfjsonpath.New("command_line")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/made-elsewhere")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("command_line"), knownvalue.StringExact("echo elsewhere")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("environment").AtMapKey("A"), knownvalue.StringExact("1")),
-					// The data source shows the service's defaults.
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("user_identity").AtMapKey("auto_user_elevation_level"), knownvalue.StringExact("nonadmin")),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("timeouts").AtMapKey("read"), knownvalue.StringExact("2m")),
-				},
-			},
-			{
-				Config:   config,
-				PlanOnly: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(taskDataAddr, tfjsonpath.New("job_id")),
+				plancheck.ExpectUnknownValue(taskDataAddr, tfjsonpath.New("task_id")),
+				plancheck.ExpectUnknownValue(taskDataAddr, tfjsonpath.New("command_line")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/made-elsewhere")),
+				statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("command_line"), knownvalue.StringExact("echo elsewhere")),
+				statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("environment").AtMapKey("A"), knownvalue.StringExact("1")),
+				// The data source shows the service's defaults.
+				statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("user_identity").AtMapKey("auto_user_elevation_level"), knownvalue.StringExact("nonadmin")),
+				statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue(taskDataAddr, tfjsonpath.New("timeouts").AtMapKey("read"), knownvalue.StringExact("2m")),
 			},
 		},
-	})
+		emptyPlanStep(config),
+	)
 }
 
 // timeouts.read bounds the read: a service slower than it is an error that says so.
 func TestAccAzureBatchTaskDataSource_readTimeout(t *testing.T) {
 	e := startEmulator(t)
 	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: 5 * time.Second})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
-data "batchops_azure_batch_task" "read" {
-  job_id   = "job-1"
+	runAccTest(t, nil, resource.TestStep{
+		Config: taskDataConfig(e, `
   task_id  = "slow"
   timeouts = { read = "1s" }
-}
-`,
-			ExpectError: regexp.MustCompile(`(?s)Error reading Azure Batch task.*deadline exceeded`),
-		}},
+`),
+		ExpectError: regexp.MustCompile(`(?s)Error reading Azure Batch task.*deadline exceeded`),
 	})
 }

@@ -31,17 +31,13 @@ data "batchops_hpc_soa_batch_responses" "none" {
   action     = "http://tempuri.org/IEchoSvc/OtherResponse"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.echo", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
-				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.echo", tfjsonpath.New("responses").AtSliceIndex(2).AtMapKey("user_data"), knownvalue.StringExact("row-2")),
-				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.none", tfjsonpath.New("response_count"), knownvalue.Int64Exact(0)),
-			},
-		}},
+	runAccTest(t, checkSOADestroyed(e), resource.TestStep{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.echo", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+			statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.echo", tfjsonpath.New("responses").AtSliceIndex(2).AtMapKey("user_data"), knownvalue.StringExact("row-2")),
+			statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.none", tfjsonpath.New("response_count"), knownvalue.Int64Exact(0)),
+		},
 	})
 	reads := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/Response$`)
 	if len(reads) == 0 {

@@ -22,21 +22,17 @@ func TestAccHPCSOABatchStatus_jsonAndXMLForms(t *testing.T) {
 	}{{"json", "json", false}, {"xml member name", "xml", false}, {"xml number", "xml", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startHPCEmulator(t, hpcpack.Config{StatusXMLAsNumber: tc.xmlNumber})
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
-				CheckDestroy:             checkSOADestroyed(e),
-				Steps: []resource.TestStep{{
-					Config: sessionAndBatchConfig(e, fmt.Sprintf("response_format = %q", tc.format), `commit = false`, 1) + `
+			runAccTest(t, checkSOADestroyed(e), resource.TestStep{
+				Config: sessionAndBatchConfig(e, fmt.Sprintf("response_format = %q", tc.format), `commit = false`, 1) + `
 data "batchops_hpc_soa_batch_status" "test" {
   session_id = batchops_hpc_soa_batch.test.session_id
   batch_name = batchops_hpc_soa_batch.test.name
 }
 `,
-					ConfigStateChecks: []statecheck.StateCheck{
-						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Ready")),
-						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status_code"), knownvalue.Int64Exact(1)),
-					},
-				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Ready")),
+					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status_code"), knownvalue.Int64Exact(1)),
+				},
 			})
 			statuses := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodGet, `(?i)/Status$`)
 			if len(statuses) == 0 {

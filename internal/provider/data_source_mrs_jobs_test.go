@@ -28,19 +28,15 @@ data "batchops_mrs_jobs" "hive" {
   job_type   = "HiveSql"
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: config,
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue("data.batchops_mrs_jobs.all", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(4)),
-				statecheck.ExpectKnownValue("data.batchops_mrs_jobs.hive", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(1)),
-				statecheck.ExpectKnownValue("data.batchops_mrs_jobs.hive", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact("sql")),
-				statecheck.ExpectKnownValue("data.batchops_mrs_jobs.hive", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("arguments"),
-					knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("SELECT 1")})),
-			},
-		}},
+	runAccTest(t, checkJobSetDestroyed(e), resource.TestStep{
+		Config: config,
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue("data.batchops_mrs_jobs.all", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(4)),
+			statecheck.ExpectKnownValue("data.batchops_mrs_jobs.hive", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(1)),
+			statecheck.ExpectKnownValue("data.batchops_mrs_jobs.hive", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact("sql")),
+			statecheck.ExpectKnownValue("data.batchops_mrs_jobs.hive", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("arguments"),
+				knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("SELECT 1")})),
+		},
 	})
 }
 
@@ -81,18 +77,14 @@ data "batchops_mrs_jobs" "etl" {
   timeouts             = { read = terraform_data.filter.output.read }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.batchops_mrs_jobs.etl", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(1)),
-					statecheck.ExpectKnownValue("data.batchops_mrs_jobs.etl", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact("etl")),
-				},
+	runAccTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("data.batchops_mrs_jobs.etl", tfjsonpath.New("jobs"), knownvalue.ListSizeExact(1)),
+				statecheck.ExpectKnownValue("data.batchops_mrs_jobs.etl", tfjsonpath.New("jobs").AtSliceIndex(0).AtMapKey("name"), knownvalue.StringExact("etl")),
 			},
-			{Config: config, PlanOnly: true},
 		},
-	})
+		resource.TestStep{Config: config, PlanOnly: true},
+	)
 }

@@ -48,32 +48,17 @@ resource "batchops_azure_batch_task" "t" {
 		return len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, addTask)) >= after
 	}, interruptExitBound)
 
-	onService := func() []string {
-		var ids []string
-		for _, task := range e.AzureBatch().Tasks(job) {
-			ids = append(ids, task.ID)
-		}
-		return ids
-	}
 	var inState []string
 	for _, i := range instancesOf(h.state(), "batchops_azure_batch_task") {
 		inState = append(inState, fmt.Sprint(i.Attributes["task_id"]))
 	}
-	service := onService()
-	t.Logf("after the interrupt: %d Add Task requests, %d tasks on the service, %d in state",
-		len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, addTask)), len(service), len(inState))
-	if missing := missingFrom(service, inState); len(missing) > 0 {
-		t.Errorf("%d of the %d tasks on the service are not in state after the interrupt: %s",
-			len(missing), len(service), strings.Join(missing, ", "))
-	}
-
-	if err := h.destroy(); err != nil {
-		t.Errorf("terraform destroy: %v", err)
-	}
-	if left := onService(); len(left) > 0 {
-		t.Errorf("after destroy %d task(s) of the configuration remain in job %s (orphaned): %s",
-			len(left), job, strings.Join(left, ", "))
-	}
+	h.checkInterruptedApply(fmt.Sprintf("%d Add Task requests", len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, addTask))),
+		inState, func() (ids, details []string) {
+			for _, task := range e.AzureBatch().Tasks(job) {
+				ids = append(ids, task.ID)
+			}
+			return ids, ids
+		})
 }
 
 func TestAccInterrupt_mrsJobSet(t *testing.T) {
@@ -99,38 +84,21 @@ resource "batchops_mrs_job_set" "test" {
 		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, submit)) >= after
 	}, interruptExitBound)
 
-	onService := func() []string {
-		var jobs []string
-		for _, j := range e.MRS().Jobs(mrsCluster) {
-			jobs = append(jobs, j.Name+" ("+j.JobID+", "+j.State+")")
-		}
-		sort.Strings(jobs)
-		return jobs
-	}
-	var serviceNames, stateNames []string
-	for _, j := range e.MRS().Jobs(mrsCluster) {
-		serviceNames = append(serviceNames, j.Name)
-	}
+	var inState []string
 	for _, i := range instancesOf(h.state(), "batchops_mrs_job_set") {
 		jobs, _ := i.Attributes["jobs"].(map[string]any)
 		for name := range jobs {
-			stateNames = append(stateNames, name)
+			inState = append(inState, name)
 		}
 	}
-	t.Logf("after the interrupt: %d submits, %d jobs on the service, %d in state",
-		len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, submit)), len(serviceNames), len(stateNames))
-	if missing := missingFrom(serviceNames, stateNames); len(missing) > 0 {
-		t.Errorf("%d of the %d jobs on the service are not in state after the interrupt: %s",
-			len(missing), len(serviceNames), strings.Join(missing, ", "))
-	}
-
-	if err := h.destroy(); err != nil {
-		t.Errorf("terraform destroy: %v", err)
-	}
-	if left := onService(); len(left) > 0 {
-		t.Errorf("after destroy %d job(s) of the set remain on cluster %s (orphaned): %s",
-			len(left), mrsCluster, strings.Join(left, ", "))
-	}
+	h.checkInterruptedApply(fmt.Sprintf("%d submits", len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, submit))),
+		inState, func() (names, details []string) {
+			for _, j := range e.MRS().Jobs(mrsCluster) {
+				names = append(names, j.Name)
+				details = append(details, j.Name+" ("+j.JobID+", "+j.State+")")
+			}
+			return names, details
+		})
 }
 
 func TestAccInterrupt_hpcSOABatch(t *testing.T) {
@@ -160,24 +128,6 @@ resource "batchops_hpc_soa_batch" "test" {
 		return len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, send)) >= 1
 	}, interruptExitBound)
 
-	// What of the configuration is on the head node: open sessions, and batches of open
-	// sessions that were not purged, named as the state's ids name them.
-	onService := func() (ids, details []string) {
-		for _, s := range e.HPCPack().Sessions() {
-			if s.Closed {
-				continue
-			}
-			ids = append(ids, fmt.Sprintf("session %d", s.ID))
-			details = append(details, fmt.Sprintf("session %d (open)", s.ID))
-			for _, b := range e.HPCPack().Batches(s.ID) {
-				if !b.Purged {
-					ids = append(ids, fmt.Sprintf("batch %d/%s", s.ID, b.Name))
-					details = append(details, fmt.Sprintf("batch %d/%s (%d requests)", s.ID, b.Name, b.RequestCount))
-				}
-			}
-		}
-		return ids, details
-	}
 	var inState []string
 	for _, i := range instancesOf(h.state(), "batchops_hpc_soa_session") {
 		inState = append(inState, fmt.Sprintf("session %v", i.Attributes["id"]))
@@ -185,18 +135,46 @@ resource "batchops_hpc_soa_batch" "test" {
 	for _, i := range instancesOf(h.state(), "batchops_hpc_soa_batch") {
 		inState = append(inState, fmt.Sprintf("batch %v", i.Attributes["id"]))
 	}
-	service, details := onService()
-	t.Logf("after the interrupt: %d Send Requests; on the service: %s; in state: %s",
-		len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, send)), strings.Join(details, ", "), strings.Join(inState, ", "))
-	if missing := missingFrom(service, inState); len(missing) > 0 {
-		t.Errorf("on the service but not in state after the interrupt: %s", strings.Join(missing, ", "))
-	}
+	// What of the configuration is on the head node: open sessions, and batches of open
+	// sessions that were not purged, named as the state's ids name them.
+	h.checkInterruptedApply(fmt.Sprintf("%d Send Requests", len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, send))),
+		inState, func() (ids, details []string) {
+			for _, s := range e.HPCPack().Sessions() {
+				if s.Closed {
+					continue
+				}
+				ids = append(ids, fmt.Sprintf("session %d", s.ID))
+				details = append(details, fmt.Sprintf("session %d (open)", s.ID))
+				for _, b := range e.HPCPack().Batches(s.ID) {
+					if !b.Purged {
+						ids = append(ids, fmt.Sprintf("batch %d/%s", s.ID, b.Name))
+						details = append(details, fmt.Sprintf("batch %d/%s (%d requests)", s.ID, b.Name, b.RequestCount))
+					}
+				}
+			}
+			return ids, details
+		})
+}
 
+// checkInterruptedApply checks what an interrupted apply left: every object of the
+// configuration on the service is in state, and after terraform destroy none is left.
+// onService names the objects as inState does (ids) and for a reader (details); sent says how
+// far the apply had got.
+func (h *cliHarness) checkInterruptedApply(sent string, inState []string, onService func() (ids, details []string)) {
+	t := h.t
+	t.Helper()
+	service, _ := onService()
+	t.Logf("after the interrupt: %s, %d objects on the service, %d in state", sent, len(service), len(inState))
+	if missing := missingFrom(service, inState); len(missing) > 0 {
+		t.Errorf("%d of the %d objects on the service are not in state after the interrupt: %s",
+			len(missing), len(service), strings.Join(missing, ", "))
+	}
 	if err := h.destroy(); err != nil {
 		t.Errorf("terraform destroy: %v", err)
 	}
 	if _, left := onService(); len(left) > 0 {
-		t.Errorf("after destroy the head node still holds (orphaned): %s", strings.Join(left, ", "))
+		sort.Strings(left)
+		t.Errorf("after destroy the service still holds %d object(s) of the configuration (orphaned): %s", len(left), strings.Join(left, ", "))
 	}
 }
 

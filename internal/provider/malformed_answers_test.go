@@ -73,27 +73,61 @@ func malformedNoEmptyIDs(s *terraform.State) error {
 	return nil
 }
 
-// malformedCount returns how many of the service's requests were answered malformed.
-func malformedCount(e *emulator.Emulator, service string) int {
+// checkMalformedCount checks that at least the rule's attempts were answered malformed.
+func checkMalformedCount(t *testing.T, e *emulator.Emulator, service string) {
+	t.Helper()
 	n := 0
 	for _, r := range e.RequestsFor(service) {
 		if strings.HasPrefix(r.Fault, "malformed:") {
 			n++
 		}
 	}
-	return n
+	if n < malformedAttempts {
+		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
+	}
+}
+
+// malformedApply is an apply of config while the service answers malformed.
+type malformedApply struct {
+	service string
+	// The read answered malformed on every attempt, so that the apply does fail.
+	readMethod, readPath string
+	config               string
+	// What the apply with the service healthy again must leave, beside no empty ids.
+	converged      resource.TestCheckFunc
+	convergedState []statecheck.StateCheck
+}
+
+// steps are the faulty apply, a refresh with the service healthy again and an apply that
+// converges.
+func (m malformedApply) steps(e *emulator.Emulator) []resource.TestStep {
+	converged := malformedNoEmptyIDs
+	if m.converged != nil {
+		converged = resource.ComposeTestCheckFunc(malformedNoEmptyIDs, m.converged)
+	}
+	return []resource.TestStep{
+		{
+			PreConfig:   func() { malformedFaultsOn(e, m.service, m.readMethod, m.readPath) },
+			Config:      m.config,
+			ExpectError: malformedError,
+		},
+		{
+			// The service answers well again: what the faulty apply saved refreshes.
+			PreConfig:          func() { malformedFaultsOff(e, m.service) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			Check:              malformedNoEmptyIDs,
+		},
+		{
+			Config:            m.config,
+			Check:             converged,
+			ConfigStateChecks: m.convergedState,
+		},
+	}
 }
 
 func TestAccMalformedAnswers_azureBatchTasks(t *testing.T) {
 	e := startEmulator(t)
-	config := azureProviderConfig(e) + `
-resource "batchops_azure_batch_task" "mf" {
-  count        = 3
-  job_id       = "job-1"
-  task_id      = "mf-${count.index}"
-  command_line = "echo ${count.index}"
-}
-`
 	var converged []statecheck.StateCheck
 	for i := range 3 {
 		addr, id := fmt.Sprintf(`batchops_azure_batch_task.mf[%d]`, i), fmt.Sprintf("mf-%d", i)
@@ -103,107 +137,59 @@ resource "batchops_azure_batch_task" "mf" {
 			statecheck.ExpectKnownValue(addr, tfjsonpath.New("state"), knownvalue.NotNull()),
 		)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkTasksDeleted(e)(s); err != nil {
-				return err
-			}
-			if left := e.AzureBatch().Tasks(testJob); len(left) != 0 {
-				return fmt.Errorf("%d tasks left in %s after destroy, e.g. %q", len(left), testJob, left[0].ID)
-			}
-			return nil
-		},
-		Steps: []resource.TestStep{
-			{
-				// The read after adding mf-0 is answered malformed on every attempt.
-				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceAzureBatch, http.MethodGet, `^/jobs/job-1/tasks/mf-0$`) },
-				Config:      config,
-				ExpectError: malformedError,
-			},
-			{
-				// The service answers well again: what the faulty apply saved refreshes.
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceAzureBatch) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check:              malformedNoEmptyIDs,
-			},
-			{
-				Config:            config,
-				Check:             malformedNoEmptyIDs,
-				ConfigStateChecks: converged,
-			},
-		},
-	})
-	if n := malformedCount(e, emulator.ServiceAzureBatch); n < malformedAttempts {
-		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
+	noTaskLeft := func(*terraform.State) error {
+		if left := e.AzureBatch().Tasks(testJob); len(left) != 0 {
+			return fmt.Errorf("%d tasks left in %s after destroy, e.g. %q", len(left), testJob, left[0].ID)
+		}
+		return nil
 	}
+	runAccTest(t, resource.ComposeTestCheckFunc(checkTasksDeleted(e), noTaskLeft), malformedApply{
+		service: emulator.ServiceAzureBatch,
+		// The read after adding mf-0.
+		readMethod: http.MethodGet, readPath: `^/jobs/job-1/tasks/mf-0$`,
+		config: azureProviderConfig(e) + `
+resource "batchops_azure_batch_task" "mf" {
+  count        = 3
+  job_id       = "job-1"
+  task_id      = "mf-${count.index}"
+  command_line = "echo ${count.index}"
+}
+`,
+		convergedState: converged,
+	}.steps(e)...)
+	checkMalformedCount(t, e, emulator.ServiceAzureBatch)
 }
 
 func TestAccMalformedAnswers_hpcSOASessionAndBatch(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	sessionOnly := hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-}
-`
-	config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + batchDataSourcesConfig
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkSOADestroyed(e)(s); err != nil {
-				return err
-			}
-			for _, session := range e.HPCPack().Sessions() {
-				if !session.Closed {
-					return fmt.Errorf("session %d is still open after destroy", session.ID)
-				}
+	faulty := malformedApply{
+		// Everything but creating the session runs against malformed answers: the refresh of
+		// the session, the batch's send and status reads, the data sources.
+		service: emulator.ServiceHPCPack,
+		// The first status read.
+		readMethod: http.MethodGet, readPath: `(?i)/batch/batch-1/Status$`,
+		config: sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + batchDataSourcesConfig,
+		converged: func(s *terraform.State) error {
+			if b, ok := e.HPCPack().Batch(sessionIDInState(s), "batch-1"); !ok || b.RequestCount != 3 || b.Duplicates != 0 {
+				return fmt.Errorf("want 3 distinct requests in batch-1, got %+v", b)
 			}
 			return nil
 		},
-		Steps: []resource.TestStep{
-			{
-				// The session is created while the service answers well: a malformed answer to
-				// Create Session is resolved by a look-up of the session's job name, which
-				// TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed covers.
-				Config: sessionOnly,
-				Check:  malformedNoEmptyIDs,
-			},
-			{
-				// Everything else runs against malformed answers: the refresh of the session,
-				// the batch's send and status reads, the data sources. The first status read
-				// is answered malformed on every attempt.
-				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceHPCPack, http.MethodGet, `(?i)/batch/batch-1/Status$`) },
-				Config:      config,
-				ExpectError: malformedError,
-			},
-			{
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check:              malformedNoEmptyIDs,
-			},
-			{
-				Config: config,
-				Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
-					id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-					if b, ok := e.HPCPack().Batch(id, "batch-1"); !ok || b.RequestCount != 3 || b.Duplicates != 0 {
-						return fmt.Errorf("want 3 distinct requests in batch-1, got %+v", b)
-					}
-					return nil
-				}),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[1-9][0-9]*$`))),
-					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
-				},
-			},
+		convergedState: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[1-9][0-9]*$`))),
+			statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+			statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+			statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
 		},
-	})
-	if n := malformedCount(e, emulator.ServiceHPCPack); n < malformedAttempts {
-		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
 	}
+	runAccTest(t, checkNoSessionOpen(e), append([]resource.TestStep{{
+		// The session is created while the service answers well: a malformed answer to
+		// Create Session is resolved by a look-up of the session's job name, which
+		// TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed covers.
+		Config: sessionConfig(e, "EchoService", ""),
+		Check:  malformedNoEmptyIDs,
+	}}, faulty.steps(e)...)...)
+	checkMalformedCount(t, e, emulator.ServiceHPCPack)
 	if n := len(e.HPCPack().Sessions()); n != 1 {
 		t.Errorf("%d sessions were created, want 1", n)
 	}
@@ -217,11 +203,7 @@ resource "batchops_hpc_soa_session" "test" {
 func TestAccMalformedAnswers_hpcCreateSessionIsFoundAndDestroyed(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	const lostAddr = "batchops_hpc_soa_session.lost"
-	one := hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-}
-`
+	one := sessionConfig(e, "EchoService", "")
 	both := one + `
 resource "batchops_hpc_soa_session" "lost" {
   service_name     = "EchoService"
@@ -257,46 +239,37 @@ resource "batchops_hpc_soa_session" "lost" {
 			return nil
 		}
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkSOADestroyed(e)(s); err != nil {
-				return err
-			}
-			if n := e.HPCPack().SessionCount(); n != 0 {
-				return fmt.Errorf("%d sessions open after destroy", n)
-			}
-			if n := len(e.HPCPack().Sessions()); n != 2 {
-				return fmt.Errorf("%d sessions were created, want 2", n)
-			}
-			return nil
-		},
-		Steps: []resource.TestStep{
-			{
-				PreConfig: createRule(emulator.FaultRule{Malformed: true}),
-				Config:    one,
-				Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))),
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.StringExact("127.0.0.1")),
-				},
-			},
-			{
-				PreConfig: createRule(emulator.FaultRule{Lost: true}),
-				Config:    both,
-				Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1), inState(lostAddr, 2)),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(lostAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo")),
-				},
-			},
-			{
-				// Healthy again: nothing to change.
-				PreConfig: func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
-				Config:    both,
-				PlanOnly:  true,
+	twoCreated := func(*terraform.State) error {
+		if n := len(e.HPCPack().Sessions()); n != 2 {
+			return fmt.Errorf("%d sessions were created, want 2", n)
+		}
+		return nil
+	}
+	runAccTest(t, resource.ComposeTestCheckFunc(checkNoSessionOpen(e), twoCreated),
+		resource.TestStep{
+			PreConfig: createRule(emulator.FaultRule{Malformed: true}),
+			Config:    one,
+			Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))),
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.StringExact("127.0.0.1")),
 			},
 		},
-	})
+		resource.TestStep{
+			PreConfig: createRule(emulator.FaultRule{Lost: true}),
+			Config:    both,
+			Check:     resource.ComposeTestCheckFunc(malformedNoEmptyIDs, inState(sessionAddr, 1), inState(lostAddr, 2)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(lostAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo")),
+			},
+		},
+		resource.TestStep{
+			// Healthy again: nothing to change.
+			PreConfig: func() { malformedFaultsOff(e, emulator.ServiceHPCPack) },
+			Config:    both,
+			PlanOnly:  true,
+		},
+	)
 	if n := len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/sessions/Create$`)); n != 2 {
 		t.Errorf("%d Create Session requests, want 2 (one per session, never repeated)", n)
 	}
@@ -304,11 +277,6 @@ resource "batchops_hpc_soa_session" "lost" {
 
 func TestAccMalformedAnswers_mrsJobSet(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	config := jobSetConfig(e, "", map[string]string{
-		"mf_a": `type = "MapReduce", arguments = ["obs://b/a.jar"]`,
-		"mf_b": `type = "SparkSubmit", arguments = ["--class", "x", "app.jar"]`,
-		"mf_c": `type = "HiveSql", arguments = ["select 1"]`,
-	})
 	var converged []statecheck.StateCheck
 	for _, name := range []string{"mf_a", "mf_b", "mf_c"} {
 		converged = append(converged,
@@ -316,50 +284,35 @@ func TestAccMalformedAnswers_mrsJobSet(t *testing.T) {
 			statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey(name).AtMapKey("state"), knownvalue.NotNull()),
 		)
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkJobSetDestroyed(e)(s); err != nil {
-				return err
+	noJobLeft := func(*terraform.State) error {
+		if left := e.MRS().Jobs(mrsCluster); len(left) != 0 {
+			return fmt.Errorf("%d jobs left on %s after destroy, e.g. %s (%s)", len(left), mrsCluster, left[0].JobID, left[0].Name)
+		}
+		return nil
+	}
+	runAccTest(t, resource.ComposeTestCheckFunc(checkJobSetDestroyed(e), noJobLeft), malformedApply{
+		service: emulator.ServiceMRS,
+		// The first job read after the submissions.
+		readMethod: http.MethodGet, readPath: jobsBasePath + `/[^/]+$`,
+		config: jobSetConfig(e, "", map[string]string{
+			"mf_a": `type = "MapReduce", arguments = ["obs://b/a.jar"]`,
+			"mf_b": `type = "SparkSubmit", arguments = ["--class", "x", "app.jar"]`,
+			"mf_c": `type = "HiveSql", arguments = ["select 1"]`,
+		}),
+		converged: func(s *terraform.State) error {
+			// Every job the service has is one of the set's: no submission left a duplicate.
+			inState := map[string]bool{}
+			for _, id := range jobIDsInState(s) {
+				inState[id] = true
 			}
-			if left := e.MRS().Jobs(mrsCluster); len(left) != 0 {
-				return fmt.Errorf("%d jobs left on %s after destroy, e.g. %s (%s)", len(left), mrsCluster, left[0].JobID, left[0].Name)
+			for _, j := range e.MRS().Jobs(mrsCluster) {
+				if !inState[j.JobID] {
+					return fmt.Errorf("job %s (%s) exists but is not in state", j.JobID, j.Name)
+				}
 			}
 			return nil
 		},
-		Steps: []resource.TestStep{
-			{
-				// The first job read after the submissions is answered malformed on every attempt.
-				PreConfig:   func() { malformedFaultsOn(e, emulator.ServiceMRS, http.MethodGet, jobsBasePath+`/[^/]+$`) },
-				Config:      config,
-				ExpectError: malformedError,
-			},
-			{
-				PreConfig:          func() { malformedFaultsOff(e, emulator.ServiceMRS) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check:              malformedNoEmptyIDs,
-			},
-			{
-				Config: config,
-				Check: resource.ComposeTestCheckFunc(malformedNoEmptyIDs, func(s *terraform.State) error {
-					// Every job the service has is one of the set's: no submission left a duplicate.
-					inState := map[string]bool{}
-					for _, id := range jobIDsInState(s) {
-						inState[id] = true
-					}
-					for _, j := range e.MRS().Jobs(mrsCluster) {
-						if !inState[j.JobID] {
-							return fmt.Errorf("job %s (%s) exists but is not in state", j.JobID, j.Name)
-						}
-					}
-					return nil
-				}),
-				ConfigStateChecks: converged,
-			},
-		},
-	})
-	if n := malformedCount(e, emulator.ServiceMRS); n < malformedAttempts {
-		t.Errorf("%d malformed answers, want at least the rule's %d", n, malformedAttempts)
-	}
+		convergedState: converged,
+	}.steps(e)...)
+	checkMalformedCount(t, e, emulator.ServiceMRS)
 }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -76,18 +75,16 @@ resource "batchops_azure_batch_task" "t" {
 `, e.CAFile()),
 		}},
 	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(addTaskRequests(e)); n != 1 {
 		t.Fatalf("want 1 Add Task, got %d", n)
 	}
 }
 
 func TestProviderRejectsMalformedSettings(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: fmt.Sprintf(`
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config: fmt.Sprintf(`
 provider "batchops" {
   azure_batch = {
     endpoint     = "ftp://myacct.westeurope.batch.azure.com"
@@ -101,10 +98,10 @@ resource "batchops_azure_batch_task" "t" {
   command_line = "echo hi"
 }
 `, testKey),
-				ExpectError: errorText(`endpoint "ftp://myacct.westeurope.batch.azure.com" is not an Azure Batch account endpoint (scheme "ftp": use https)`),
-			},
-			{
-				Config: fmt.Sprintf(`
+			ExpectError: errorText(`endpoint "ftp://myacct.westeurope.batch.azure.com" is not an Azure Batch account endpoint (scheme "ftp": use https)`),
+		},
+		resource.TestStep{
+			Config: fmt.Sprintf(`
 provider "batchops" {
   azure_batch = {
     endpoint     = %q
@@ -118,10 +115,10 @@ resource "batchops_azure_batch_task" "t" {
   command_line = "echo hi"
 }
 `, e.AzureBatchURL()),
-				ExpectError: regexp.MustCompile(`(?s)azure_batch.account_key.*not valid base64`),
-			},
-			{
-				Config: fmt.Sprintf(`
+			ExpectError: regexp.MustCompile(`(?s)azure_batch.account_key.*not valid base64`),
+		},
+		resource.TestStep{
+			Config: fmt.Sprintf(`
 provider "batchops" {
   azure_batch = {
     endpoint            = %q
@@ -135,10 +132,9 @@ resource "batchops_azure_batch_task" "t" {
   command_line = "echo hi"
 }
 `, e.AzureBatchURL(), testKey),
-				ExpectError: regexp.MustCompile(`(?s)account_name is not set`),
-			},
+			ExpectError: regexp.MustCompile(`(?s)account_name is not set`),
 		},
-	})
+	)
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("malformed settings must fail before any request; the emulator saw %d", n)
 	}
@@ -216,18 +212,15 @@ resource "batchops_azure_batch_task" "t" {
   command_line = "echo hi"
 }
 `, e.AzureBatchURL(), testAccount, testKey, e.CAFile())
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("batchops_azure_batch_task.t", tfjsonpath.New("state"), knownvalue.NotNull()),
-				},
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("batchops_azure_batch_task.t", tfjsonpath.New("state"), knownvalue.NotNull()),
 			},
-			{Config: config, PlanOnly: true},
 		},
-	})
+		resource.TestStep{Config: config, PlanOnly: true},
+	)
 }
 
 // `terraform validate` passes over values it cannot know: every argument of every resource and

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,114 +63,99 @@ func checkTasksDeleted(e *emulator.Emulator) resource.TestCheckFunc {
 	}
 }
 
-func taskConfig(e *emulator.Emulator, body string) string {
-	return azureProviderConfig(e) + fmt.Sprintf(`
-resource "batchops_azure_batch_task" "test" {
-  job_id = "job-1"
-%s
-}
-`, body)
-}
-
 func TestAccAzureBatchTask_lifecycle(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: taskConfig(e, `
+	// render is the task of every step; the steps change its command line and constraints.
+	render := func(commandLine, constraints string) string {
+		return taskConfig(e, fmt.Sprintf(`
   task_id      = "render-0001"
   display_name = "frame 1"
-  command_line = "/bin/sh -c 'sleep 30'"
+  command_line = %q
   environment  = { FRAME = "1", QUALITY = "high" }
   resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
-  constraints = { retention_time = "P1D" }
-`),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/render-0001")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("active")),
-					// The service's defaults fill the rest of constraints without a diff.
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"max_wall_clock_time":  knownvalue.StringExact(azurebatch.UnlimitedDuration),
-						"retention_time":       knownvalue.StringExact("P1D"),
-						"max_task_retry_count": knownvalue.Int64Exact(0),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment").AtMapKey("QUALITY"), knownvalue.StringExact("high")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("etag"), knownvalue.StringRegexp(regexp.MustCompile(`^0x[0-9A-F]+$`))),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/render-0001$`))),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Null()),
-				},
-			},
-			{
-				ResourceName:      taskAddr,
-				ImportState:       true,
-				ImportStateId:     "job-1/render-0001",
-				ImportStateVerify: true,
-				// Import cannot know the timeouts; state, etag and the rest move as the task runs.
-				ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info"},
-			},
-			{
-				// Constraints change in place, with the stored ETag as If-Match.
-				Config: taskConfig(e, `
-  task_id      = "render-0001"
-  display_name = "frame 1"
-  command_line = "/bin/sh -c 'sleep 30'"
-  environment  = { FRAME = "1", QUALITY = "high" }
-  resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
-  constraints = { retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3 }
-`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT2H")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_task_retry_count"), knownvalue.Int64Exact(3)),
-				},
-				Check: func(*terraform.State) error {
-					puts := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPut, `^/jobs/job-1/tasks/render-0001$`)
-					if len(puts) != 1 {
-						return fmt.Errorf("want exactly 1 PUT, got %d", len(puts))
-					}
-					put := puts[0]
-					if put.Header.Get("If-Match") == "" || put.Status != http.StatusOK {
-						return fmt.Errorf("the PUT must carry If-Match and succeed: If-Match=%q status=%d", put.Header.Get("If-Match"), put.Status)
-					}
-					// The full constraints object is sent: an omitted field would reset to its default.
-					for _, want := range []string{`"maxWallClockTime":"PT2H"`, `"retentionTime":"P1D"`, `"maxTaskRetryCount":3`} {
-						if !bytes.Contains(put.Body, []byte(want)) {
-							return fmt.Errorf("PUT body %s lacks %s", put.Body, want)
-						}
-					}
-					return nil
-				},
-			},
-			{
-				// Anything else replaces the task.
-				Config: taskConfig(e, `
-  task_id      = "render-0001"
-  display_name = "frame 1"
-  command_line = "/bin/sh -c 'sleep 60'"
-  environment  = { FRAME = "1", QUALITY = "high" }
-  resource_files = [{ http_url = "https://example.com/scene.blend", file_path = "scene.blend" }]
-  constraints = { retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3 }
-`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				Check: func(*terraform.State) error {
-					if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
-						return fmt.Errorf("replacement must delete the old task once, got %d DELETEs", n)
-					}
-					if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
-						return fmt.Errorf("want 2 Add Task calls after the replacement, got %d", n)
-					}
-					return nil
-				},
+  constraints = { %s }
+`, commandLine, constraints))
+	}
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: render("/bin/sh -c 'sleep 30'", `retention_time = "P1D"`),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/render-0001")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("active")),
+				// The service's defaults fill the rest of constraints without a diff.
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"max_wall_clock_time":  knownvalue.StringExact(azurebatch.UnlimitedDuration),
+					"retention_time":       knownvalue.StringExact("P1D"),
+					"max_task_retry_count": knownvalue.Int64Exact(0),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment").AtMapKey("QUALITY"), knownvalue.StringExact("high")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("etag"), knownvalue.StringRegexp(regexp.MustCompile(`^0x[0-9A-F]+$`))),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/render-0001$`))),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Null()),
 			},
 		},
-	})
+		resource.TestStep{
+			ResourceName:      taskAddr,
+			ImportState:       true,
+			ImportStateId:     "job-1/render-0001",
+			ImportStateVerify: true,
+			// Import cannot know the timeouts; state, etag and the rest move as the task runs.
+			ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info"},
+		},
+		resource.TestStep{
+			// The task's start moves its ETag, 1 s after it was added: once it runs, the refresh
+			// before the update reads the ETag the update sends, whatever the machine's speed.
+			PreConfig: func() {
+				eventually(t, "the task to start running", func() bool {
+					task, _ := e.AzureBatch().Task(testJob, "render-0001")
+					return task.State == "running"
+				})
+			},
+			// Constraints change in place, with the stored ETag as If-Match.
+			Config: render("/bin/sh -c 'sleep 30'", `retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT2H")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_task_retry_count"), knownvalue.Int64Exact(3)),
+			},
+			Check: func(*terraform.State) error {
+				puts := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPut, `^/jobs/job-1/tasks/render-0001$`)
+				if len(puts) != 1 {
+					return fmt.Errorf("want exactly 1 PUT, got %d", len(puts))
+				}
+				put := puts[0]
+				if put.Header.Get("If-Match") == "" || put.Status != http.StatusOK {
+					return fmt.Errorf("the PUT must carry If-Match and succeed: If-Match=%q status=%d", put.Header.Get("If-Match"), put.Status)
+				}
+				// The full constraints object is sent: an omitted field would reset to its default.
+				for _, want := range []string{`"maxWallClockTime":"PT2H"`, `"retentionTime":"P1D"`, `"maxTaskRetryCount":3`} {
+					if !bytes.Contains(put.Body, []byte(want)) {
+						return fmt.Errorf("PUT body %s lacks %s", put.Body, want)
+					}
+				}
+				return nil
+			},
+		},
+		resource.TestStep{
+			// Anything else replaces the task.
+			Config: render("/bin/sh -c 'sleep 60'", `retention_time = "P1D", max_wall_clock_time = "PT2H", max_task_retry_count = 3`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check: func(*terraform.State) error {
+				if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, `^/jobs/job-1/tasks/render-0001$`)); n != 1 {
+					return fmt.Errorf("replacement must delete the old task once, got %d DELETEs", n)
+				}
+				if n := len(addTaskRequests(e)); n != 2 {
+					return fmt.Errorf("want 2 Add Task calls after the replacement, got %d", n)
+				}
+				return nil
+			},
+		},
+	)
 }
 
 // The service writes durations back in its own form ("PT90M" as "PT1H30M"); values of the same
@@ -183,30 +167,26 @@ func TestAccAzureBatchTask_normalisedDurationsCauseNoDiff(t *testing.T) {
   command_line = "echo hi"
   constraints  = { max_wall_clock_time = "PT90M", retention_time = "PT48H" }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT90M")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
-				},
-			},
-			{
-				// A refresh reads "PT1H30M" and "P2D" back: still no diff.
-				PreConfig: func() {
-					task, ok := e.AzureBatch().Task(testJob, "durations")
-					if !ok || deref(task.Constraints.MaxWallClockTime) != "PT1H30M" || deref(task.Constraints.RetentionTime) != "P2D" {
-						t.Fatalf("the emulator should hold the service's form of the durations, got %+v", task.Constraints)
-					}
-				},
-				Config:   config,
-				PlanOnly: true,
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("max_wall_clock_time"), knownvalue.StringExact("PT90M")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
 			},
 		},
-	})
+		resource.TestStep{
+			// A refresh reads "PT1H30M" and "P2D" back: still no diff.
+			PreConfig: func() {
+				task, ok := e.AzureBatch().Task(testJob, "durations")
+				if !ok || deref(task.Constraints.MaxWallClockTime) != "PT1H30M" || deref(task.Constraints.RetentionTime) != "P2D" {
+					t.Fatalf("the emulator should hold the service's form of the durations, got %+v", task.Constraints)
+				}
+			},
+			Config:   config,
+			PlanOnly: true,
+		},
+	)
 }
 
 func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
@@ -242,31 +222,27 @@ func TestAccAzureBatchTask_allAttributesRoundTrip(t *testing.T) {
     default = { dependency_action = "satisfy" }
   }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"username":                  knownvalue.Null(),
-						"auto_user_scope":           knownvalue.StringExact("task"),
-						"auto_user_elevation_level": knownvalue.StringExact("admin"),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end"), knownvalue.Int64Exact(10)),
-				},
-			},
-			{
-				ResourceName:            taskAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info", "container_settings.registry.password"},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"username":                  knownvalue.Null(),
+					"auto_user_scope":           knownvalue.StringExact("task"),
+					"auto_user_elevation_level": knownvalue.StringExact("admin"),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end"), knownvalue.Int64Exact(10)),
 			},
 		},
-	})
-	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+		resource.TestStep{
+			ResourceName:            taskAddr,
+			ImportState:             true,
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"state", "etag", "last_modified", "node_info", "container_settings.registry.password"},
+		},
+	)
+	adds := addTaskRequests(e)
 	if len(adds) != 1 {
 		t.Fatalf("want 1 Add Task, got %d", len(adds))
 	}
@@ -283,94 +259,65 @@ func TestAccAzureBatchTask_driftAfterOutOfBandDelete(t *testing.T) {
   task_id      = "drifty"
   command_line = "echo hi"
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				PreConfig: func() {
-					if !e.AzureBatch().DeleteTask(testJob, "drifty") {
-						t.Fatal("the task should exist before the out-of-band delete")
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
-				}},
-			},
-		},
-	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 2 {
+	runAccTest(t, checkTasksDeleted(e), driftSteps(t, config, "the task",
+		func(*terraform.State) bool { return e.AzureBatch().DeleteTask(testJob, "drifty") },
+		plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
+	)...)
+	if n := len(addTaskRequests(e)); n != 2 {
 		t.Fatalf("the deleted task must be added again: want 2 Add Task calls, got %d", n)
 	}
 }
 
 func TestAccAzureBatchTask_waitForCompletion(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id             = "waited"
   command_line        = "/bin/sh -c 'sleep 1; exit 0'"
   wait_for_completion = true
   timeouts            = { create = "1m" }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("result"), knownvalue.StringExact("success")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_code"), knownvalue.Int64Exact(0)),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("failure_info"), knownvalue.Null()),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("node_info").AtMapKey("pool_id"), knownvalue.NotNull()),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("result"), knownvalue.StringExact("success")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_code"), knownvalue.Int64Exact(0)),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("failure_info"), knownvalue.Null()),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("node_info").AtMapKey("pool_id"), knownvalue.NotNull()),
+		},
 	})
 }
 
 func TestAccAzureBatchTask_waitForCompletionFailure(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: taskConfig(e, `
+	config := taskConfig(e, `
   task_id             = "fails"
   command_line        = "/bin/sh -c 'exit 3'"
   wait_for_completion = true
-`),
-				ExpectError: regexp.MustCompile(`(?s)Azure Batch task failed.*exit code 3.*FailureExitCode.*stays in state`),
-			},
-			{
-				// The failed task is in state, tainted: the next plan replaces it.
-				Config: taskConfig(e, `
-  task_id             = "fails"
-  command_line        = "/bin/sh -c 'exit 3'"
-  wait_for_completion = true
-`),
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-			},
+`)
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:      config,
+			ExpectError: regexp.MustCompile(`(?s)Azure Batch task failed.*exit code 3.*FailureExitCode.*stays in state`),
 		},
-	})
+		resource.TestStep{
+			// The failed task is in state, tainted: the next plan replaces it.
+			Config:             config,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		},
+	)
 }
 
 func TestAccAzureBatchTask_waitTimesOut(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id             = "slow"
   command_line        = "sleep 3600"
   wait_for_completion = true
   timeouts            = { create = "2s" }
 `),
-			ExpectError: errorText(`timed out waiting for task job-1/slow to complete (last status: running)`),
-		}},
+		ExpectError: errorText(`timed out waiting for task job-1/slow to complete (last status: running)`),
 	})
 }
 
@@ -408,7 +355,7 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 			ExpectError: regexp.MustCompile(tc.want),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: steps})
+	runAccTest(t, nil, steps...)
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("invalid configurations must fail at plan time without calling the service; got %d requests", n)
 	}
@@ -417,18 +364,12 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 func TestAccAzureBatchTask_badCredentials(t *testing.T) {
 	e := startEmulator(t)
 	wrongKey := "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk=" // base64, but not the account's key
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfigWithKey(e, wrongKey) + `
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+	runAccTest(t, nil, resource.TestStep{
+		Config: azureProviderConfigWithKey(e, wrongKey) + taskResource(testJob, `
   task_id      = "t"
   command_line = "echo hi"
-}
-`,
-			ExpectError: regexp.MustCompile(`(?s)rejected the credentials.*account_key.*AuthenticationFailed`),
-		}},
+`),
+		ExpectError: regexp.MustCompile(`(?s)rejected the credentials.*account_key.*AuthenticationFailed`),
 	})
 	if e.AzureBatch().TaskExists(testJob, "t") {
 		t.Fatal("no task may be created with a wrong key")
@@ -437,33 +378,25 @@ resource "batchops_azure_batch_task" "test" {
 
 func TestAccAzureBatchTask_missingJob(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "no-such-job"
+	config := azureProviderConfig(e) + taskResource("no-such-job", `
   task_id      = "t"
   command_line = "echo hi"
-}
-`,
+`)
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config:      config,
 			ExpectError: regexp.MustCompile(`(?s)Job "no-such-job" does not exist.*JobNotFound`),
-		}, {
+		},
+		resource.TestStep{
 			// A definite refusal records nothing: the next plan adds the task.
-			Config: azureProviderConfig(e) + `
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "no-such-job"
-  task_id      = "t"
-  command_line = "echo hi"
-}
-`,
+			Config:             config,
 			PlanOnly:           true,
 			ExpectNonEmptyPlan: true,
 			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
 				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionCreate),
 			}},
-		}},
-	})
+		},
+	)
 	if gets := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodGet, `/tasks/`); len(gets) != 0 {
 		t.Fatalf("nothing was recorded, so nothing should have been read back; got %v", gets)
 	}
@@ -474,17 +407,13 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Status: 503, RetryAfter: time.Second, Times: 2})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `^/jobs/job-1/tasks/busy$`, Status: 429, Times: 1})
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodDelete, Status: 500, Times: 1})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id      = "busy"
   command_line = "echo hi"
 `),
-		}},
 	})
-	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := addTaskRequests(e)
 	if len(adds) != 3 || adds[0].Fault != "503" || adds[1].Fault != "503" || adds[2].Status != http.StatusCreated {
 		t.Fatalf("want two 503s then a 201 for Add Task, got %v", adds)
 	}
@@ -496,21 +425,17 @@ func TestAccAzureBatchTask_retriesThroughFaults(t *testing.T) {
 func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 	e := startEmulator(t)
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Lost: true, Times: 1})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskConfig(e, `
   task_id      = "lost"
   command_line = "echo hi"
   environment  = { A = "1" }
 `),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/lost")),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/lost")),
+		},
 	})
-	adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
+	adds := addTaskRequests(e)
 	if len(adds) != 2 || adds[0].Fault != "lost" || adds[1].Status != http.StatusConflict {
 		t.Fatalf("want a lost Add Task and a repeat answered 409 TaskExists, got %v", adds)
 	}
@@ -518,77 +443,54 @@ func TestAccAzureBatchTask_lostCreateResponseMakesNoDuplicate(t *testing.T) {
 
 func TestAccAzureBatchTask_existingDifferentTaskAsksForImport(t *testing.T) {
 	e := startEmulator(t)
-	client, err := azurebatch.New(azurebatch.Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")}); err != nil {
-		t.Fatal(err)
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `
+	addTaskElsewhere(t, e, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo other")})
+	runAccTest(t, nil, resource.TestStep{
+		Config: taskConfig(e, `
   task_id      = "taken"
   command_line = "echo mine"
 `),
-			ExpectError: errorText(`a different task with ID "taken" already exists in job "job-1". To manage it with Terraform, import it: terraform import <resource address> job-1/taken`),
-		}},
+		ExpectError: errorText(`a different task with ID "taken" already exists in job "job-1". To manage it with Terraform, import it: terraform import <resource address> job-1/taken`),
 	})
 }
 
 // Importing a task made elsewhere: a plan with the matching configuration shows no changes.
 func TestAccAzureBatchTask_importThenPlanShowsNoChanges(t *testing.T) {
 	e := startEmulator(t)
-	client, err := azurebatch.New(azurebatch.Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = client.AddTask(context.Background(), testJob, azurebatch.TaskSpec{
+	addTaskElsewhere(t, e, azurebatch.TaskSpec{
 		ID: azurebatch.Ptr("made-elsewhere"), CommandLine: azurebatch.Ptr("echo elsewhere"),
 		EnvironmentSettings: []azurebatch.EnvironmentSetting{{Name: azurebatch.Ptr("A"), Value: azurebatch.Ptr("1")}},
 		Constraints:         &azurebatch.TaskConstraints{MaxWallClockTime: azurebatch.Ptr("PT2H"), MaxTaskRetryCount: azurebatch.Ptr[int32](1)},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	config := taskConfig(e, `
   task_id      = "made-elsewhere"
   command_line = "echo elsewhere"
   environment  = { A = "1" }
   constraints  = { max_wall_clock_time = "PT2H", max_task_retry_count = 1 }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config:             config,
-				ResourceName:       taskAddr,
-				ImportState:        true,
-				ImportStateId:      "job-1/made-elsewhere",
-				ImportStatePersist: true,
-			},
-			{
-				Config:   config,
-				PlanOnly: true,
-			},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:             config,
+			ResourceName:       taskAddr,
+			ImportState:        true,
+			ImportStateId:      "job-1/made-elsewhere",
+			ImportStatePersist: true,
 		},
-	})
+		resource.TestStep{
+			Config:   config,
+			PlanOnly: true,
+		},
+	)
 }
 
 func TestAccAzureBatchTask_importRejectsBadID(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: taskConfig(e, `task_id = "x"
+	runAccTest(t, nil, resource.TestStep{
+		Config: taskConfig(e, `task_id = "x"
   command_line = "x"`),
-			ResourceName:  taskAddr,
-			ImportState:   true,
-			ImportStateId: "just-a-task",
-			ExpectError:   regexp.MustCompile(`Expected "job_id/task_id"`),
-		}},
+		ResourceName:  taskAddr,
+		ImportState:   true,
+		ImportStateId: "just-a-task",
+		ExpectError:   regexp.MustCompile(`Expected "job_id/task_id"`),
 	})
 }
 
@@ -597,48 +499,32 @@ func TestAccAzureBatchTask_importRejectsBadID(t *testing.T) {
 // could leak it (the test harness logs the configuration it writes).
 func TestAccAzureBatchTask_traceLogHasNoSecrets(t *testing.T) {
 	e := startEmulator(t)
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("AZURE_BATCH_ACCESS_KEY", testKey)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    endpoint            = %q
-    account_name        = %q
-    ca_certificate_file = %q
-  }
-}
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+	log := traceLog(t, checkTasksDeleted(e), resource.TestStep{
+		Config: providerConfig("azure_batch", map[string]string{"endpoint": e.AzureBatchURL(), "account_name": testAccount, "ca_certificate_file": e.CAFile()}) +
+			taskResource(testJob, `
   task_id      = "logged"
   command_line = "echo hi"
   constraints  = { max_wall_clock_time = "PT1H" }
-}
-`, e.AzureBatchURL(), testAccount, e.CAFile()),
-		}},
+`),
 	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
+	checkLogHidesSecret(t, log, []string{"HTTP request", "SharedKey ***", "api-version=2024-07-01.20.0"},
+		"account key", testKey, regexp.MustCompile(`SharedKey [A-Za-z0-9]+:[A-Za-z0-9+/]{20,}=*`))
+}
+
+// taskArguments are the task resource's arguments, but multi_instance_settings: it needs
+// required_slots = 1.
+var taskArguments = []string{"job_id", "task_id", "command_line", "display_name", "environment", "affinity_id", "resource_files",
+	"output_files", "constraints", "required_slots", "user_identity", "task_dependencies", "container_settings",
+	"application_package_references", "exit_conditions", "wait_for_completion"}
+
+// argumentsFrom sets each of the arguments to the attribute of the same name of object, in HCL.
+func argumentsFrom(object string, arguments []string) string {
+	var b strings.Builder
+	for _, a := range arguments {
+		fmt.Fprintf(&b, "  %s = %s.%s\n", a, object, a)
 	}
-	log := string(raw)
-	for _, want := range []string{"HTTP request", "SharedKey ***", "api-version=2024-07-01.20.0"} {
-		if !strings.Contains(log, want) {
-			t.Fatalf("the trace log should show the requests with the Authorization scheme only; it lacks %q", want)
-		}
-	}
-	if i := strings.Index(log, testKey); i >= 0 {
-		start := strings.LastIndex(log[:i], "\n")
-		t.Fatalf("the trace log contains the account key: %s", log[start+1:min(len(log), i+200)])
-	}
-	if m := regexp.MustCompile(`SharedKey [A-Za-z0-9]+:[A-Za-z0-9+/]{20,}=*`).FindString(log); m != "" {
-		t.Fatalf("the trace log contains a signature: %s", m)
-	}
+	return b.String()
 }
 
 // Every argument comes from another resource's attribute that is unknown at plan time (the
@@ -704,23 +590,7 @@ locals {
 }
 
 resource "batchops_azure_batch_task" "test" {
-  job_id                         = local.x.job_id
-  task_id                        = local.x.task_id
-  command_line                   = local.x.command_line
-  display_name                   = local.x.display_name
-  environment                    = local.x.environment
-  affinity_id                    = local.x.affinity_id
-  resource_files                 = local.x.resource_files
-  output_files                   = local.x.output_files
-  constraints                    = local.x.constraints
-  required_slots                 = local.x.required_slots
-  user_identity                  = local.x.user_identity
-  task_dependencies              = local.x.task_dependencies
-  container_settings             = local.x.container_settings
-  application_package_references = local.x.application_package_references
-  exit_conditions                = local.x.exit_conditions
-  wait_for_completion            = local.x.wait_for_completion
-}
+` + argumentsFrom("local.x", taskArguments) + `}
 
 resource "batchops_azure_batch_task" "multi" {
   job_id                  = local.x.job_id
@@ -732,79 +602,67 @@ resource "batchops_azure_batch_task" "multi" {
 }
 `
 	var unknownAtPlan []plancheck.PlanCheck
-	for _, a := range []string{"job_id", "task_id", "command_line", "display_name", "environment", "affinity_id", "resource_files",
-		"output_files", "constraints", "required_slots", "user_identity", "task_dependencies", "container_settings",
-		"application_package_references", "exit_conditions", "wait_for_completion"} {
+	for _, a := range taskArguments {
 		unknownAtPlan = append(unknownAtPlan, plancheck.ExpectUnknownValue(taskAddr, tfjsonpath.New(a)))
 	}
 	for _, a := range []string{"job_id", "task_id", "multi_instance_settings", "wait_for_completion"} {
 		unknownAtPlan = append(unknownAtPlan, plancheck.ExpectUnknownValue(multiAddr, tfjsonpath.New(a)))
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config:           config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: unknownAtPlan},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/from-data")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
-						"A": knownvalue.StringExact("1"), "B": knownvalue.StringExact("two"),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(1).AtMapKey("blob_prefix"), knownvalue.StringExact("scenes/")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(0).AtMapKey("blob_prefix"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("output_files").AtSliceIndex(0).AtMapKey("upload_headers").AtMapKey("x-ms-blob-content-type"), knownvalue.StringExact("text/plain")),
-					// Unset constraints take the service's defaults without a diff.
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"max_wall_clock_time":  knownvalue.StringExact("PT1H"),
-						"retention_time":       knownvalue.StringExact("P7D"),
-						"max_task_retry_count": knownvalue.Int64Exact(2),
-					})),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("task")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_ids"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("prep")})),
-					// The service never returns the password: it is kept from the configuration.
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("host_batch_bind_mounts").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("Task")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("application_package_references").AtSliceIndex(0).AtMapKey("version"), knownvalue.StringExact("4.2")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("exit_code_ranges").AtSliceIndex(0).AtMapKey("job_action"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("file_upload_error").AtMapKey("dependency_action"), knownvalue.StringExact("satisfy")),
-					statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("wait_for_completion"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("number_of_instances"), knownvalue.Int64Exact(2)),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("common_resource_files").AtSliceIndex(0).AtMapKey("auto_storage_container_name"), knownvalue.StringExact("shared")),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
-					statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
-				},
-				Check: func(*terraform.State) error {
-					adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)
-					var body []byte
-					for _, a := range adds {
-						if bytes.Contains(a.Body, []byte(`"id":"from-data"`)) {
-							body = a.Body
-						}
-					}
-					for _, want := range []string{
-						`"environmentSettings":[{"name":"A","value":"1"},{"name":"B","value":"two"}]`,
-						`"dependsOn":{"taskIdRanges":[{"end":3,"start":1}],"taskIds":["prep"]}`,
-						`"requiredSlots":2`, `"password":"registry-secret"`, `"maxTaskRetryCount":2`,
-					} {
-						if !bytes.Contains(body, []byte(want)) {
-							return fmt.Errorf("Add Task body for from-data lacks %s:\n%s", want, body)
-						}
-					}
-					return nil
-				},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:           config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: unknownAtPlan},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/from-data")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
+					"A": knownvalue.StringExact("1"), "B": knownvalue.StringExact("two"),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(1).AtMapKey("blob_prefix"), knownvalue.StringExact("scenes/")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(0).AtMapKey("blob_prefix"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("output_files").AtSliceIndex(0).AtMapKey("upload_headers").AtMapKey("x-ms-blob-content-type"), knownvalue.StringExact("text/plain")),
+				// Unset constraints take the service's defaults without a diff.
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+					"max_wall_clock_time":  knownvalue.StringExact("PT1H"),
+					"retention_time":       knownvalue.StringExact("P7D"),
+					"max_task_retry_count": knownvalue.Int64Exact(2),
+				})),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(2)),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("user_identity").AtMapKey("auto_user_scope"), knownvalue.StringExact("task")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_ids"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("prep")})),
+				// The service never returns the password: it is kept from the configuration.
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("registry").AtMapKey("password"), knownvalue.StringExact("registry-secret")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("container_settings").AtMapKey("host_batch_bind_mounts").AtSliceIndex(0).AtMapKey("source"), knownvalue.StringExact("Task")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("application_package_references").AtSliceIndex(0).AtMapKey("version"), knownvalue.StringExact("4.2")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("exit_code_ranges").AtSliceIndex(0).AtMapKey("job_action"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("exit_conditions").AtMapKey("file_upload_error").AtMapKey("dependency_action"), knownvalue.StringExact("satisfy")),
+				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("wait_for_completion"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("number_of_instances"), knownvalue.Int64Exact(2)),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("multi_instance_settings").AtMapKey("common_resource_files").AtSliceIndex(0).AtMapKey("auto_storage_container_name"), knownvalue.StringExact("shared")),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("required_slots"), knownvalue.Int64Exact(1)),
+				statecheck.ExpectKnownValue(multiAddr, tfjsonpath.New("state"), knownvalue.StringExact("completed")),
 			},
-			{
-				Config:   config,
-				PlanOnly: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
-				},
+			Check: func(*terraform.State) error {
+				adds := addTaskRequests(e)
+				var body []byte
+				for _, a := range adds {
+					if bytes.Contains(a.Body, []byte(`"id":"from-data"`)) {
+						body = a.Body
+					}
+				}
+				for _, want := range []string{
+					`"environmentSettings":[{"name":"A","value":"1"},{"name":"B","value":"two"}]`,
+					`"dependsOn":{"taskIdRanges":[{"end":3,"start":1}],"taskIds":["prep"]}`,
+					`"requiredSlots":2`, `"password":"registry-secret"`, `"maxTaskRetryCount":2`,
+				} {
+					if !bytes.Contains(body, []byte(want)) {
+						return fmt.Errorf("Add Task body for from-data lacks %s:\n%s", want, body)
+					}
+				}
+				return nil
 			},
 		},
-	})
+		emptyPlanStep(config),
+	)
 }
 
 // Arguments from input variables and for expressions. terraform-plugin-testing has no validate
@@ -872,26 +730,22 @@ resource "batchops_azure_batch_task" "test" {
   constraints       = { retention_time = var.retention }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: cfg,
-			ConfigVariables: config.Variables{
-				"job_id": config.StringVariable("job-1"),
-				"frames": config.ListVariable(config.IntegerVariable(1), config.IntegerVariable(2), config.IntegerVariable(3)),
-			},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/frames-1-3")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
-					"FRAME_0": knownvalue.StringExact("1"), "FRAME_1": knownvalue.StringExact("2"), "FRAME_2": knownvalue.StringExact("3"),
-					"QUALITY": knownvalue.StringExact("high"),
-				})),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files"), knownvalue.ListSizeExact(4)),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(2).AtMapKey("http_url"), knownvalue.StringExact("https://example.com/scenes/3.blend")),
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
-			},
-		}},
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: cfg,
+		ConfigVariables: config.Variables{
+			"job_id": config.StringVariable("job-1"),
+			"frames": config.ListVariable(config.IntegerVariable(1), config.IntegerVariable(2), config.IntegerVariable(3)),
+		},
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("id"), knownvalue.StringExact("job-1/frames-1-3")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("environment"), knownvalue.MapExact(map[string]knownvalue.Check{
+				"FRAME_0": knownvalue.StringExact("1"), "FRAME_1": knownvalue.StringExact("2"), "FRAME_2": knownvalue.StringExact("3"),
+				"QUALITY": knownvalue.StringExact("high"),
+			})),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files"), knownvalue.ListSizeExact(4)),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("resource_files").AtSliceIndex(2).AtMapKey("http_url"), knownvalue.StringExact("https://example.com/scenes/3.blend")),
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("constraints").AtMapKey("retention_time"), knownvalue.StringExact("PT48H")),
+		},
 	})
 }
 
@@ -966,9 +820,7 @@ func TestAzureBatchTaskValidateConfigWithUnknownValues(t *testing.T) {
 
 	t.Run("every argument unknown", func(t *testing.T) {
 		args := map[string]tftypes.Value{}
-		for _, name := range []string{"job_id", "task_id", "command_line", "display_name", "environment", "affinity_id", "resource_files",
-			"output_files", "constraints", "required_slots", "user_identity", "task_dependencies", "container_settings",
-			"multi_instance_settings", "application_package_references", "exit_conditions", "wait_for_completion"} {
+		for _, name := range append(slices.Clone(taskArguments), "multi_instance_settings") {
 			args[name] = tfUnknown(at(name))
 		}
 		if diags := validate(t, args); len(diags) != 0 {
@@ -1092,10 +944,8 @@ func diagText(diags []*tfprotov6.Diagnostic) string {
 // any request.
 func TestAccAzureBatchTask_badValueKnownOnlyAtApplyIsRejected(t *testing.T) {
 	e := startEmulator(t)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: azureProviderConfig(e) + `
+	runAccTest(t, nil, resource.TestStep{
+		Config: azureProviderConfig(e) + `
 resource "terraform_data" "x" {
   input = { start = 5, end = 2 }
 }
@@ -1106,11 +956,10 @@ resource "batchops_azure_batch_task" "test" {
   task_dependencies = { task_id_ranges = [{ start = terraform_data.x.output.start, end = terraform_data.x.output.end }] }
 }
 `,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectUnknownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end")),
-			}},
-			ExpectError: regexp.MustCompile(`Attribute task_dependencies.task_id_ranges\[0\].end value must be at least sum\s+of <.start, got: 2`),
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectUnknownValue(taskAddr, tfjsonpath.New("task_dependencies").AtMapKey("task_id_ranges").AtSliceIndex(0).AtMapKey("end")),
 		}},
+		ExpectError: regexp.MustCompile(`Attribute task_dependencies.task_id_ranges\[0\].end value must be at least sum\s+of <.start, got: 2`),
 	})
 	if n := len(e.RequestsFor(emulator.ServiceAzureBatch)); n != 0 {
 		t.Fatalf("a value refused at apply must not reach the service; the emulator saw %d requests", n)
@@ -1163,34 +1012,30 @@ func TestAccAzureBatchTask_lostAddTaskIsRecorded(t *testing.T) {
   command_line = "echo hi"
   constraints  = { retention_time = "P1D" }
 `)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ExpectError: regexp.MustCompile(`(?s)Outcome of adding Azure Batch task unknown.*` + errorText(`Add Task for job-1/never-answered got no definite answer, so the task may or may not exist`).String() +
-					`.*` + errorText(`The task is recorded in state (tainted): the next refresh finds it`).String()),
-			},
-			{
-				PreConfig: func() {
-					if !e.AzureBatch().TaskExists(testJob, "never-answered") {
-						t.Fatal("the first Add Task should have added the task before its answer was lost")
-					}
-					if adds := e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
-						t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
-					}
-				},
-				// The task is in state, tainted: refresh reads it and the plan replaces it.
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-			},
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config: config,
+			ExpectError: regexp.MustCompile(`(?s)Outcome of adding Azure Batch task unknown.*` + errorText(`Add Task for job-1/never-answered got no definite answer, so the task may or may not exist`).String() +
+				`.*` + errorText(`The task is recorded in state (tainted): the next refresh finds it`).String()),
 		},
-	})
+		resource.TestStep{
+			PreConfig: func() {
+				if !e.AzureBatch().TaskExists(testJob, "never-answered") {
+					t.Fatal("the first Add Task should have added the task before its answer was lost")
+				}
+				if adds := addTaskRequests(e); len(adds) < 2 || adds[len(adds)-1].Fault != "lost" {
+					t.Fatalf("want Add Task repeated after lost answers, got %v", adds)
+				}
+			},
+			// The task is in state, tainted: refresh reads it and the plan replaces it.
+			Config:             config,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+		},
+	)
 }
 
 // Add Task refused with 503 until the retries run out: the outcome is unknown, so the task is
@@ -1241,16 +1086,9 @@ func TestAccAzureBatchTask_unavailableAddTaskIsRecordedThenForgotten(t *testing.
 // directTaskResource is the task resource configured with a client of the emulator.
 func directTaskResource(t *testing.T, e *emulator.Emulator) (*azureBatchTaskResource, fwresource.SchemaResponse) {
 	t.Helper()
-	client, err := azurebatch.New(azurebatch.Config{
-		Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(),
-		Retry: transport.RetryPolicy{MaxAttempts: 6, MinBackoff: 10 * time.Millisecond, MaxBackoff: 200 * time.Millisecond},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := &azureBatchTaskResource{data: &providerData{
 		waits:      testWaits,
-		azureBatch: service[*azurebatch.Client]{client: client},
+		azureBatch: service[*azurebatch.Client]{client: azureTestClient(t, e)},
 	}}
 	var s fwresource.SchemaResponse
 	r.Schema(context.Background(), fwresource.SchemaRequest{}, &s)
@@ -1523,31 +1361,17 @@ func TestAccAzureBatchTask_endpointWithoutScheme(t *testing.T) {
 	if !strings.HasPrefix(host, "127.0.0.1:") {
 		t.Fatalf("the emulator's endpoint should be https://127.0.0.1:PORT, got %s", e.AzureBatchURL())
 	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkTasksDeleted(e),
-		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    endpoint            = %q
-    account_name        = %q
-    account_key         = %q
-    ca_certificate_file = %q
-  }
-}
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: providerConfig("azure_batch", map[string]string{"endpoint": host, "account_name": testAccount, "account_key": testKey, "ca_certificate_file": e.CAFile()}) +
+			taskResource(testJob, `
   task_id      = "bare-host"
   command_line = "echo hi"
-}
-`, host, testAccount, testKey, e.CAFile()),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/bare-host$`))),
-			},
-		}},
+`),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(taskAddr, tfjsonpath.New("url"), knownvalue.StringRegexp(regexp.MustCompile(`/jobs/job-1/tasks/bare-host$`))),
+		},
 	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(addTaskRequests(e)); n != 1 {
 		t.Fatalf("want 1 Add Task through the endpoint without scheme, got %d", n)
 	}
 }
@@ -1560,23 +1384,14 @@ func TestAccAzureBatchTask_endpointWithoutSchemeFromEnvironment(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
-			Config: fmt.Sprintf(`
-provider "batchops" {
-  azure_batch = {
-    account_name        = %q
-    account_key         = %q
-    ca_certificate_file = %q
-  }
-}
-resource "batchops_azure_batch_task" "test" {
-  job_id       = "job-1"
+			Config: providerConfig("azure_batch", map[string]string{"account_name": testAccount, "account_key": testKey, "ca_certificate_file": e.CAFile()}) +
+				taskResource(testJob, `
   task_id      = "bare-host-env"
   command_line = "echo hi"
-}
-`, testAccount, testKey, e.CAFile()),
+`),
 		}},
 	})
-	if n := len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, `^/jobs/job-1/tasks$`)); n != 1 {
+	if n := len(addTaskRequests(e)); n != 1 {
 		t.Fatalf("want 1 Add Task through AZURE_BATCH_ENDPOINT without scheme, got %d", n)
 	}
 }

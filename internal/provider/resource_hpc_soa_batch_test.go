@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -112,36 +110,32 @@ func TestAccHPCSOA_sessionBatchStatusAndResponses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := startHPCEmulator(t, hpcpack.Config{ClusterName: tc.cluster})
 			config := sessionAndBatchConfig(e, "", `wait_for_completion = true`, 3) + batchDataSourcesConfig
-			resource.ParallelTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
-				CheckDestroy:             checkSOADestroyed(e),
-				Steps: []resource.TestStep{
-					{
-						Config: config,
-						ConfigStateChecks: []statecheck.StateCheck{
-							statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`))),
-							statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.NotNull()),
-							statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-							statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status_code"), knownvalue.Int64Exact(3)),
-							statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(3)),
-							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
-							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("end_reason"), knownvalue.StringExact("Success")),
-							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("user_data"), knownvalue.StringExact("row-0")),
-							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("body"), knownvalue.StringRegexp(regexp.MustCompile(`hello 0`))),
-							statecheck.CompareValuePairs("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("message_id"),
-								batchAddr, tfjsonpath.New("message_ids").AtSliceIndex(0), compare.ValuesSame()),
-						},
-					},
-					{
-						// Reading the responses again still sees them all: reset=true never consumes them.
-						Config: config,
-						ConfigStateChecks: []statecheck.StateCheck{
-							statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
-						},
+			runAccTest(t, checkSOADestroyed(e),
+				resource.TestStep{
+					Config: config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`))),
+						statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("broker_node"), knownvalue.NotNull()),
+						statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+						statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status_code"), knownvalue.Int64Exact(3)),
+						statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(3)),
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("end_reason"), knownvalue.StringExact("Success")),
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("user_data"), knownvalue.StringExact("row-0")),
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("body"), knownvalue.StringRegexp(regexp.MustCompile(`hello 0`))),
+						statecheck.CompareValuePairs("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(0).AtMapKey("message_id"),
+							batchAddr, tfjsonpath.New("message_ids").AtSliceIndex(0), compare.ValuesSame()),
 					},
 				},
-			})
+				resource.TestStep{
+					// Reading the responses again still sees them all: reset=true never consumes them.
+					Config: config,
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+					},
+				},
+			)
 			// A small batch is sent and committed in one request.
 			sends := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/batch/batch-1$`)
 			if len(sends) != 1 || !strings.Contains(sends[0].Query, "commit=True") || sends[0].Status != http.StatusCreated {
@@ -171,27 +165,23 @@ func TestAccHPCSOA_sessionBatchStatusAndResponses(t *testing.T) {
 func TestAccHPCSOA_import(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	config := sessionAndBatchConfig(e, "", "", 2)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				ResourceName:      sessionAddr,
-				ImportState:       true,
-				ImportStateVerify: true,
-				// Attach does not return these; the first apply after an import adopts them.
-				ImportStateVerifyIgnore: []string{"service_name", "runtime_seconds", "share_session", "service_job_name", "timeouts"},
-			},
-			{
-				ResourceName:      batchAddr,
-				ImportState:       true,
-				ImportStateVerify: true,
-				// Nothing lists a batch's requests; the first apply after an import adopts them.
-				ImportStateVerifyIgnore: []string{"requests", "generic_service", "request_count", "message_ids", "timeouts", "status", "status_code"},
-			},
+	runAccTest(t, checkSOADestroyed(e),
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			ResourceName:      sessionAddr,
+			ImportState:       true,
+			ImportStateVerify: true,
+			// Attach does not return these; the first apply after an import adopts them.
+			ImportStateVerifyIgnore: []string{"service_name", "runtime_seconds", "share_session", "service_job_name", "timeouts"},
 		},
-	})
+		resource.TestStep{
+			ResourceName:      batchAddr,
+			ImportState:       true,
+			ImportStateVerify: true,
+			// Nothing lists a batch's requests; the first apply after an import adopts them.
+			ImportStateVerifyIgnore: []string{"requests", "generic_service", "request_count", "message_ids", "timeouts", "status", "status_code"},
+		},
+	)
 }
 
 // Importing a session and batch made elsewhere: the first apply adopts the configuration in
@@ -226,39 +216,35 @@ resource "batchops_hpc_soa_batch" "test" {
 }
 `, req.Body)
 	sessionID := strconv.Itoa(info.ID)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{Config: config, ResourceName: sessionAddr, ImportState: true, ImportStateId: sessionID, ImportStatePersist: true},
-			{Config: config, ResourceName: batchAddr, ImportState: true, ImportStateId: sessionID + "/made-elsewhere", ImportStatePersist: true},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.NotNull()),
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_name"), knownvalue.StringExact("EchoService")),
-				},
-			},
-			{Config: config, PlanOnly: true},
-			{
-				// A later update (new timeouts) changes nothing on the service either: the job
-				// name, not known since the import, does not force a replacement.
-				Config: strings.Replace(config, `service_name = "EchoService"`, `service_name = "EchoService"
-  timeouts     = { read = "2m" }`, 1),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.Null()),
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact(sessionID)),
-				},
+	runAccTest(t, checkSOADestroyed(e),
+		resource.TestStep{Config: config, ResourceName: sessionAddr, ImportState: true, ImportStateId: sessionID, ImportStatePersist: true},
+		resource.TestStep{Config: config, ResourceName: batchAddr, ImportState: true, ImportStateId: sessionID + "/made-elsewhere", ImportStatePersist: true},
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.NotNull()),
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_name"), knownvalue.StringExact("EchoService")),
 			},
 		},
-	})
+		resource.TestStep{Config: config, PlanOnly: true},
+		resource.TestStep{
+			// A later update (new timeouts) changes nothing on the service either: the job
+			// name, not known since the import, does not force a replacement.
+			Config: strings.Replace(config, `service_name = "EchoService"`, `service_name = "EchoService"
+  timeouts     = { read = "2m" }`, 1),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact(sessionID)),
+			},
+		},
+	)
 	if n := len(e.HPCPack().Sessions()); n != 1 {
 		t.Fatalf("adopting must not create sessions: %d exist", n)
 	}
@@ -267,63 +253,40 @@ resource "batchops_hpc_soa_batch" "test" {
 func TestAccHPCSOABatch_driftAfterOutOfBandPurge(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	config := sessionAndBatchConfig(e, "", "", 1)
-	var sessionID int
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-					return nil
-				},
-			},
-			{
-				PreConfig: func() {
-					if !e.HPCPack().PurgeBatch(sessionID, "batch-1") {
-						t.Fatal("the batch should exist before the out-of-band purge")
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionNoop),
-					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
-				}},
-			},
-		},
-	})
+	runAccTest(t, checkSOADestroyed(e), driftSteps(t, config, "the batch",
+		func(s *terraform.State) bool { return e.HPCPack().PurgeBatch(sessionIDInState(s), "batch-1") },
+		plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionNoop),
+		plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+	)...)
 }
 
 func TestAccHPCSOABatch_planTimeValidation(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: hpcProviderConfig(e, "") + `
+	runAccTest(t, nil,
+		resource.TestStep{
+			Config: hpcProviderConfig(e, "") + `
 resource "batchops_hpc_soa_batch" "test" {
   session_id = "1"
   name       = "has a space"
   requests   = [{ action = "a", body = "<x/>" }]
 }`,
-				PlanOnly:    true,
-				ExpectError: errorText(`must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })`),
-			},
-			{
-				Config: hpcProviderConfig(e, "") + `
+			PlanOnly:    true,
+			ExpectError: errorText(`must be 1 to 128 characters of letters, digits, underscores (_), hyphens (-) and braces ({ })`),
+		},
+		resource.TestStep{
+			Config: hpcProviderConfig(e, "") + `
 resource "batchops_hpc_soa_batch" "test" {
   session_id = "1"
   name       = "ok"
   requests   = [{ body = "<x/>" }]
 }`,
-				PlanOnly:    true,
-				ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
-			},
-			{
-				// Known only at apply: refused when Terraform plans again with the values, before
-				// any request.
-				Config: hpcProviderConfig(e, "") + `
+			PlanOnly:    true,
+			ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
+		},
+		resource.TestStep{
+			// Known only at apply: refused when Terraform plans again with the values, before
+			// any request.
+			Config: hpcProviderConfig(e, "") + `
 resource "terraform_data" "in" {
   input = { action = null }
 }
@@ -332,10 +295,9 @@ resource "batchops_hpc_soa_batch" "test" {
   name       = "ok"
   requests   = [{ action = terraform_data.in.output.action, body = "<x/>" }]
 }`,
-				ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
-			},
+			ExpectError: errorText(`Every request needs an action unless generic_service is true.`),
 		},
-	})
+	)
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("invalid configurations must fail before any request; got %d", n)
 	}
@@ -345,11 +307,8 @@ resource "batchops_hpc_soa_batch" "test" {
 func TestAccHPCSOABatch_tenThousandRequests(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{RequestTime: time.Microsecond})
 	const n = 10000
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: hpcProviderConfig(e, "") + fmt.Sprintf(`
+	runAccTest(t, checkSOADestroyed(e), resource.TestStep{
+		Config: hpcProviderConfig(e, "") + fmt.Sprintf(`
 resource "batchops_hpc_soa_session" "test" {
   service_name = "EchoService"
 }
@@ -365,25 +324,23 @@ resource "batchops_hpc_soa_batch" "test" {
   }]])
 }
 `, n/1000),
-			Check: func(s *terraform.State) error {
-				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				b, ok := e.HPCPack().Batch(id, "big")
-				if !ok || b.RequestCount != n || b.Duplicates != 0 {
-					return fmt.Errorf("want %d distinct requests in the batch, got %+v", n, b)
+		Check: func(s *terraform.State) error {
+			b, ok := e.HPCPack().Batch(sessionIDInState(s), "big")
+			if !ok || b.RequestCount != n || b.Duplicates != 0 {
+				return fmt.Errorf("want %d distinct requests in the batch, got %+v", n, b)
+			}
+			sends := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/batch/big$`)
+			if len(sends) != n/hpcsoa.RequestsPerSend {
+				return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/hpcsoa.RequestsPerSend, len(sends))
+			}
+			for _, send := range sends {
+				// A body built in memory first would go out with a Content-Length.
+				if send.Header.Get("Content-Length") != "" {
+					return fmt.Errorf("Send Requests was not streamed: Content-Length %s", send.Header.Get("Content-Length"))
 				}
-				sends := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/batch/big$`)
-				if len(sends) != n/hpcsoa.RequestsPerSend {
-					return fmt.Errorf("want %d streamed chunks, got %d Send Requests", n/hpcsoa.RequestsPerSend, len(sends))
-				}
-				for _, send := range sends {
-					// A body built in memory first would go out with a Content-Length.
-					if send.Header.Get("Content-Length") != "" {
-						return fmt.Errorf("Send Requests was not streamed: Content-Length %s", send.Header.Get("Content-Length"))
-					}
-				}
-				return nil
-			},
-		}},
+			}
+			return nil
+		},
 	})
 }
 
@@ -394,53 +351,28 @@ func TestAccHPCSOABatch_faultsAbsorbedWithoutDuplicates(t *testing.T) {
 	// purges and sends again rather than repeating the request blindly.
 	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/batch/batch-1$`, Lost: true, Times: 1})
 	e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Status$`, Status: 429, Times: 1})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: sessionAndBatchConfig(e, "", `wait_for_completion = true`, 5),
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-			},
-			Check: func(s *terraform.State) error {
-				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				b, ok := e.HPCPack().Batch(id, "batch-1")
-				if !ok || b.RequestCount != 5 || b.Duplicates != 0 {
-					return fmt.Errorf("want 5 distinct requests after the faults, got %+v", b)
-				}
-				return nil
-			},
-		}},
+	runAccTest(t, checkSOADestroyed(e), resource.TestStep{
+		Config: sessionAndBatchConfig(e, "", `wait_for_completion = true`, 5),
+		ConfigStateChecks: []statecheck.StateCheck{
+			statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+		},
+		Check: func(s *terraform.State) error {
+			b, ok := e.HPCPack().Batch(sessionIDInState(s), "batch-1")
+			if !ok || b.RequestCount != 5 || b.Duplicates != 0 {
+				return fmt.Errorf("want 5 distinct requests after the faults, got %+v", b)
+			}
+			return nil
+		},
 	})
 }
 
 func TestAccHPCSOA_traceLogHasNoPassword(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("HPC_PACK_PASSWORD", hpcPassword)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: strings.Replace(sessionAndBatchConfig(e, "", "", 1), fmt.Sprintf("password            = %q", hpcPassword), "", 1),
-		}},
+	log := traceLog(t, checkSOADestroyed(e), resource.TestStep{
+		Config: strings.Replace(sessionAndBatchConfig(e, "", "", 1), fmt.Sprintf("password            = %q", hpcPassword), "", 1),
 	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(raw)
-	if !strings.Contains(log, "HTTP request") || !strings.Contains(log, "Basic ***") {
-		t.Fatal("the trace log should show the requests with the Authorization scheme only")
-	}
-	if strings.Contains(log, hpcPassword) {
-		t.Fatal("the trace log contains the password")
-	}
-	if m := regexp.MustCompile(`Basic [A-Za-z0-9+/]{8,}=*`).FindString(log); m != "" {
-		t.Fatalf("the trace log contains Basic credentials: %s", m)
-	}
+	checkLogHidesSecret(t, log, []string{"HTTP request", "Basic ***"}, "password", hpcPassword, regexp.MustCompile(`Basic [A-Za-z0-9+/]{8,}=*`))
 }
 
 // Every argument of the session, the batch and both data sources may come from values known
@@ -526,28 +458,24 @@ data "batchops_hpc_soa_batch_responses" "test" {
   timeouts        = { read = local.in.timeout }
 }
 `
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(batchAddr, tfjsonpath.New("requests")),
-					plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("node_groups")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-					statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(3)),
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("node_groups"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("ComputeNodes")})),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
-					statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(2).AtMapKey("body"), knownvalue.StringRegexp(regexp.MustCompile(`hello carol`))),
-				},
+	runAccTest(t, checkSOADestroyed(e),
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(batchAddr, tfjsonpath.New("requests")),
+				plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("node_groups")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+				statecheck.ExpectKnownValue(batchAddr, tfjsonpath.New("request_count"), knownvalue.Int64Exact(3)),
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("node_groups"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("ComputeNodes")})),
+				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_status.test", tfjsonpath.New("status"), knownvalue.StringExact("Finished")),
+				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("response_count"), knownvalue.Int64Exact(3)),
+				statecheck.ExpectKnownValue("data.batchops_hpc_soa_batch_responses.test", tfjsonpath.New("responses").AtSliceIndex(2).AtMapKey("body"), knownvalue.StringRegexp(regexp.MustCompile(`hello carol`))),
 			},
-			{Config: config, PlanOnly: true},
 		},
-	})
+		resource.TestStep{Config: config, PlanOnly: true},
+	)
 	sessions := e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, `(?i)/Sessions/Create$`)
 	if len(sessions) != 1 || !strings.Contains(string(sessions[0].Body), "ComputeNodes") || !strings.Contains(string(sessions[0].Body), "GREETING") {
 		t.Errorf("want one Create Session carrying the node groups and environment, got %d", len(sessions))

@@ -61,8 +61,7 @@ resource "batchops_hpc_soa_session" "test" {
 				if stateHolds(s, runAsPassword) {
 					return fmt.Errorf("the write-only password is in state")
 				}
-				id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-				session, ok := e.HPCPack().Session(id)
+				session, ok := e.HPCPack().Session(sessionIDInState(s))
 				if !ok || !strings.EqualFold(session.Username, `CONTOSO\svc-soa`) || !session.Durable {
 					return fmt.Errorf("the session should run as CONTOSO\\svc-soa and be durable: %+v", session)
 				}
@@ -74,89 +73,58 @@ resource "batchops_hpc_soa_session" "test" {
 
 func TestAccHPCSOASession_passwordForOlderCLIsAndProviderDefault(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				// The run-as credentials default to the provider's.
-				Config: hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-}
-`,
-				Check: func(s *terraform.State) error {
-					id, _ := strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-					if session, _ := e.HPCPack().Session(id); !strings.EqualFold(session.Username, hpcUser) {
-						return fmt.Errorf("the session should run as the provider's user, got %q", session.Username)
-					}
-					return nil
-				},
-			},
-			{
-				// A different run-as account replaces the session.
-				Config: hpcProviderConfig(e, "") + fmt.Sprintf(`
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-  username     = "CONTOSO\\svc-soa"
-  password     = %q
-}
-`, runAsPassword),
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectSensitiveValue(sessionAddr, tfjsonpath.New("password")),
-				},
+	runAccTest(t, checkSOADestroyed(e),
+		resource.TestStep{
+			// The run-as credentials default to the provider's.
+			Config: sessionConfig(e, "EchoService", ""),
+			Check: func(s *terraform.State) error {
+				if session, _ := e.HPCPack().Session(sessionIDInState(s)); !strings.EqualFold(session.Username, hpcUser) {
+					return fmt.Errorf("the session should run as the provider's user, got %q", session.Username)
+				}
+				return nil
 			},
 		},
-	})
+		resource.TestStep{
+			// A different run-as account replaces the session.
+			Config: sessionConfig(e, "EchoService", fmt.Sprintf(`
+  username     = "CONTOSO\\svc-soa"
+  password     = %q
+`, runAsPassword)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectSensitiveValue(sessionAddr, tfjsonpath.New("password")),
+			},
+		},
+	)
 	if n := len(e.HPCPack().Sessions()); n != 2 {
 		t.Fatalf("want 2 sessions (one replaced), got %d", n)
 	}
 }
 
-func TestAccHPCSOASession_wrongRunAsPassword(t *testing.T) {
-	e := startHPCEmulator(t, hpcpack.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
+// Create Session refused: the error says why.
+func TestAccHPCSOASession_createRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name, service, args, want string
+	}{
+		{"wrong run-as password", "EchoService", `
   username     = "CONTOSO\\svc-soa"
-  password     = "wrong"
-}
-`,
-			ExpectError: errorText(`or the session's run-as username and password`),
-		}},
-	})
-}
-
-func TestAccHPCSOASession_unknownService(t *testing.T) {
-	e := startHPCEmulator(t, hpcpack.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config: hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "NoSuchService"
-}
-`,
-			ExpectError: errorText(`Service_NotFound`),
-		}},
-	})
+  password     = "wrong"`, `or the session's run-as username and password`},
+		{"unknown service", "NoSuchService", "", `Service_NotFound`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := startHPCEmulator(t, hpcpack.Config{})
+			runAccTest(t, nil, resource.TestStep{
+				Config:      sessionConfig(e, tc.service, tc.args),
+				ExpectError: errorText(tc.want),
+			})
+		})
+	}
 }
 
 // The service job name: generated when unset (a new one for each new session), sent as set
 // otherwise; changing it replaces the session, unsetting it keeps the session and its name.
 func TestAccHPCSOASession_serviceJobName(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	session := func(args string) string {
-		return hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-` + args + `
-}
-`
-	}
+	session := func(args string) string { return sessionConfig(e, "EchoService", args) }
 	var names []string
 	// sent records the state's job name and checks it is the one the session was created with.
 	sent := func(s *terraform.State) error {
@@ -170,42 +138,38 @@ resource "batchops_hpc_soa_session" "test" {
 		return nil
 	}
 	generated := knownvalue.StringRegexp(regexp.MustCompile(`^batchops-[0-9a-f]{16}$`))
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config:            session(""),
-				Check:             sent,
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
-			},
-			{
-				// Replaced for another reason: the new session gets a name of its own.
-				Config: session(`  max_message_size = 1024`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
-					plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("service_job_name")),
-				}},
-				Check:             sent,
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
-			},
-			{
-				Config: session(`  max_message_size = 1024
-  service_job_name = "nightly echo"`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				Check:             sent,
-				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo"))},
-			},
-			{
-				Config: session(`  max_message_size = 1024`),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectEmptyPlan(),
-				}},
-			},
+	runAccTest(t, checkSOADestroyed(e),
+		resource.TestStep{
+			Config:            session(""),
+			Check:             sent,
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
 		},
-	})
+		resource.TestStep{
+			// Replaced for another reason: the new session gets a name of its own.
+			Config: session(`  max_message_size = 1024`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				plancheck.ExpectUnknownValue(sessionAddr, tfjsonpath.New("service_job_name")),
+			}},
+			Check:             sent,
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), generated)},
+		},
+		resource.TestStep{
+			Config: session(`  max_message_size = 1024
+  service_job_name = "nightly echo"`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			Check:             sent,
+			ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_job_name"), knownvalue.StringExact("nightly echo"))},
+		},
+		resource.TestStep{
+			Config: session(`  max_message_size = 1024`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectEmptyPlan(),
+			}},
+		},
+	)
 	if len(names) != 3 || names[0] == names[1] {
 		t.Errorf("job names of the three sessions: %q, want a new generated name for the replacement", names)
 	}
@@ -219,57 +183,41 @@ resource "batchops_hpc_soa_session" "test" {
 // left open.
 func TestAccHPCSOASession_foundButUnreadableIsRecorded(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	config := hpcProviderConfig(e, "") + `
-resource "batchops_hpc_soa_session" "test" {
-  service_name = "EchoService"
-}
-`
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkSOADestroyed(e)(s); err != nil {
-				return err
-			}
-			if n := e.HPCPack().SessionCount(); n != 0 {
-				return fmt.Errorf("%d sessions open after destroy", n)
-			}
-			return nil
+	config := sessionConfig(e, "EchoService", "")
+	runAccTest(t, checkNoSessionOpen(e),
+		resource.TestStep{
+			PreConfig: func() {
+				e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
+				e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Attach$`, Status: http.StatusInternalServerError, Times: -1})
+			},
+			Config:      config,
+			ExpectError: errorText(`session 1 (service job "batchops-`),
 		},
-		Steps: []resource.TestStep{
-			{
-				PreConfig: func() {
-					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `(?i)/sessions/Create$`, Lost: true})
-					e.AddFaultRule(emulator.ServiceHPCPack, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `(?i)/Attach$`, Status: http.StatusInternalServerError, Times: -1})
-				},
-				Config:      config,
-				ExpectError: errorText(`session 1 (service job "batchops-`),
-			},
-			{
-				PreConfig:          func() { e.ClearFaultRules(emulator.ServiceHPCPack) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				Check: func(s *terraform.State) error {
-					rs, ok := s.RootModule().Resources[sessionAddr]
-					if !ok || rs.Primary.ID != "1" || !rs.Primary.Tainted {
-						return fmt.Errorf("want session 1 in state, tainted: %+v", rs)
-					}
-					if v, _ := e.HPCPack().Session(1); rs.Primary.Attributes["service_job_name"] != v.StartInfo.ServiceJobName {
-						return fmt.Errorf("service_job_name %q, the session's job is %q", rs.Primary.Attributes["service_job_name"], v.StartInfo.ServiceJobName)
-					}
-					return nil
-				},
-			},
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact("2")),
-				},
+		resource.TestStep{
+			PreConfig:          func() { e.ClearFaultRules(emulator.ServiceHPCPack) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			Check: func(s *terraform.State) error {
+				rs, ok := s.RootModule().Resources[sessionAddr]
+				if !ok || rs.Primary.ID != "1" || !rs.Primary.Tainted {
+					return fmt.Errorf("want session 1 in state, tainted: %+v", rs)
+				}
+				if v, _ := e.HPCPack().Session(1); rs.Primary.Attributes["service_job_name"] != v.StartInfo.ServiceJobName {
+					return fmt.Errorf("service_job_name %q, the session's job is %q", rs.Primary.Attributes["service_job_name"], v.StartInfo.ServiceJobName)
+				}
+				return nil
 			},
 		},
-	})
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("id"), knownvalue.StringExact("2")),
+			},
+		},
+	)
 	if v, ok := e.HPCPack().Session(1); !ok || !v.Closed {
 		t.Errorf("the session found but unreadable was not closed: %+v", v)
 	}
@@ -278,42 +226,18 @@ resource "batchops_hpc_soa_session" "test" {
 func TestAccHPCSOA_driftAfterOutOfBandClose(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
 	config := sessionAndBatchConfig(e, "", "", 1)
-	var sessionID int
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkSOADestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				Check: func(s *terraform.State) error {
-					sessionID, _ = strconv.Atoi(s.RootModule().Resources[sessionAddr].Primary.ID)
-					return nil
-				},
-			},
-			{
-				PreConfig: func() {
-					if !e.HPCPack().CloseSession(sessionID) {
-						t.Fatal("the session should exist before the out-of-band close")
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
-				}},
-			},
-		},
-	})
+	runAccTest(t, checkSOADestroyed(e), driftSteps(t, config, "the session",
+		func(s *terraform.State) bool { return e.HPCPack().CloseSession(sessionIDInState(s)) },
+		plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionCreate),
+		plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionCreate),
+	)...)
 }
 
 func TestAccHPCSOA_wrongPassword(t *testing.T) {
 	e := startHPCEmulator(t, hpcpack.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      strings.Replace(sessionAndBatchConfig(e, "", "", 1), hpcPassword, "not-the-password", 1),
-			ExpectError: errorText(`The HPC Pack web service rejected the credentials. Check hpc_pack.username and hpc_pack.password`),
-		}},
+	runAccTest(t, nil, resource.TestStep{
+		Config:      strings.Replace(sessionAndBatchConfig(e, "", "", 1), hpcPassword, "not-the-password", 1),
+		ExpectError: errorText(`The HPC Pack web service rejected the credentials. Check hpc_pack.username and hpc_pack.password`),
 	})
 	if e.HPCPack().SessionCount() != 0 {
 		t.Fatal("no session may be created with a wrong password")

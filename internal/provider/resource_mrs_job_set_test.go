@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -97,28 +95,24 @@ func TestAccMRSJobSet_createWaitImportAndDestroy(t *testing.T) {
 		"pi":        `type = "SparkSubmit", arguments = ["--class", "org.example.Pi", "--master", "yarn", "obs://bucket/pi.jar", "100"], properties = { "fs.obs.endpoint" = "obs.example.com", "spark.executor.memory" = "2g" }`,
 		"report":    `type = "HiveSql", arguments = ["SELECT 1"]`,
 	})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("pi").AtMapKey("state"), knownvalue.StringExact("FINISHED")),
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("pi").AtMapKey("result"), knownvalue.StringExact("SUCCEEDED")),
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("pi").AtMapKey("progress"), knownvalue.Float64Exact(100)),
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("summary"), knownvalue.MapExact(map[string]knownvalue.Check{"FINISHED": knownvalue.Int64Exact(3)})),
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^`+mrsCluster+`/[0-9a-f-]+,[0-9a-f-]+,[0-9a-f-]+$`))),
-				},
-			},
-			{
-				ResourceName:            jobSetAddr,
-				ImportState:             true,
-				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"wait_for_completion", "timeouts"},
+	runAccTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{
+			Config: config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("pi").AtMapKey("state"), knownvalue.StringExact("FINISHED")),
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("pi").AtMapKey("result"), knownvalue.StringExact("SUCCEEDED")),
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("pi").AtMapKey("progress"), knownvalue.Float64Exact(100)),
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("summary"), knownvalue.MapExact(map[string]knownvalue.Check{"FINISHED": knownvalue.Int64Exact(3)})),
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^`+mrsCluster+`/[0-9a-f-]+,[0-9a-f-]+,[0-9a-f-]+$`))),
 			},
 		},
-	})
+		resource.TestStep{
+			ResourceName:            jobSetAddr,
+			ImportState:             true,
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"wait_for_completion", "timeouts"},
+		},
+	)
 	if n := e.MRS().JobCount(mrsCluster); n != 0 {
 		t.Fatalf("%d jobs left on the cluster", n)
 	}
@@ -126,17 +120,13 @@ func TestAccMRSJobSet_createWaitImportAndDestroy(t *testing.T) {
 
 func TestAccMRSJobSet_waitReportsFailedJobsByName(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: jobSetConfig(e, "wait_for_completion = true", map[string]string{
-				"good": `type = "MapReduce", arguments = ["obs://bucket/prog.jar"]`,
-				"bad":  `type = "MapReduce", arguments = ["obs://bucket/prog.jar", "fail"]`,
-			}),
-			// FINISHED, but the result is FAILED: the result decides.
-			ExpectError: regexp.MustCompile(`(?s)MRS jobs did not succeed.*bad \(id [0-9a-f-]+\): state FINISHED, result FAILED`),
-		}},
+	runAccTest(t, checkJobSetDestroyed(e), resource.TestStep{
+		Config: jobSetConfig(e, "wait_for_completion = true", map[string]string{
+			"good": `type = "MapReduce", arguments = ["obs://bucket/prog.jar"]`,
+			"bad":  `type = "MapReduce", arguments = ["obs://bucket/prog.jar", "fail"]`,
+		}),
+		// FINISHED, but the result is FAILED: the result decides.
+		ExpectError: regexp.MustCompile(`(?s)MRS jobs did not succeed.*bad \(id [0-9a-f-]+\): state FINISHED, result FAILED`),
 	})
 }
 
@@ -146,61 +136,57 @@ func TestAccMRSJobSet_updateAddsRemovesAndReplaces(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
 	long := `arguments = ["obs://bucket/prog.jar", "sleep=1h"]`
 	var before map[string]string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: jobSetConfig(e, "", map[string]string{
-					"keep":   `type = "MapReduce", ` + long,
-					"change": `type = "MapReduce", ` + long,
-					"remove": `type = "MapReduce", ` + long,
-				}),
-				Check: func(s *terraform.State) error {
-					before = jobIDsInState(s)
-					e.ResetRequests()
-					return nil
-				},
-			},
-			{
-				Config: jobSetConfig(e, "", map[string]string{
-					"keep":   `type = "MapReduce", ` + long,
-					"change": `type = "MapReduce", arguments = ["obs://bucket/prog.jar", "sleep=2h"]`,
-					"add":    `type = "HiveSql", arguments = ["SELECT 1"]`,
-				}),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(jobSetAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("keep").AtMapKey("id"), knownvalue.NotNull()),
-					plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("change").AtMapKey("id")),
-				}},
-				Check: func(s *terraform.State) error {
-					after := jobIDsInState(s)
-					if after["keep"] != before["keep"] || after["change"] == before["change"] || after["add"] == "" || after["remove"] != "" {
-						return fmt.Errorf("before %v, after %v", before, after)
-					}
-					kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
-					if len(kills) != 2 || !touches(kills, before["change"]) || !touches(kills, before["remove"]) {
-						return fmt.Errorf("want kills of the changed and removed (running) jobs only, got %v", kills)
-					}
-					calls, deleted := batchDeletedIDs(e)
-					want := []string{before["change"], before["remove"]}
-					sort.Strings(want)
-					if calls != 1 || strings.Join(deleted, ",") != strings.Join(want, ",") {
-						return fmt.Errorf("want one batch-delete of %v, got %d calls with %v", want, calls, deleted)
-					}
-					if submits := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`); len(submits) != 2 {
-						return fmt.Errorf("want 2 submits (the changed and the added job), got %d", len(submits))
-					}
-					for _, r := range e.RequestsFor(emulator.ServiceMRS) {
-						if r.Method != http.MethodGet && strings.Contains(r.Path, before["keep"]) {
-							return fmt.Errorf("the unchanged job was touched: %s %s", r.Method, r.Path)
-						}
-					}
-					return nil
-				},
+	runAccTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{
+			Config: jobSetConfig(e, "", map[string]string{
+				"keep":   `type = "MapReduce", ` + long,
+				"change": `type = "MapReduce", ` + long,
+				"remove": `type = "MapReduce", ` + long,
+			}),
+			Check: func(s *terraform.State) error {
+				before = jobIDsInState(s)
+				e.ResetRequests()
+				return nil
 			},
 		},
-	})
+		resource.TestStep{
+			Config: jobSetConfig(e, "", map[string]string{
+				"keep":   `type = "MapReduce", ` + long,
+				"change": `type = "MapReduce", arguments = ["obs://bucket/prog.jar", "sleep=2h"]`,
+				"add":    `type = "HiveSql", arguments = ["SELECT 1"]`,
+			}),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(jobSetAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("keep").AtMapKey("id"), knownvalue.NotNull()),
+				plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("change").AtMapKey("id")),
+			}},
+			Check: func(s *terraform.State) error {
+				after := jobIDsInState(s)
+				if after["keep"] != before["keep"] || after["change"] == before["change"] || after["add"] == "" || after["remove"] != "" {
+					return fmt.Errorf("before %v, after %v", before, after)
+				}
+				kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
+				if len(kills) != 2 || !touches(kills, before["change"]) || !touches(kills, before["remove"]) {
+					return fmt.Errorf("want kills of the changed and removed (running) jobs only, got %v", kills)
+				}
+				calls, deleted := batchDeletedIDs(e)
+				want := []string{before["change"], before["remove"]}
+				sort.Strings(want)
+				if calls != 1 || strings.Join(deleted, ",") != strings.Join(want, ",") {
+					return fmt.Errorf("want one batch-delete of %v, got %d calls with %v", want, calls, deleted)
+				}
+				if submits := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`); len(submits) != 2 {
+					return fmt.Errorf("want 2 submits (the changed and the added job), got %d", len(submits))
+				}
+				for _, r := range e.RequestsFor(emulator.ServiceMRS) {
+					if r.Method != http.MethodGet && strings.Contains(r.Path, before["keep"]) {
+						return fmt.Errorf("the unchanged job was touched: %s %s", r.Method, r.Path)
+					}
+				}
+				return nil
+			},
+		},
+	)
 }
 
 func touches(reqs []emulator.Request, id string) bool {
@@ -226,31 +212,27 @@ func jobIDsInState(s *terraform.State) map[string]string {
 func TestAccMRSJobSet_destroyKillsThenBatchDeletes(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
 	var ids map[string]string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy: func(s *terraform.State) error {
-			if err := checkJobSetDestroyed(e)(s); err != nil {
-				return err
-			}
-			kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
-			calls, deleted := batchDeletedIDs(e)
-			if len(kills) != 3 || calls != 1 || len(deleted) != 3 {
-				return fmt.Errorf("want 3 kills and one batch-delete of 3 ids, got %d kills, %d batch-deletes with %v", len(kills), calls, deleted)
-			}
-			last := e.RequestsFor(emulator.ServiceMRS)
-			if !strings.HasSuffix(last[len(last)-1].Path, "/batch-delete") {
-				return fmt.Errorf("batch-delete must come after the kills")
-			}
-			return nil
-		},
-		Steps: []resource.TestStep{{
-			Config: jobSetConfig(e, "", map[string]string{
-				"a": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
-				"b": `type = "SparkSubmit", arguments = ["obs://b/p.jar", "sleep=1h"]`,
-				"c": `type = "Flink", arguments = ["run", "sleep=1h"]`,
-			}),
-			Check: func(s *terraform.State) error { ids = jobIDsInState(s); return nil },
-		}},
+	runAccTest(t, func(s *terraform.State) error {
+		if err := checkJobSetDestroyed(e)(s); err != nil {
+			return err
+		}
+		kills := e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`/[^/]+/kill$`)
+		calls, deleted := batchDeletedIDs(e)
+		if len(kills) != 3 || calls != 1 || len(deleted) != 3 {
+			return fmt.Errorf("want 3 kills and one batch-delete of 3 ids, got %d kills, %d batch-deletes with %v", len(kills), calls, deleted)
+		}
+		last := e.RequestsFor(emulator.ServiceMRS)
+		if !strings.HasSuffix(last[len(last)-1].Path, "/batch-delete") {
+			return fmt.Errorf("batch-delete must come after the kills")
+		}
+		return nil
+	}, resource.TestStep{
+		Config: jobSetConfig(e, "", map[string]string{
+			"a": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
+			"b": `type = "SparkSubmit", arguments = ["obs://b/p.jar", "sleep=1h"]`,
+			"c": `type = "Flink", arguments = ["run", "sleep=1h"]`,
+		}),
+		Check: func(s *terraform.State) error { ids = jobIDsInState(s); return nil },
 	})
 	_ = ids
 }
@@ -261,36 +243,18 @@ func TestAccMRSJobSet_driftAfterOutOfBandDelete(t *testing.T) {
 		"a": `type = "MapReduce", arguments = ["obs://b/p.jar"]`,
 		"b": `type = "MapReduce", arguments = ["obs://b/q.jar"]`,
 	})
-	var ids map[string]string
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{Config: config, Check: func(s *terraform.State) error { ids = jobIDsInState(s); return nil }},
-			{
-				PreConfig: func() {
-					if !e.MRS().DeleteJob(mrsCluster, ids["b"]) {
-						t.Fatal("job b should exist")
-					}
-				},
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(jobSetAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("b").AtMapKey("id")),
-				}},
-			},
-		},
-	})
+	runAccTest(t, checkJobSetDestroyed(e), driftSteps(t, config, "job b",
+		func(s *terraform.State) bool { return e.MRS().DeleteJob(mrsCluster, jobIDsInState(s)["b"]) },
+		plancheck.ExpectResourceAction(jobSetAddr, plancheck.ResourceActionUpdate),
+		plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("b").AtMapKey("id")),
+	)...)
 }
 
 func TestAccMRSJobSet_badCredentials(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{{
-			Config:      strings.Replace(jobSetConfig(e, "", map[string]string{"a": `type = "MapReduce"`}), mrsSK, "wrong-secret-key", 1),
-			ExpectError: errorText(`MRS rejected the credentials. Check mrs.access_key, mrs.secret_key and mrs.project_id`),
-		}},
+	runAccTest(t, nil, resource.TestStep{
+		Config:      strings.Replace(jobSetConfig(e, "", map[string]string{"a": `type = "MapReduce"`}), mrsSK, "wrong-secret-key", 1),
+		ExpectError: errorText(`MRS rejected the credentials. Check mrs.access_key, mrs.secret_key and mrs.project_id`),
 	})
 	if n := e.MRS().JobCount(mrsCluster); n != 0 {
 		t.Fatalf("no job may be submitted with wrong credentials, found %d", n)
@@ -311,7 +275,7 @@ func TestAccMRSJobSet_planTimeValidation(t *testing.T) {
 	for _, tc := range cases {
 		steps = append(steps, resource.TestStep{Config: jobSetConfig(e, "", tc.jobs), PlanOnly: true, ExpectError: regexp.MustCompile(tc.want)})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, Steps: steps})
+	runAccTest(t, nil, steps...)
 	if n := len(e.Requests()); n != 0 {
 		t.Fatalf("invalid configurations must fail before any request; got %d", n)
 	}
@@ -321,19 +285,13 @@ func TestAccMRSJobSet_planTimeValidation(t *testing.T) {
 // destroy removes them.
 func TestAccMRSJobSet_partialFailureKeepsSubmittedJobs(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{MaxRunningJobs: 2})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: jobSetConfig(e, "", map[string]string{
-					"a": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
-					"b": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
-					"c": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
-				}),
-				ExpectError: regexp.MustCompile(`(?s)Error submitting MRS jobs.*2 job\(s\) were submitted and are kept in state`),
-			},
-		},
+	runAccTest(t, checkJobSetDestroyed(e), resource.TestStep{
+		Config: jobSetConfig(e, "", map[string]string{
+			"a": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
+			"b": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
+			"c": `type = "MapReduce", arguments = ["obs://b/p.jar", "sleep=1h"]`,
+		}),
+		ExpectError: regexp.MustCompile(`(?s)Error submitting MRS jobs.*2 job\(s\) were submitted and are kept in state`),
 	})
 	if n := e.MRS().JobCount(mrsCluster); n != 0 {
 		t.Fatalf("destroy must remove the submitted jobs, %d left", n)
@@ -344,48 +302,24 @@ func TestAccMRSJobSet_lostSubmitResponseMakesNoDuplicate(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
 	e.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: http.MethodPost, PathRegexp: jobsBasePath + `$`, Lost: true, Times: 1})
 	e.AddFaultRule(emulator.ServiceMRS, emulator.FaultRule{Method: http.MethodPost, PathRegexp: jobsBasePath + `$`, Status: 503, RetryAfter: time.Second, Times: 1})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: jobSetConfig(e, "", map[string]string{"only": `type = "MapReduce", arguments = ["obs://b/p.jar"]`}),
-			Check: func(*terraform.State) error {
-				if n := e.MRS().JobCount(mrsCluster); n != 1 {
-					return fmt.Errorf("want exactly 1 job after a lost submit response, got %d", n)
-				}
-				return nil
-			},
-		}},
+	runAccTest(t, checkJobSetDestroyed(e), resource.TestStep{
+		Config: jobSetConfig(e, "", map[string]string{"only": `type = "MapReduce", arguments = ["obs://b/p.jar"]`}),
+		Check: func(*terraform.State) error {
+			if n := e.MRS().JobCount(mrsCluster); n != 1 {
+				return fmt.Errorf("want exactly 1 job after a lost submit response, got %d", n)
+			}
+			return nil
+		},
 	})
 }
 
 func TestAccMRSJobSet_traceLogHasNoSecretKey(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	logFile := filepath.Join(t.TempDir(), "trace.log")
-	t.Setenv("TF_LOG", "TRACE")
-	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("HW_SECRET_KEY", mrsSK)
 	config := strings.Replace(jobSetConfig(e, "", map[string]string{"a": `type = "MapReduce", arguments = ["obs://b/p.jar"]`}),
 		fmt.Sprintf("secret_key          = %q", mrsSK), "", 1)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps:                    []resource.TestStep{{Config: config}},
-	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(raw)
-	if !strings.Contains(log, "HTTP request") || !strings.Contains(log, "SDK-HMAC-SHA256 ***") {
-		t.Fatal("the trace log should show the requests with the Authorization scheme only")
-	}
-	if strings.Contains(log, mrsSK) {
-		t.Fatal("the trace log contains the secret key")
-	}
-	if m := regexp.MustCompile(`Signature=[0-9a-f]{16,}`).FindString(log); m != "" {
-		t.Fatalf("the trace log contains a signature: %s", m)
-	}
+	log := traceLog(t, checkJobSetDestroyed(e), resource.TestStep{Config: config})
+	checkLogHidesSecret(t, log, []string{"HTTP request", "SDK-HMAC-SHA256 ***"}, "secret key", mrsSK, regexp.MustCompile(`Signature=[0-9a-f]{16,}`))
 }
 
 // Refreshing a set of 1,000 jobs reads them through the job list, not one GET each.
@@ -397,28 +331,24 @@ resource "batchops_mrs_job_set" "test" {
   jobs       = { for i in range(1000) : "job-${i}" => { type = "MapReduce", arguments = ["obs://b/p.jar", tostring(i)] } }
 }
 `, mrsCluster)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{Config: config},
-			{
-				PreConfig: func() { e.ResetRequests() },
-				Config:    config,
-				PlanOnly:  true,
-				Check:     nil,
-			},
-			{
-				PreConfig: func() {
-					if n := len(e.RequestsFor(emulator.ServiceMRS)); n == 0 || n > 15 {
-						t.Errorf("a refresh of 1,000 jobs took %d requests, want 1 to 15", n)
-					}
-				},
-				Config:   config,
-				PlanOnly: true,
-			},
+	runAccTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			PreConfig: func() { e.ResetRequests() },
+			Config:    config,
+			PlanOnly:  true,
+			Check:     nil,
 		},
-	})
+		resource.TestStep{
+			PreConfig: func() {
+				if n := len(e.RequestsFor(emulator.ServiceMRS)); n == 0 || n > 15 {
+					t.Errorf("a refresh of 1,000 jobs took %d requests, want 1 to 15", n)
+				}
+			},
+			Config:   config,
+			PlanOnly: true,
+		},
+	)
 }
 
 // Every argument may come from values known only after apply: the jobs map is built by a for
@@ -451,28 +381,24 @@ resource "batchops_mrs_job_set" "test" {
   timeouts            = { create = terraform_data.in.output.timeout }
 }
 `, mrsCluster)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{
-			{
-				Config: config,
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("summary"), knownvalue.MapExact(map[string]knownvalue.Check{"FINISHED": knownvalue.Int64Exact(3)})),
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("gamma").AtMapKey("arguments"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("SELECT 2")})),
-					statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("beta").AtMapKey("result"), knownvalue.StringExact("SUCCEEDED")),
-				},
-			},
-			{
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: false,
+	runAccTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(jobSetAddr, tfjsonpath.New("jobs")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("summary"), knownvalue.MapExact(map[string]knownvalue.Check{"FINISHED": knownvalue.Int64Exact(3)})),
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("gamma").AtMapKey("arguments"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("SELECT 2")})),
+				statecheck.ExpectKnownValue(jobSetAddr, tfjsonpath.New("jobs").AtMapKey("beta").AtMapKey("result"), knownvalue.StringExact("SUCCEEDED")),
 			},
 		},
-	})
+		resource.TestStep{
+			Config:             config,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: false,
+		},
+	)
 	if n := len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`)); n != 3 {
 		t.Errorf("want 3 submits, got %d", n)
 	}
@@ -582,19 +508,15 @@ func TestMRSJobSetWaitLogsProgress(t *testing.T) {
 // keep them; the jobs stay in state.
 func TestAccMRSJobSet_waitTimeoutNamesRunningJobs(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		CheckDestroy:             checkJobSetDestroyed(e),
-		Steps: []resource.TestStep{{
-			Config: jobSetConfig(e, `
+	runAccTest(t, checkJobSetDestroyed(e), resource.TestStep{
+		Config: jobSetConfig(e, `
   wait_for_completion = true
   timeouts            = { create = "2s" }`, map[string]string{
-				"slow-a": `type = "HiveSql", arguments = ["SELECT 1", "sleep=1h"]`,
-				"slow-b": `type = "HiveSql", arguments = ["SELECT 2", "sleep=1h"]`,
-			}),
-			// The last state seen depends on when the last poll ran; the advice does not.
-			ExpectError: regexp.MustCompile(`After\s+2s,\s+2\s+job\(s\)\s+were\s+still\s+running:\s+slow-a\s+\([A-Z]+\),\s+slow-b\s+\([A-Z]+\)\.` +
-				`\s+They\s+keep\s+running\s+and\s+are\s+in\s+state\.\s+To\s+wait\s+longer,\s+raise\s+timeouts\.create\s+\(now\s+2s\)`),
-		}},
+			"slow-a": `type = "HiveSql", arguments = ["SELECT 1", "sleep=1h"]`,
+			"slow-b": `type = "HiveSql", arguments = ["SELECT 2", "sleep=1h"]`,
+		}),
+		// The last state seen depends on when the last poll ran; the advice does not.
+		ExpectError: regexp.MustCompile(`After\s+2s,\s+2\s+job\(s\)\s+were\s+still\s+running:\s+slow-a\s+\([A-Z]+\),\s+slow-b\s+\([A-Z]+\)\.` +
+			`\s+They\s+keep\s+running\s+and\s+are\s+in\s+state\.\s+To\s+wait\s+longer,\s+raise\s+timeouts\.create\s+\(now\s+2s\)`),
 	})
 }
