@@ -14,8 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -320,4 +326,89 @@ func checkNoSessionOpen(e *emulator.Emulator) resource.TestCheckFunc {
 		}
 		return nil
 	})
+}
+
+// checkTasksDeleted asks the emulator that every task in state received a successful Delete
+// Task call and no longer exists.
+func checkTasksDeleted(e *emulator.Emulator) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "batchops_azure_batch_task" {
+				continue
+			}
+			job, task := rs.Primary.Attributes["job_id"], rs.Primary.Attributes["task_id"]
+			if e.AzureBatch().TaskExists(job, task) {
+				return fmt.Errorf("task %s/%s still exists after destroy", job, task)
+			}
+			deleted := false
+			for _, r := range e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, "^/jobs/"+job+"/tasks/"+task+"$") {
+				if r.Status == http.StatusOK && strings.Contains(r.Query, "api-version="+azurebatch.APIVersion) {
+					deleted = true
+				}
+			}
+			if !deleted {
+				return fmt.Errorf("the emulator received no successful DELETE /jobs/%s/tasks/%s?api-version=%s", job, task, azurebatch.APIVersion)
+			}
+		}
+		return nil
+	}
+}
+
+// Tests that call a resource's methods directly, as a plugin server does.
+
+// directTaskResource is the task resource configured with a client of the emulator.
+func directTaskResource(t *testing.T, e *emulator.Emulator) (*azureBatchTaskResource, fwresource.SchemaResponse) {
+	t.Helper()
+	r := &azureBatchTaskResource{data: &providerData{
+		waits:      testWaits,
+		azureBatch: service[*azurebatch.Client]{client: azureTestClient(t, e)},
+	}}
+	var s fwresource.SchemaResponse
+	r.Schema(context.Background(), fwresource.SchemaRequest{}, &s)
+	return r, s
+}
+
+// createPlan is the plan Terraform sends to create a task with args: computed values unknown,
+// the other arguments null.
+func createPlan(s fwresource.SchemaResponse, args map[string]tftypes.Value) tfsdk.Plan {
+	typ := s.Schema.Type().TerraformType(context.Background()).(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		switch a := s.Schema.Attributes[name]; {
+		case args[name].Type() != nil:
+			vals[name] = args[name]
+		case a.IsComputed() && !a.IsOptional(), name == "constraints":
+			vals[name] = tfUnknown(at)
+		default:
+			vals[name] = tftypes.NewValue(at, nil)
+		}
+	}
+	return tfsdk.Plan{Schema: s.Schema, Raw: tftypes.NewValue(typ, vals)}
+}
+
+// eventually waits for something that is bound to happen.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
+}
+
+func stateString(t *testing.T, s tfsdk.State, name string) types.String {
+	t.Helper()
+	var v types.String
+	if diags := s.GetAttribute(context.Background(), path.Root(name), &v); diags.HasError() {
+		t.Fatalf("state %s: %v", name, diags)
+	}
+	return v
+}
+
+func diagsText(diags diag.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		fmt.Fprintf(&b, "[%s: %s] ", d.Summary(), d.Detail())
+	}
+	return b.String()
 }

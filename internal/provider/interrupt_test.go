@@ -1,16 +1,25 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	emumrs "github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // Ctrl-C during an apply (design.md §6): Terraform must exit promptly, state must hold every
@@ -233,5 +242,149 @@ resource "batchops_mrs_job_set" "test" {
 	}
 	if left := e.MRS().JobCount(mrsCluster); left != 0 {
 		t.Errorf("after destroy %d job(s) remain on the cluster", left)
+	}
+}
+
+// Ctrl-C makes Terraform cancel the context of the provider's calls (StopProvider). The Azure
+// task tests below call the resource's methods directly with a context they cancel, as a
+// plugin server does, to stop at a chosen point of Create.
+
+// Interrupted while Add Task is on its way: the service adds the task but the answer never
+// comes back. The task is recorded; refresh then reads it and destroy deletes it.
+func TestAzureBatchTaskInterruptedAddTaskIsRecorded(t *testing.T) {
+	e := startEmulator(t)
+	// The service holds every request until the caller gives up; the rule (which loses the
+	// answer) is used up when Add Task arrives, which is when the test interrupts.
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: time.Hour})
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPost, PathRegexp: `^/jobs/job-1/tasks$`, Lost: true})
+	r, s := directTaskResource(t, e)
+	plan := createPlan(s, map[string]tftypes.Value{
+		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "interrupted"),
+		"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for e.FaultRules(emulator.ServiceAzureBatch)[0].Times != 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{})
+
+	text := diagsText(resp.Diagnostics)
+	for _, want := range []string{"Outcome of adding Azure Batch task unknown", "context canceled", "recorded in state (tainted)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the error should say %q, got %s", want, text)
+		}
+	}
+	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/interrupted" {
+		t.Fatalf("the task must be recorded with its id, state id %q", got)
+	}
+	if got := stateString(t, resp.State, "state"); !got.IsNull() {
+		t.Errorf("values never read must be null in state, state is %s", got)
+	}
+
+	// The service did add it (after the caller had gone): refresh finds it.
+	eventually(t, "the interrupted Add Task to be done", func() bool { return e.AzureBatch().TaskExists(testJob, "interrupted") })
+	read := fwresource.ReadResponse{State: resp.State}
+	r.Read(context.Background(), fwresource.ReadRequest{State: resp.State}, &read)
+	if read.Diagnostics.HasError() || stateString(t, read.State, "state").ValueString() == "" {
+		t.Fatalf("refresh should read the task: %s, state %s", diagsText(read.Diagnostics), stateString(t, read.State, "state"))
+	}
+	var del fwresource.DeleteResponse
+	r.Delete(context.Background(), fwresource.DeleteRequest{State: read.State}, &del)
+	if del.Diagnostics.HasError() || e.AzureBatch().TaskExists(testJob, "interrupted") {
+		t.Fatalf("destroy should delete the recorded task: %s", diagsText(del.Diagnostics))
+	}
+}
+
+// Add Task that never left (interrupted first, or nothing listening) added nothing: nothing is
+// recorded.
+func TestAzureBatchTaskAddTaskNeverSentRecordsNothing(t *testing.T) {
+	e := startEmulator(t)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	_ = closed.Close()
+	for name, tc := range map[string]struct {
+		endpoint  string
+		cancelled bool
+		want      string
+	}{
+		"cancelled before sending": {e.AzureBatchURL(), true, "context canceled"},
+		"nothing listening":        {closedAddr, false, "connection refused"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, s := directTaskResource(t, e)
+			client, err := azurebatch.New(azurebatch.Config{Endpoint: tc.endpoint, AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(),
+				Retry: transport.RetryPolicy{MaxAttempts: 2, MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.data.azureBatch.client = client
+			plan := createPlan(s, map[string]tftypes.Value{
+				"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "never-sent"),
+				"command_line": tftypes.NewValue(tftypes.String, "echo hi"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, false),
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancelled {
+				cancel()
+			}
+			resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+			r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+			if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Error adding Azure Batch task") || !strings.Contains(text, tc.want) {
+				t.Fatalf("want the Add Task error with %q, got %s", tc.want, text)
+			}
+			if !resp.State.Raw.IsNull() {
+				t.Fatalf("nothing may be recorded for a request that never left, state %s", resp.State.Raw)
+			}
+		})
+	}
+	if n := len(e.Requests()); n != 0 {
+		t.Fatalf("no request should have reached the service, got %d", n)
+	}
+}
+
+// Interrupted during wait_for_completion: the wait is abandoned and the task stays in state.
+func TestAzureBatchTaskInterruptedWaitKeepsTheTask(t *testing.T) {
+	e := startEmulator(t)
+	r, s := directTaskResource(t, e)
+	plan := createPlan(s, map[string]tftypes.Value{
+		"job_id": tftypes.NewValue(tftypes.String, "job-1"), "task_id": tftypes.NewValue(tftypes.String, "long"),
+		"command_line": tftypes.NewValue(tftypes.String, "sleep 3600"), "wait_for_completion": tftypes.NewValue(tftypes.Bool, true),
+	})
+	// The wait runs on a fake clock: once it has started its first timer, Create is waiting,
+	// and that is when the interrupt comes.
+	clock := wait.NewFake(time.Now())
+	r.data.waits.clock = clock
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		if clock.BlockUntil(ctx, 1) == nil {
+			cancel()
+		}
+	}()
+	resp := fwresource.CreateResponse{State: tfsdk.State{Schema: s.Schema, Raw: tftypes.NewValue(plan.Raw.Type(), nil)}}
+	r.Create(ctx, fwresource.CreateRequest{Plan: plan}, &resp)
+
+	if text := diagsText(resp.Diagnostics); !strings.Contains(text, "Interrupted while waiting for Azure Batch task to complete") ||
+		!strings.Contains(text, "the operation was interrupted (last status: active)") || !strings.Contains(text, "The task stays in state") {
+		t.Fatalf("want the interrupted-wait error, got %s", text)
+	}
+	if got := stateString(t, resp.State, "id").ValueString(); got != "job-1/long" {
+		t.Fatalf("the task must stay in state, state id %q", got)
+	}
+	if got := stateString(t, resp.State, "state").ValueString(); got != "active" && got != "running" {
+		t.Fatalf("state should show the task as last read, got %q", got)
+	}
+	if !e.AzureBatch().TaskExists(testJob, "long") {
+		t.Fatal("the task should still exist")
 	}
 }
