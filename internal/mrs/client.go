@@ -76,13 +76,27 @@ const (
 	// NameRule is the rule of cluster ids and job names.
 	NameRule  = "must be 1 to 64 letters, digits, hyphens (-) and underscores (_)"
 	JobIDRule = "must be 1 to 64 letters, digits and hyphens (job ids are UUIDs)"
+
+	// ArgumentRule is the rule of a job's arguments: the service refuses the shell's special
+	// characters, and it returns the arguments as one string joined with ", ", which could not
+	// be split again if an argument held one.
+	ArgumentRule = `must not contain ; | & > ' < $ ! \ or ", nor ", " (comma and space)`
+	// PropertyKeyRule and PropertyValueRule are the rules of a job's properties.
+	PropertyKeyRule   = "must be a key without > < | ' ` & ! \\ = , or spaces"
+	PropertyValueRule = "must not contain > < | ' ` & ! or \\"
 )
 
 var (
-	projectIDPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-	namePattern      = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	jobIDPattern     = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	projectIDPattern     = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+	namePattern          = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+	jobIDPattern         = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+	argumentPattern      = regexp.MustCompile(`^(?:[^;|&>'<$!\\",]|,[^ ;|&>'<$!\\"])*,?$`)
+	propertyKeyPattern   = regexp.MustCompile("^[^><|'`&!\\\\=, ]+$")
+	propertyValuePattern = regexp.MustCompile("^[^><|'`&!\\\\]*$")
 )
+
+// JobTypes are the job types the service runs.
+var JobTypes = []string{"MapReduce", "SparkSubmit", "HiveScript", "HiveSql", "DistCp", "SparkScript", "SparkSql", "Flink"}
 
 // CheckProjectID reports a project id that breaks ProjectIDRule.
 func CheckProjectID(s string) error { return checkRule(projectIDPattern, ProjectIDRule, s) }
@@ -95,6 +109,15 @@ func CheckJobName(s string) error { return checkRule(namePattern, NameRule, s) }
 
 // CheckJobID reports a job id that breaks JobIDRule.
 func CheckJobID(s string) error { return checkRule(jobIDPattern, JobIDRule, s) }
+
+// CheckArgument reports a job argument that breaks ArgumentRule.
+func CheckArgument(s string) error { return checkRule(argumentPattern, ArgumentRule, s) }
+
+// CheckPropertyKey reports a property key that breaks PropertyKeyRule.
+func CheckPropertyKey(s string) error { return checkRule(propertyKeyPattern, PropertyKeyRule, s) }
+
+// CheckPropertyValue reports a property value that breaks PropertyValueRule.
+func CheckPropertyValue(s string) error { return checkRule(propertyValuePattern, PropertyValueRule, s) }
 
 func checkRule(re *regexp.Regexp, rule, s string) error {
 	if re.MatchString(s) {

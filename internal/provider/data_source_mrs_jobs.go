@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"regexp"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
@@ -23,6 +24,8 @@ var (
 )
 
 const mrsDataSourceTimeout = 5 * time.Minute
+
+var rfc3339Pattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
 
 // NewMRSJobsDataSource is the batchops_mrs_jobs data source.
 func NewMRSJobsDataSource() datasource.DataSource {
@@ -94,7 +97,7 @@ func (d *mrsJobsDataSource) Schema(ctx context.Context, _ datasource.SchemaReque
 			"job_name":             filter("Only jobs with this name.", stringvalidator.LengthBetween(1, 128)),
 			"job_id":               filter("Only the job with this id."),
 			"user":                 filter("Only jobs submitted by this user."),
-			"job_type":             filter("Only jobs of this type.", stringvalidator.OneOf(mrsJobTypes...)),
+			"job_type":             filter("Only jobs of this type.", stringvalidator.OneOf(mrs.JobTypes...)),
 			"job_state":            filter("Only jobs in this state.", stringvalidator.OneOf("NEW", "NEW_SAVING", "SUBMITTED", "ACCEPTED", "RUNNING", "FINISHED", "FAILED", "KILLED")),
 			"job_result":           filter("Only jobs with this result.", stringvalidator.OneOf("UNDEFINED", "SUCCEEDED", "FAILED", "KILLED")),
 			"queue":                filter("Only jobs in this YARN queue."),

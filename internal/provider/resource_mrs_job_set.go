@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -42,11 +41,6 @@ const (
 	jobSetDeleteTimeout = 30 * time.Minute
 
 	importIDsKey = "import_job_ids"
-)
-
-var (
-	mrsJobTypes    = []string{"MapReduce", "SparkSubmit", "HiveScript", "HiveSql", "DistCp", "SparkScript", "SparkSql", "Flink"}
-	rfc3339Pattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
 )
 
 // NewMRSJobSetResource is the batchops_mrs_job_set resource.
@@ -90,17 +84,14 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 					"type": schema.StringAttribute{
 						MarkdownDescription: "`MapReduce`, `SparkSubmit`, `HiveScript`, `HiveSql`, `DistCp`, `SparkScript`, `SparkSql` or `Flink`.",
 						Required:            true,
-						Validators:          []validator.String{stringvalidator.OneOf(mrsJobTypes...)},
+						Validators:          []validator.String{stringvalidator.OneOf(mrs.JobTypes...)},
 					},
 					"arguments": schema.ListAttribute{
 						MarkdownDescription: "Arguments of the program, e.g. `[\"obs://bucket/prog.jar\", \"wordcount\", \"obs://bucket/in\", \"obs://bucket/out\"]` " +
 							"for MapReduce. None may contain `; | & > ' < $ ! \\ \"`, nor `, ` (the service's list form could not be read back).",
 						Optional:    true,
 						ElementType: types.StringType,
-						Validators: []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(
-							stringvalidator.RegexMatches(regexp.MustCompile(`^[^;|&>'<$!\\"]*$`), "must not contain ; | & > ' < $ ! \\ or \""),
-							stringvalidator.RegexMatches(regexp.MustCompile(`^(?:[^,]|,[^ ])*,?$`), "must not contain \", \" (comma and space)"),
-						)},
+						Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(ruleValidator(mrs.ArgumentRule, mrs.CheckArgument))},
 					},
 					"properties": schema.MapAttribute{
 						MarkdownDescription: "Program system parameters, e.g. `{ \"fs.obs.endpoint\" = \"obs.cn-north-4.myhuaweicloud.com\" }`. " +
@@ -108,8 +99,8 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 						Optional:    true,
 						ElementType: types.StringType,
 						Validators: []validator.Map{mapvalidator.SizeAtLeast(1),
-							mapvalidator.KeysAre(stringvalidator.RegexMatches(regexp.MustCompile("^[^><|'`&!\\\\=, ]+$"), "must be a key without > < | ' ` & ! \\ = , or spaces")),
-							mapvalidator.ValueStringsAre(stringvalidator.RegexMatches(regexp.MustCompile("^[^><|'`&!\\\\]*$"), "must not contain > < | ' ` & ! or \\"))},
+							mapvalidator.KeysAre(ruleValidator(mrs.PropertyKeyRule, mrs.CheckPropertyKey)),
+							mapvalidator.ValueStringsAre(ruleValidator(mrs.PropertyValueRule, mrs.CheckPropertyValue))},
 					},
 					"id":       schema.StringAttribute{MarkdownDescription: "Job id.", Computed: true},
 					"state":    schema.StringAttribute{MarkdownDescription: "`job_state`: `NEW`, `SUBMITTED`, `ACCEPTED`, `RUNNING`, `FINISHED`, `FAILED` or `KILLED`.", Computed: true},
