@@ -72,6 +72,22 @@ func CheckID(s string) error {
 	return errors.New(IDRule)
 }
 
+// FileModeRule is the form of a resource file's mode on Linux nodes: octal permissions.
+const FileModeRule = "must be an octal file mode such as 0755"
+
+var fileModePattern = regexp.MustCompile(`^0?[0-7]{3}$`)
+
+// CheckFileMode reports a file mode that breaks FileModeRule.
+func CheckFileMode(s string) error {
+	if fileModePattern.MatchString(s) {
+		return nil
+	}
+	return errors.New(FileModeRule)
+}
+
+// MaxDisplayNameLength is the limit on a task's or job's display name, in characters.
+const MaxDisplayNameLength = 1024
+
 // Client performs the task operations the provider needs.
 type Client struct {
 	sdk   *azbatch.Client

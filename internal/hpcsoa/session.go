@@ -240,6 +240,23 @@ func (c *Client) CloseSession(ctx context.Context, id int) error {
 	return nil
 }
 
+// The service's limits on a session's strings, in characters.
+const (
+	// MaxUsernameLength and MaxServiceJobNameLength: a job's user and name (ISchedulerJob).
+	MaxUsernameLength       = 80
+	MaxServiceJobNameLength = 80
+	MaxPasswordLength       = 127
+)
+
+// ServiceVersionRule is the form of a service version: a .NET System.Version.
+const ServiceVersionRule = "must be a version such as 1.0 or 2.1.3 (major.minor[.build[.revision]], non-negative integers)"
+
+// CheckServiceVersion reports a service version that breaks ServiceVersionRule.
+func CheckServiceVersion(s string) error {
+	_, err := parseVersion(s)
+	return err
+}
+
 // validate checks what the service requires, so that mistakes fail before any call.
 func (s SessionStartInfo) validate() error {
 	if strings.TrimSpace(s.ServiceName) == "" {
@@ -254,18 +271,18 @@ func (s SessionStartInfo) validate() error {
 	if s.Username == "" {
 		return fmt.Errorf("the run-as username is required")
 	}
-	if n := utf8.RuneCountInString(s.Username); n > 80 {
-		return fmt.Errorf("the run-as username is %d characters long; at most 80 are allowed", n)
+	if n := utf8.RuneCountInString(s.Username); n > MaxUsernameLength {
+		return fmt.Errorf("the run-as username is %d characters long; at most %d are allowed", n, MaxUsernameLength)
 	}
 	if s.Password == "" {
 		return fmt.Errorf("the run-as password is required")
 	}
 	// A job name is limited to 80 Unicode characters (ISchedulerJob.Name).
-	if n := utf8.RuneCountInString(s.ServiceJobName); n > 80 {
-		return fmt.Errorf("the service job name is %d characters long; at most 80 are allowed", n)
+	if n := utf8.RuneCountInString(s.ServiceJobName); n > MaxServiceJobNameLength {
+		return fmt.Errorf("the service job name is %d characters long; at most %d are allowed", n, MaxServiceJobNameLength)
 	}
-	if n := utf8.RuneCountInString(s.Password); n > 127 {
-		return fmt.Errorf("the run-as password is %d characters long; at most 127 are allowed", n)
+	if n := utf8.RuneCountInString(s.Password); n > MaxPasswordLength {
+		return fmt.Errorf("the run-as password is %d characters long; at most %d are allowed", n, MaxPasswordLength)
 	}
 	if s.ServiceVersion != "" {
 		if _, err := parseVersion(s.ServiceVersion); err != nil {

@@ -324,3 +324,16 @@ func TestCloseSession(t *testing.T) {
 		t.Error("session id 0 accepted")
 	}
 }
+
+func TestCheckServiceVersion(t *testing.T) {
+	for _, v := range []string{"1.0", "2.1.3", "4.0.0.1", "0.0"} {
+		if err := CheckServiceVersion(v); err != nil {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"", "1", "1.", "1.x", "1.2.3.4.5", "-1.0", "+1.0", " 1.0", "99999999999.0"} {
+		if CheckServiceVersion(v) == nil {
+			t.Errorf("%q: accepted", v)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package provider
 
 import (
-	"regexp"
-
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -105,7 +103,7 @@ func resourceFileAttributes() map[string]schema.Attribute {
 		"file_mode": schema.StringAttribute{
 			MarkdownDescription: "Octal file mode on Linux nodes, e.g. `0755` (the service's default is `0770`).",
 			Optional:            true,
-			Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^0?[0-7]{3}$`), "must be an octal file mode such as 0755")},
+			Validators:          []validator.String{ruleValidator(azurebatch.FileModeRule, azurebatch.CheckFileMode)},
 		},
 		"identity_reference": schema.StringAttribute{
 			MarkdownDescription: "ARM resource id of the user-assigned identity used to reach the storage.",
@@ -142,7 +140,7 @@ func azureBatchTaskAttributes() map[string]schema.Attribute {
 		"display_name": schema.StringAttribute{
 			MarkdownDescription: "Display name, up to 1024 characters.",
 			Optional:            true,
-			Validators:          []validator.String{stringvalidator.LengthBetween(1, 1024)},
+			Validators:          []validator.String{stringvalidator.LengthBetween(1, azurebatch.MaxDisplayNameLength)},
 			PlanModifiers:       replaceString,
 		},
 		"environment": schema.MapAttribute{

@@ -308,6 +308,12 @@ func TestAccAzureBatchTask_planTimeValidation(t *testing.T) {
 		"upload condition": {`task_id = "t"
   command_line = "x"
   output_files = [{ file_pattern = "*", container_url = "https://x", upload_condition = "always" }]`, `upload_condition.*value must be one of`},
+		"file mode": {`task_id = "t"
+  command_line = "x"
+  resource_files = [{ http_url = "https://x/y", file_path = "y", file_mode = "0999" }]`, `file_mode must be an octal file mode`},
+		"display name": {`task_id = "t"
+  command_line = "x"
+  display_name = ""`, `display_name string length must be between 1 and 1024`},
 		"user identity": {`task_id = "t"
   command_line = "x"
   user_identity = { username = "bob", auto_user_scope = "task" }`, `(?s)Invalid Attribute Combination`},

@@ -127,7 +127,7 @@ func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"user_data": schema.StringAttribute{
 						MarkdownDescription: "Text returned with the request's response (at most 1024 characters).",
 						Optional:            true,
-						Validators:          []validator.String{stringvalidator.LengthAtMost(1024)},
+						Validators:          []validator.String{stringvalidator.LengthAtMost(hpcsoa.MaxUserDataLength)},
 					},
 				}},
 			},

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
@@ -104,7 +103,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"service_version": schema.StringAttribute{
 				MarkdownDescription: "Service version to use, e.g. `1.0`. Unset: the service's default version.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^\d+(\.\d+){1,3}$`), "must be a version such as 1.0 or 2.1.3")},
+				Validators:          []validator.String{ruleValidator(hpcsoa.ServiceVersionRule, hpcsoa.CheckServiceVersion)},
 				PlanModifiers:       replaceString,
 			},
 			"durable": schema.BoolAttribute{
@@ -182,7 +181,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"username": schema.StringAttribute{
 				MarkdownDescription: "Run-as user of the service job, e.g. `CONTOSO\\\\svc-soa` (at most 80 characters). Unset: the provider's `hpc_pack.username`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthBetween(1, 80)},
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, hpcsoa.MaxUsernameLength)},
 				PlanModifiers:       replaceString,
 			},
 			"password": schema.StringAttribute{
@@ -190,7 +189,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 					"Unset (and no `password_wo`): the provider's `hpc_pack.password`.",
 				Optional:      true,
 				Sensitive:     true,
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 127), stringvalidator.ConflictsWith(path.MatchRoot("password_wo"))},
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, hpcsoa.MaxPasswordLength), stringvalidator.ConflictsWith(path.MatchRoot("password_wo"))},
 				PlanModifiers: replaceString,
 			},
 			"password_wo": schema.StringAttribute{
@@ -199,7 +198,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Optional:   true,
 				Sensitive:  true,
 				WriteOnly:  true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 127), stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version"))},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, hpcsoa.MaxPasswordLength), stringvalidator.AlsoRequires(path.MatchRoot("password_wo_version"))},
 			},
 			"password_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Version of `password_wo`; changing it replaces the session with one created with the new password.",
@@ -214,7 +213,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 					"by another open session. Empty after an import (the service does not report it).",
 				Optional:   true,
 				Computed:   true,
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 80)},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, hpcsoa.MaxServiceJobNameLength)},
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.UseStateForUnknown(),
 					replaceUnlessImportedString(),

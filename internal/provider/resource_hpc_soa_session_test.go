@@ -19,6 +19,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
+	"github.com/batchops/terraform-provider-batchops/internal/hpcsoa"
 )
 
 const runAsPassword = "run-as-password"
@@ -241,5 +242,23 @@ func TestAccHPCSOA_wrongPassword(t *testing.T) {
 	})
 	if e.HPCPack().SessionCount() != 0 {
 		t.Fatal("no session may be created with a wrong password")
+	}
+}
+
+// The service's rules and limits fail the plan, naming the attribute, before any request.
+func TestAccHPCSOASession_planTimeValidation(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	var steps []resource.TestStep
+	for _, tc := range []struct{ args, want string }{
+		{`service_version = "1.2.3.4.5"`, `service_version must be a version such as 1.0`},
+		{`service_version = "99999999999.0"`, `service_version must be a version such as 1.0`},
+		{fmt.Sprintf("service_job_name = %q", strings.Repeat("j", hpcsoa.MaxServiceJobNameLength+1)), `service_job_name string length must be between 1 and 80`},
+		{fmt.Sprintf("password = %q", strings.Repeat("p", hpcsoa.MaxPasswordLength+1)), `password string length must be between 1 and 127`},
+	} {
+		steps = append(steps, resource.TestStep{Config: sessionConfig(e, "EchoService", tc.args), PlanOnly: true, ExpectError: errorText(tc.want)})
+	}
+	runAccTest(t, nil, steps...)
+	if n := len(e.Requests()); n != 0 {
+		t.Fatalf("invalid configurations must fail before any request; got %d", n)
 	}
 }
