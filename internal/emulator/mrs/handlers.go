@@ -21,17 +21,19 @@ func (s *Service) clusterLocked(id string) (*cluster, *apiError) {
 	return c, nil
 }
 
-// jobLocked finds a job in its cluster. s.mu must be held.
-func (s *Service) jobLocked(clusterID, jobID string) (*cluster, *job, *apiError) {
+// withJob runs fn under the service's lock with a job of a cluster.
+func (s *Service) withJob(clusterID, jobID string, fn func(*cluster, *job) *apiError) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	c, e := s.clusterLocked(clusterID)
 	if e != nil {
-		return nil, nil, e
+		return e
 	}
 	j, ok := c.jobs[jobID]
 	if !ok {
-		return nil, nil, jobNotFound()
+		return jobNotFound()
 	}
-	return c, j, nil
+	return fn(c, j)
 }
 
 // checkWrite checks what a write answers before its body is looked at: an
@@ -121,40 +123,31 @@ func (s *Service) submit(w http.ResponseWriter, r *http.Request, rt route, body 
 
 // getJob: GET .../job-executions/{job_id} (202).
 func (s *Service) getJob(w http.ResponseWriter, rt route) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, j, e := s.jobLocked(rt.cluster, rt.jobID)
-	if e != nil {
-		return e
-	}
-	writeJSON(w, http.StatusAccepted, struct {
-		JobDetail jobDetail `json:"job_detail"`
-	}{j.detail(s.clockNow())})
-	return nil
+	return s.withJob(rt.cluster, rt.jobID, func(_ *cluster, j *job) *apiError {
+		writeJSON(w, http.StatusAccepted, struct {
+			JobDetail jobDetail `json:"job_detail"`
+		}{j.detail(s.clockNow())})
+		return nil
+	})
 }
 
 // kill: POST .../job-executions/{job_id}/kill (202, no body).
 func (s *Service) kill(w http.ResponseWriter, rt route) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, j, e := s.jobLocked(rt.cluster, rt.jobID)
-	if e != nil {
-		return e
-	}
-	now := s.clockNow()
-	st := j.statusAt(now)
-	if !st.terminal() {
-		if s.cfg.RejectSparkSQLKill && j.jobType == "SparkSql" {
-			return newError(http.StatusInternalServerError, CodeKillFailed, "Failed to kill the job: Spark SQL jobs cannot be stopped.")
+	return s.withJob(rt.cluster, rt.jobID, func(c *cluster, j *job) *apiError {
+		now := s.clockNow()
+		if !j.statusAt(now).terminal() {
+			if s.cfg.RejectSparkSQLKill && j.jobType == "SparkSql" {
+				return newError(http.StatusInternalServerError, CodeKillFailed, "Failed to kill the job: Spark SQL jobs cannot be stopped.")
+			}
+			if j.killAt.IsZero() {
+				j.killReqAt = now
+				j.killAt = now.Add(KillDelay)
+			}
 		}
-		if j.killAt.IsZero() {
-			j.killReqAt = now
-			j.killAt = now.Add(KillDelay)
-		}
-	}
-	s.kills[c.id+"/"+j.id]++
-	w.WriteHeader(http.StatusAccepted)
-	return nil
+		s.kills[c.id+"/"+j.id]++
+		w.WriteHeader(http.StatusAccepted)
+		return nil
+	})
 }
 
 // batchDelete: POST .../job-executions/batch-delete (200, no body).

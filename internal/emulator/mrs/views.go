@@ -66,13 +66,12 @@ func (s *Service) viewLocked(j *job, now time.Time) JobView {
 
 // Job returns a job of a cluster.
 func (s *Service) Job(clusterID, jobID string) (JobView, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, j, e := s.jobLocked(clusterID, jobID)
-	if e != nil {
-		return JobView{}, false
-	}
-	return s.viewLocked(j, s.clockNow()), true
+	var view JobView
+	err := s.withJob(clusterID, jobID, func(_ *cluster, j *job) *apiError {
+		view = s.viewLocked(j, s.clockNow())
+		return nil
+	})
+	return view, err == nil
 }
 
 // Jobs returns the jobs of a cluster in submit order.
