@@ -1,8 +1,10 @@
 // Package azurebatch is the Azure Batch data-plane client used by the provider: the official
 // azbatch SDK, authenticated with Shared Key or Microsoft Entra ID, over the shared transport.
-// It knows nothing of Terraform. The protocols that take more than one call (adopting a task
-// after 409 TaskExists, the conditional constraints update) are methods here, so that the
-// provider only maps its models to these types and these errors to diagnostics.
+// It knows nothing of Terraform. The protocols that take more than one call (adopting a task or
+// job after 409 TaskExists or JobExists, the read after Add Job that may briefly find no job,
+// the conditional constraints update, deleting a job and waiting until it is gone) are methods
+// here, so that the provider only maps its models to these types and these errors to
+// diagnostics. Task operations are in client.go, job operations in jobs.go.
 package azurebatch
 
 import (
@@ -72,7 +74,7 @@ func CheckID(s string) error {
 	return errors.New(IDRule)
 }
 
-// Client performs the task operations the provider needs.
+// Client performs the task and job operations the provider needs.
 type Client struct {
 	sdk   *azbatch.Client
 	retry transport.RetryPolicy
