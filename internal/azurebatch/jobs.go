@@ -3,7 +3,9 @@ package azurebatch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 
@@ -232,7 +234,8 @@ func (c *Client) UpdateJob(ctx context.Context, jobID string, update JobUpdate, 
 	traced, sent := traceSent(ctx)
 	_, err := c.sdk.UpdateJob(traced, jobID, update, opts)
 	err = withOperation(asError(err), "update job", jobID, "the job may or may not have been changed")
-	if HasCode(err, "ConditionNotMet") {
+	// Only the condition answers 412, whatever its body says.
+	if e := (*Error)(nil); errors.As(err, &e) && e.StatusCode == http.StatusPreconditionFailed {
 		return &JobChangedError{JobID: jobID, Err: err}
 	}
 	return outcome(sent, err)
@@ -242,7 +245,7 @@ func (c *Client) UpdateJob(ctx context.Context, jobID string, update JobUpdate, 
 // changed since its ETag was read.
 type JobChangedError struct {
 	JobID string
-	Err   error // the 412 ConditionNotMet
+	Err   error // the 412
 }
 
 func (e *JobChangedError) Error() string {

@@ -120,6 +120,17 @@ func TestUpdateJobWithAStaleETag(t *testing.T) {
 	if got, _ := e.AzureBatch().Job("j1"); got.Priority != 7 {
 		t.Errorf("their priority was overwritten: %d", got.Priority)
 	}
+
+	// Only the condition answers 412: a body that does not decode changes nothing.
+	e.ResetRequests()
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPatch, Malformed: true, MalformedShape: emulator.MalformedWrongTypes})
+	err = c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](500)}, string(deref(job.ETag)))
+	if !errors.As(err, &changed) || errors.As(err, &unknown) {
+		t.Fatalf("want a *JobChangedError, got %T %v", err, err)
+	}
+	if got, want := answers(e), "PATCH /jobs/j1 412 malformed:wrong-types"; got != want {
+		t.Errorf("requests: %s\nwant:     %s", got, want)
+	}
 }
 
 // A conditional update whose answer was lost is not repeated (the repeat would meet the ETag
@@ -421,7 +432,7 @@ func startDelete(ctx context.Context, c *Client, jobID string, poll wait.PollOpt
 }
 
 // nextPoll waits until the poll waits, then ends the wait.
-func nextPoll(t *testing.T, ctx context.Context, clock *wait.Fake) {
+func nextPoll(ctx context.Context, t *testing.T, clock *wait.Fake) {
 	t.Helper()
 	if _, err := clock.AdvanceToNext(ctx); err != nil {
 		t.Fatal(err)
@@ -444,7 +455,7 @@ func TestDeleteJobWaitsUntilTheJobIsGone(t *testing.T) {
 	clock := &deleteClock{Fake: wait.NewFake(time.Now())}
 	done := startDelete(ctx, c, "doomed", clock.options())
 
-	nextPoll(t, ctx, clock.Fake) // the first read finds it deleting
+	nextPoll(ctx, t, clock.Fake) // the first read finds it deleting
 	if err := clock.BlockUntil(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -453,12 +464,12 @@ func TestDeleteJobWaitsUntilTheJobIsGone(t *testing.T) {
 	}
 	// The fixed delay has passed, but not yet the time its tasks take.
 	e.Clock().Advance(emuazure.JobDeleteDelay)
-	nextPoll(t, ctx, clock.Fake)
+	nextPoll(ctx, t, clock.Fake)
 	if err := clock.BlockUntil(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	e.Clock().Advance(2 * emuazure.JobDeletePerTask)
-	nextPoll(t, ctx, clock.Fake)
+	nextPoll(ctx, t, clock.Fake)
 
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -497,6 +508,13 @@ func TestDeleteJobGoneOrAlreadyGoing(t *testing.T) {
 		"lost answer": func() {
 			e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodDelete, Lost: true})
 		},
+		// A 409 whose code does not read may be JobBeingDeleted: the Delete is repeated.
+		"garbled answer": func() {
+			if _, err := c.sdk.DeleteJob(ctx, "j1", nil); err != nil {
+				t.Fatal(err)
+			}
+			e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodDelete, Malformed: true, MalformedShape: emulator.MalformedWrongTypes})
+		},
 	} {
 		mustAddJob(t, c, JobSpec{ID: Ptr("j1"), PoolInfo: &PoolInfo{PoolID: Ptr("p")}})
 		prepare()
@@ -506,13 +524,16 @@ func TestDeleteJobGoneOrAlreadyGoing(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.Clock().Advance(emuazure.JobDeleteDelay)
-		nextPoll(t, ctx, clock.Fake)
+		nextPoll(ctx, t, clock.Fake)
 		if err := <-done; err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		want := "DELETE /jobs/j1 409, GET /jobs/j1 404"
-		if name == "lost answer" {
+		switch name {
+		case "lost answer":
 			want = "DELETE /jobs/j1 0 lost, " + want
+		case "garbled answer":
+			want = "DELETE /jobs/j1 409 malformed:wrong-types, " + want
 		}
 		if got := answers(e); got != want {
 			t.Errorf("%s: requests: %s\nwant:     %s", name, got, want)
@@ -529,7 +550,7 @@ func TestDeleteJobWaitEndsWithTheContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(testCtx(t))
 	clock := &deleteClock{Fake: wait.NewFake(time.Now())}
 	done := startDelete(ctx, c, "slow", clock.options())
-	nextPoll(t, ctx, clock.Fake)
+	nextPoll(ctx, t, clock.Fake)
 	if err := clock.BlockUntil(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
