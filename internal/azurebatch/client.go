@@ -1,8 +1,10 @@
 // Package azurebatch is the Azure Batch data-plane client used by the provider: the official
 // azbatch SDK, authenticated with Shared Key or Microsoft Entra ID, over the shared transport.
-// It knows nothing of Terraform. The protocols that take more than one call (adopting a task
-// after 409 TaskExists, the conditional constraints update) are methods here, so that the
-// provider only maps its models to these types and these errors to diagnostics.
+// It knows nothing of Terraform. The protocols that take more than one call (adopting a task or
+// job after 409 TaskExists or JobExists, the read after Add Job that may briefly find no job,
+// the conditional constraints update, deleting a job and waiting until it is gone) are methods
+// here, so that the provider only maps its models to these types and these errors to
+// diagnostics. Task operations are in client.go, job operations in jobs.go.
 package azurebatch
 
 import (
@@ -88,7 +90,7 @@ func CheckFileMode(s string) error {
 // MaxDisplayNameLength is the limit on a task's or job's display name, in characters.
 const MaxDisplayNameLength = 1024
 
-// Client performs the task operations the provider needs.
+// Client performs the task and job operations the provider needs.
 type Client struct {
 	sdk   *azbatch.Client
 	retry transport.RetryPolicy
@@ -213,40 +215,66 @@ func sameTask(existing *Task, want TaskSpec) bool {
 	return errA == nil && errB == nil && string(a) == string(b)
 }
 
-// addTask sends Add Task once, repeating it where the answer says nothing of the add: a
-// success status other than 201 Created (a proxy's page, an empty 200) and an error status
-// whose body does not decode (a 409 may be TaskExists). The repeat after a lost answer is
-// answered 409 TaskExists, which AddTask resolves.
+// addTask sends Add Task once (see create). The repeat after a lost answer is answered 409
+// TaskExists, which AddTask resolves.
 func (c *Client) addTask(ctx context.Context, jobID string, task TaskSpec) error {
-	target := jobID + "/" + valueOf(task.ID)
-	// An error answer whose code is unreadable is repeated too: a 409 may be TaskExists, which
-	// AddTask needs to see as such.
-	again := func(err error) bool {
-		var e *Error
-		return IsMalformed(err) || errors.As(err, &e) && e.Unreadable && e.Code == "" && e.StatusCode < 500
-	}
-	sent := new(atomic.Bool)
-	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }})
-	err := transport.Repeat(ctx, c.retry, again, func() error {
-		_, err := c.sdk.CreateTask(transport.WithIdempotent(traced), jobID, task, nil)
-		return withOperation(asError(err), "add task", target,
-			"the answer is not 201 Created, so the task may or may not have been added")
+	return c.create(ctx, "add task", jobID+"/"+valueOf(task.ID), "the task may or may not have been added", func(ctx context.Context) error {
+		_, err := c.sdk.CreateTask(ctx, jobID, task, nil)
+		return err
 	})
+}
+
+// create sends a request that adds something once, as far as the outcome goes: it is repeated
+// where the answer says nothing of the add (a success status other than 201 Created, such as a
+// proxy's page or an empty 200, and an error status whose body does not decode, since a 409 may
+// be the "exists" the caller resolves), and the transport repeats it after lost answers. The
+// service refuses a second add of the same id with 409 (TaskExists, JobExists), so a repeat
+// never adds twice. effect says what a malformed answer leaves unknown.
+//
+// When the request went out but no definite answer came back, the error is an
+// *OutcomeUnknownError.
+func (c *Client) create(ctx context.Context, op, target, effect string, send func(ctx context.Context) error) error {
+	traced, sent := traceSent(ctx)
+	err := transport.Repeat(ctx, c.retry, unclear, func() error {
+		return withOperation(asError(send(transport.WithIdempotent(traced))), op, target,
+			"the answer is not 201 Created, so "+effect)
+	})
+	return outcome(sent, err)
+}
+
+// unclear reports an answer that says nothing of what a request did: a *MalformedError, or an
+// error answer below 500 whose code is unreadable (a 409 may be the "exists" or "being deleted"
+// the caller resolves).
+func unclear(err error) bool {
+	var e *Error
+	return IsMalformed(err) || errors.As(err, &e) && e.Unreadable && e.Code == "" && e.StatusCode < 500
+}
+
+// traceSent returns ctx, traced so that the flag is set once a request made with it has left.
+func traceSent(ctx context.Context) (context.Context, *atomic.Bool) {
+	sent := new(atomic.Bool)
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteHeaders: func() { sent.Store(true) }}), sent
+}
+
+// outcome turns the error of a request that adds or changes something into an
+// *OutcomeUnknownError when the request went out and no definite refusal came back.
+func outcome(sent *atomic.Bool, err error) error {
 	if err != nil && sent.Load() && !definiteRefusal(err) {
 		return &OutcomeUnknownError{Err: err}
 	}
 	return err
 }
 
-// definiteRefusal reports an answer by which the service said it did not add the task: a
-// readable 4xx (408 aside, which may come after the work was done).
+// definiteRefusal reports an answer by which the service said it did nothing: a readable 4xx
+// (408 aside, which may come after the work was done).
 func definiteRefusal(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && !e.Unreadable && e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusRequestTimeout
 }
 
-// OutcomeUnknownError is an Add Task whose outcome is unknown: the request went out and no
-// definite answer came back, so the task may exist.
+// OutcomeUnknownError is a request that adds or changes something (Add Task, Add Job, Patch
+// Job) whose outcome is unknown: it went out and no definite answer came back, so it may have
+// taken effect.
 type OutcomeUnknownError struct{ Err error }
 
 func (e *OutcomeUnknownError) Error() string { return e.Err.Error() }
@@ -257,36 +285,57 @@ func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 // state, is a *MalformedError, never a half-filled task; such answers are repeated (a read
 // changes nothing) within the retry policy before the error is returned.
 func (c *Client) GetTask(ctx context.Context, jobID, taskID string) (*Task, error) {
-	var task *Task
-	err := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+	return read(ctx, c.retry, IsMalformed, "get task", jobID+"/"+taskID,
+		func(ctx context.Context) (*Task, error) {
+			resp, err := c.sdk.GetTask(ctx, jobID, taskID, nil)
+			return &resp.Task, err
+		},
+		func(t *Task) error { return checkTask(t, taskID) })
+}
+
+// checkTask reports what a task read from the service lacks for the provider to use it.
+func checkTask(t *Task, taskID string) error {
+	return checkIDAndState("task", t.ID, taskID, t.State, azbatch.PossibleTaskStateValues())
+}
+
+// read calls get until its answer passes check, repeating it while again accepts the error
+// (reads change nothing), within the retry policy; the last error is returned. An answer that
+// does not decode, or fails check, is a *MalformedError naming op and target, never a
+// half-filled value.
+func read[T any](ctx context.Context, retry transport.RetryPolicy, again func(error) bool, op, target string,
+	get func(ctx context.Context) (*T, error), check func(*T) error,
+) (*T, error) {
+	var out *T
+	err := transport.Repeat(ctx, retry, again, func() error {
 		var raw *http.Response
-		resp, err := c.sdk.GetTask(policy.WithCaptureResponse(ctx, &raw), jobID, taskID, nil)
+		v, err := get(policy.WithCaptureResponse(ctx, &raw))
 		if err != nil {
-			return withOperation(decodeFailure(asError(err), raw), "get task", jobID+"/"+taskID, "")
+			return withOperation(decodeFailure(asError(err), raw), op, target, "")
 		}
-		if err := checkTask(&resp.Task, taskID); err != nil {
-			return withOperation(err, "get task", jobID+"/"+taskID, "")
+		if err := check(v); err != nil {
+			return withOperation(err, op, target, "")
 		}
-		task = &resp.Task
+		out = v
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return task, nil
+	return out, nil
 }
 
-// checkTask reports what a task read from the service lacks for the provider to use it.
-func checkTask(t *Task, taskID string) error {
+// checkIDAndState reports a task or job (kind) read from the service without the id asked for
+// (ids compare without case) or without a known state.
+func checkIDAndState[S ~string](kind string, id *string, wantID string, state *S, known []S) error {
 	switch {
-	case t.ID == nil || *t.ID == "":
-		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no task id"}
-	case !strings.EqualFold(*t.ID, taskID):
-		return &MalformedError{StatusCode: http.StatusOK, Detail: fmt.Sprintf("the answer is for task %q", *t.ID)}
-	case t.State == nil || *t.State == "":
-		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no task state"}
-	case !slices.Contains(azbatch.PossibleTaskStateValues(), *t.State):
-		return &MalformedError{StatusCode: http.StatusOK, Detail: fmt.Sprintf("the answer has an unknown task state %q", *t.State)}
+	case id == nil || *id == "":
+		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no " + kind + " id"}
+	case !strings.EqualFold(*id, wantID):
+		return &MalformedError{StatusCode: http.StatusOK, Detail: fmt.Sprintf("the answer is for %s %q", kind, *id)}
+	case state == nil || *state == "":
+		return &MalformedError{StatusCode: http.StatusOK, Detail: "the answer has no " + kind + " state"}
+	case !slices.Contains(known, *state):
+		return &MalformedError{StatusCode: http.StatusOK, Detail: fmt.Sprintf("the answer has an unknown %s state %q", kind, *state)}
 	}
 	return nil
 }

@@ -2,7 +2,7 @@ package azurebatch
 
 import "github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 
-// The task models the provider builds and reads, re-exported from the SDK so that the provider
+// The task and job models the provider builds and reads, re-exported from the SDK so that the provider
 // imports this package alone.
 //
 // Why aliases and not client-owned structs: the azbatch models are the wire format (the service's
@@ -41,6 +41,18 @@ type (
 	TaskIDRange                        = azbatch.TaskIDRange
 	UserIdentity                       = azbatch.UserIdentity
 
+	// JobSpec is the body of Add Job.
+	JobSpec = azbatch.CreateJobContent
+	// Job is a job as Get Job returns it.
+	Job = azbatch.Job
+	// JobUpdate is the body of Patch Job (azbatch's UpdateJob): only the properties set change.
+	JobUpdate = azbatch.UpdateJobContent
+
+	JobConstraints   = azbatch.JobConstraints
+	JobExecutionInfo = azbatch.JobExecutionInfo
+	MetadataItem     = azbatch.MetadataItem
+	PoolInfo         = azbatch.PoolInfo
+
 	// Enumerations, strings on the wire.
 	AutoUserScope             = azbatch.AutoUserScope
 	ContainerHostDataPath     = azbatch.ContainerHostDataPath
@@ -48,6 +60,9 @@ type (
 	DependencyAction          = azbatch.DependencyAction
 	ElevationLevel            = azbatch.ElevationLevel
 	JobAction                 = azbatch.JobAction
+	JobState                  = azbatch.JobState
+	OnAllTasksComplete        = azbatch.OnAllTasksComplete
+	OnTaskFailure             = azbatch.OnTaskFailure
 	OutputFileUploadCondition = azbatch.OutputFileUploadCondition
 	TaskExecutionResult       = azbatch.TaskExecutionResult
 	TaskState                 = azbatch.TaskState
@@ -61,6 +76,19 @@ const (
 	TaskStateActive            = azbatch.TaskStateActive
 	TaskStateRunning           = azbatch.TaskStateRunning
 	TaskStateCompleted         = azbatch.TaskStateCompleted
+
+	JobStateActive      = azbatch.JobStateActive
+	JobStateDisabling   = azbatch.JobStateDisabling
+	JobStateDisabled    = azbatch.JobStateDisabled
+	JobStateEnabling    = azbatch.JobStateEnabling
+	JobStateTerminating = azbatch.JobStateTerminating
+	JobStateCompleted   = azbatch.JobStateCompleted
+	JobStateDeleting    = azbatch.JobStateDeleting
+
+	OnAllTasksCompleteNoAction               = azbatch.OnAllTasksCompleteNoAction
+	OnAllTasksCompleteTerminateJob           = azbatch.OnAllTasksCompleteTerminateJob
+	OnTaskFailureNoAction                    = azbatch.OnTaskFailureNoAction
+	OnTaskFailurePerformExitOptionsJobAction = azbatch.OnTaskFailurePerformExitOptionsJobAction
 )
 
 // Ptr returns a pointer to v, for the models' optional fields.
