@@ -24,6 +24,26 @@ func answers(e *emulator.Emulator) string {
 	return strings.Join(out, ", ")
 }
 
+// expectAnswers checks the requests the emulator answered, in answers' form.
+func expectAnswers(t *testing.T, e *emulator.Emulator, want string) {
+	t.Helper()
+	if got := answers(e); got != want {
+		t.Errorf("requests: %s\nwant:     %s", got, want)
+	}
+}
+
+// expectMalformed checks what a check of an answer (checkTask, checkJob) said: nothing when
+// want is empty, else a *MalformedError whose text holds want.
+func expectMalformed(t *testing.T, name string, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("%s: %v", name, err)
+	case want != "" && (!IsMalformed(err) || !strings.Contains(err.Error(), want)):
+		t.Errorf("%s: got %v, want %q", name, err, want)
+	}
+}
+
 // An Add Task whose answer was lost is repeated; the repeat is answered 409 TaskExists, and
 // the task found is the one asked for (the service filled in constraints and the user
 // identity, and never returns the registry password): it is adopted, and there is one task.
@@ -42,9 +62,7 @@ func TestAddTaskAdoptsItsOwnTaskAfterALostAnswer(t *testing.T) {
 	if err != nil || !adopted {
 		t.Fatalf("want the task adopted, got adopted=%v, %v", adopted, err)
 	}
-	if got, want := answers(e), "POST /jobs/job/tasks 0 lost, POST /jobs/job/tasks 409, GET /jobs/job/tasks/lost 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "POST /jobs/job/tasks 0 lost, POST /jobs/job/tasks 409, GET /jobs/job/tasks/lost 200")
 	if n := e.AzureBatch().TaskCount("job"); n != 1 {
 		t.Errorf("want exactly one task, the job has %d", n)
 	}
@@ -70,9 +88,7 @@ func TestAddTaskRefusesToAdoptADifferentTask(t *testing.T) {
 	if got, want := err.Error(), `a different task with ID "taken" already exists in job "job"`; got != want {
 		t.Errorf("error %q, want %q", got, want)
 	}
-	if got, want := answers(e), "POST /jobs/job/tasks 409, GET /jobs/job/tasks/taken 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "POST /jobs/job/tasks 409, GET /jobs/job/tasks/taken 200")
 	if task, _ := e.AzureBatch().Task("job", "taken"); task.CommandLine != "echo other" {
 		t.Errorf("the existing task changed: %q", task.CommandLine)
 	}

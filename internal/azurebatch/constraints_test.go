@@ -91,9 +91,7 @@ func TestUpdateConstraintsRefusesWhenSomebodyElseChangedThem(t *testing.T) {
 	if !errors.As(err, &changed) || !HasCode(err, "ConditionNotMet") {
 		t.Fatalf("want a *ConstraintsChangedError wrapping 412 ConditionNotMet, got %T %v", err, err)
 	}
-	if got, want := answers(e), "PUT /jobs/job/tasks/t1 412, GET /jobs/job/tasks/t1 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "PUT /jobs/job/tasks/t1 412, GET /jobs/job/tasks/t1 200")
 	got, _ := e.AzureBatch().Task("job", "t1")
 	if deref(got.Constraints.MaxWallClockTime) != "PT5H" || deref(got.Constraints.MaxTaskRetryCount) != 1 {
 		t.Errorf("their constraints were overwritten: %+v", got.Constraints)

@@ -59,9 +59,7 @@ func TestJobAddReadUpdate(t *testing.T) {
 		t.Errorf("job as read: state %s, pool %s, priority %d, constraints %+v, onAllTasksComplete %s", deref(job.State),
 			deref(job.PoolInfo.PoolID), deref(job.Priority), job.Constraints, deref(job.OnAllTasksComplete))
 	}
-	if got, want := answers(e), "POST /jobs 201, GET /jobs/j1 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "POST /jobs 201, GET /jobs/j1 200")
 
 	e.ResetRequests()
 	update := JobUpdate{Priority: Ptr[int32](500), Constraints: &JobConstraints{MaxWallClockTime: Ptr("PT2H"), MaxTaskRetryCount: Ptr[int32](3)},
@@ -114,9 +112,7 @@ func TestUpdateJobWithAStaleETag(t *testing.T) {
 	if want := `job "j1" was changed (by somebody else, or by a change of its state) since it was last read, so the update was not applied: Azure Batch returned HTTP 412 ConditionNotMet`; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q\ndoes not start with %q", err, want)
 	}
-	if got, want := answers(e), "PATCH /jobs/j1 412"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "PATCH /jobs/j1 412")
 	if got, _ := e.AzureBatch().Job("j1"); got.Priority != 7 {
 		t.Errorf("their priority was overwritten: %d", got.Priority)
 	}
@@ -128,9 +124,7 @@ func TestUpdateJobWithAStaleETag(t *testing.T) {
 	if !errors.As(err, &changed) || errors.As(err, &unknown) {
 		t.Fatalf("want a *JobChangedError, got %T %v", err, err)
 	}
-	if got, want := answers(e), "PATCH /jobs/j1 412 malformed:wrong-types"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "PATCH /jobs/j1 412 malformed:wrong-types")
 }
 
 // A conditional update whose answer was lost is not repeated (the repeat would meet the ETag
@@ -149,9 +143,7 @@ func TestUpdateJobLostAnswer(t *testing.T) {
 	if !errors.As(err, &unknown) {
 		t.Fatalf("want *OutcomeUnknownError, got %T %v", err, err)
 	}
-	if got, want := answers(e), "PATCH /jobs/j1 0 lost"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "PATCH /jobs/j1 0 lost")
 	if got, _ := e.AzureBatch().Job("j1"); got.Priority != 5 {
 		t.Errorf("the emulator did the work: priority %d", got.Priority)
 	}
@@ -161,9 +153,7 @@ func TestUpdateJobLostAnswer(t *testing.T) {
 	if err := c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](6)}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := answers(e), "PATCH /jobs/j1 0 lost, PATCH /jobs/j1 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "PATCH /jobs/j1 0 lost, PATCH /jobs/j1 200")
 
 	// A refusal is definite.
 	if err := c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](5000)}, ""); errors.As(err, &unknown) || !HasCode(err, "OutOfRangePriority") {
@@ -182,9 +172,7 @@ func TestAddJobAdoptsItsOwnJobAfterALostAnswer(t *testing.T) {
 	if err != nil || !adopted {
 		t.Fatalf("want the job adopted, got adopted=%v, %v", adopted, err)
 	}
-	if got, want := answers(e), "POST /jobs 0 lost, POST /jobs 409, GET /jobs/lost 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "POST /jobs 0 lost, POST /jobs 409, GET /jobs/lost 200")
 	if job, _ := e.AzureBatch().Job("lost"); deref(job.Constraints.MaxWallClockTime) != "PT1H30M" {
 		t.Errorf("the service should have written the duration its own way: %+v", job.Constraints)
 	}
@@ -307,9 +295,7 @@ func TestGetJobAfterAddRepeatsNotFound(t *testing.T) {
 	if _, err := c.GetJob(ctx, "j1"); !IsNotFound(err) {
 		t.Fatalf("GetJob returns the 404: got %v", err)
 	}
-	if got, want := answers(e), "GET /jobs/j1 404 404"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "GET /jobs/j1 404 404")
 
 	e.ResetRequests()
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodGet, PathRegexp: `^/jobs/j1$`, Status: http.StatusNotFound, Times: 2})
@@ -319,9 +305,7 @@ func TestGetJobAfterAddRepeatsNotFound(t *testing.T) {
 	if err != nil || deref(job.ID) != "j1" {
 		t.Fatalf("want the job from the third read, got %+v, %v", job, err)
 	}
-	if got, want := answers(e), "GET /jobs/j1 404 404, GET /jobs/j1 404 404, GET /jobs/j1 200"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "GET /jobs/j1 404 404, GET /jobs/j1 404 404, GET /jobs/j1 200")
 	if len(waited) != 2 || waited[0] < time.Second/2 || waited[1] < time.Second {
 		t.Errorf("waits %v, want two backoffs on the policy's clock", waited)
 	}
@@ -363,13 +347,7 @@ func TestCheckJob(t *testing.T) {
 		"no state":      {Job{ID: Ptr("j1")}, "the answer has no job state"},
 		"unknown state": {Job{ID: Ptr("j1"), State: Ptr(JobState("exploded"))}, `the answer has an unknown job state "exploded"`},
 	} {
-		err := checkJob(&tc.job, "j1")
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%s: %v", name, err)
-		case tc.want != "" && (!IsMalformed(err) || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%s: got %v, want %q", name, err, tc.want)
-		}
+		expectMalformed(t, name, checkJob(&tc.job, "j1"), tc.want)
 	}
 }
 
@@ -474,9 +452,7 @@ func TestDeleteJobWaitsUntilTheJobIsGone(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if got, want := answers(e), "DELETE /jobs/doomed 202, GET /jobs/doomed 200, GET /jobs/doomed 200, GET /jobs/doomed 404"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "DELETE /jobs/doomed 202, GET /jobs/doomed 200, GET /jobs/doomed 200, GET /jobs/doomed 404")
 	if !slices.Equal(clock.statuses, []string{"deleting", "deleted"}) {
 		t.Errorf("statuses %q", clock.statuses)
 	}
@@ -495,9 +471,7 @@ func TestDeleteJobGoneOrAlreadyGoing(t *testing.T) {
 	if err := c.DeleteJob(ctx, "never-was", clock.options()); err != nil {
 		t.Fatalf("a missing job counts as deleted, got %v", err)
 	}
-	if got, want := answers(e), "DELETE /jobs/never-was 404"; got != want {
-		t.Errorf("requests: %s\nwant:     %s", got, want)
-	}
+	expectAnswers(t, e, "DELETE /jobs/never-was 404")
 
 	for name, prepare := range map[string]func(){
 		"being deleted": func() {

@@ -155,13 +155,7 @@ func TestCheckTask(t *testing.T) {
 		"no state":      {azbatch.Task{ID: to.Ptr("t1")}, "the answer has no task state"},
 		"unknown state": {azbatch.Task{ID: to.Ptr("t1"), State: to.Ptr(azbatch.TaskState("exploded"))}, `unknown task state "exploded"`},
 	} {
-		err := checkTask(&tc.task, "t1")
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%s: %v", name, err)
-		case tc.want != "" && (!IsMalformed(err) || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%s: got %v, want %q", name, err, tc.want)
-		}
+		expectMalformed(t, name, checkTask(&tc.task, "t1"), tc.want)
 	}
 	unreadable := &Error{StatusCode: http.StatusConflict, Unreadable: true, RequestID: "r1"}
 	if got := unreadable.Error(); got != "Azure Batch returned HTTP 409 with a malformed answer: the error body does not decode, so the service's error code is unknown (request-id r1)" {
