@@ -45,15 +45,23 @@ func mustAddJob(t *testing.T, c *Client, spec JobSpec) {
 	}
 }
 
-func TestJobAddReadUpdate(t *testing.T) {
+// startWithJob starts the emulator and a client of it, adds job j1 on pool-1 and reads it
+// back (GetJobAfterAdd).
+func startWithJob(t *testing.T) (*emulator.Emulator, *Client, *Job) {
+	t.Helper()
 	e := startEmulator(t)
 	c := newEmulatorClient(t, e)
-	ctx := context.Background()
 	mustAddJob(t, c, JobSpec{ID: Ptr("j1"), PoolInfo: &PoolInfo{PoolID: Ptr("pool-1")}})
-	job, err := c.GetJobAfterAdd(ctx, "j1")
+	job, err := c.GetJobAfterAdd(context.Background(), "j1")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return e, c, job
+}
+
+func TestJobAddReadUpdate(t *testing.T) {
+	e, c, job := startWithJob(t)
+	ctx := context.Background()
 	if deref(job.State) != JobStateActive || deref(job.PoolInfo.PoolID) != "pool-1" || deref(job.Priority) != 0 ||
 		deref(job.Constraints.MaxWallClockTime) != UnlimitedDuration || deref(job.OnAllTasksComplete) != OnAllTasksCompleteNoAction {
 		t.Errorf("job as read: state %s, pool %s, priority %d, constraints %+v, onAllTasksComplete %s", deref(job.State),
@@ -90,20 +98,14 @@ func TestJobAddReadUpdate(t *testing.T) {
 // The ETag read before somebody else's update no longer matches: the 412 is returned as a
 // *JobChangedError, the update is not sent again, and their change stands.
 func TestUpdateJobWithAStaleETag(t *testing.T) {
-	e := startEmulator(t)
-	c := newEmulatorClient(t, e)
+	e, c, job := startWithJob(t)
 	ctx := context.Background()
-	mustAddJob(t, c, JobSpec{ID: Ptr("j1"), PoolInfo: &PoolInfo{PoolID: Ptr("pool-1")}})
-	job, err := c.GetJob(ctx, "j1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](7)}, ""); err != nil {
 		t.Fatal(err)
 	}
 	e.ResetRequests()
 
-	err = c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](500)}, string(deref(job.ETag)))
+	err := c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](500)}, string(deref(job.ETag)))
 	var changed *JobChangedError
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &changed) || !HasCode(err, "ConditionNotMet") || errors.As(err, &unknown) || changed.JobID != "j1" {
@@ -130,15 +132,12 @@ func TestUpdateJobWithAStaleETag(t *testing.T) {
 // A conditional update whose answer was lost is not repeated (the repeat would meet the ETag
 // the first attempt moved): its outcome is unknown. An unconditional one is repeated.
 func TestUpdateJobLostAnswer(t *testing.T) {
-	e := startEmulator(t)
-	c := newEmulatorClient(t, e)
+	e, c, job := startWithJob(t)
 	ctx := context.Background()
-	mustAddJob(t, c, JobSpec{ID: Ptr("j1"), PoolInfo: &PoolInfo{PoolID: Ptr("pool-1")}})
-	job, _ := e.AzureBatch().Job("j1")
 	e.ResetRequests()
 
 	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPatch, Lost: true})
-	err := c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](5)}, job.ETag)
+	err := c.UpdateJob(ctx, "j1", JobUpdate{Priority: Ptr[int32](5)}, string(deref(job.ETag)))
 	var unknown *OutcomeUnknownError
 	if !errors.As(err, &unknown) {
 		t.Fatalf("want *OutcomeUnknownError, got %T %v", err, err)
