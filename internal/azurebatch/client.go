@@ -162,12 +162,19 @@ func (c *Client) AddTask(ctx context.Context, jobID string, task TaskSpec) (adop
 	if !HasCode(err, "TaskExists") {
 		return false, err
 	}
-	existing, getErr := c.GetTask(ctx, jobID, valueOf(task.ID))
-	if getErr != nil {
-		return false, getErr
+	return c.adopt(ctx, jobID, task, err)
+}
+
+// adopt resolves exists, a TaskExists answered to adding task: it reads the existing task and
+// reports adopted when it is the one asked for, else a *TaskConflictError wrapping exists. When
+// the existing task cannot be read, that error is returned.
+func (c *Client) adopt(ctx context.Context, jobID string, task TaskSpec, exists error) (adopted bool, err error) {
+	existing, err := c.GetTask(ctx, jobID, valueOf(task.ID))
+	if err != nil {
+		return false, err
 	}
 	if !sameTask(existing, task) {
-		return false, &TaskConflictError{JobID: jobID, TaskID: valueOf(task.ID), ExistingID: valueOf(existing.ID), Err: err}
+		return false, &TaskConflictError{JobID: jobID, TaskID: valueOf(task.ID), ExistingID: valueOf(existing.ID), Err: exists}
 	}
 	return true, nil
 }
@@ -423,8 +430,12 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	return fmt.Sprintf("Azure Batch returned HTTP %d", e.StatusCode) + e.details()
+}
+
+// details is the text of the error after its status: code, message, values, request id.
+func (e *Error) details() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Azure Batch returned HTTP %d", e.StatusCode)
 	if e.Code != "" {
 		fmt.Fprintf(&b, " %s", e.Code)
 	}
