@@ -1,0 +1,318 @@
+package azurebatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
+
+	"github.com/batchops/terraform-provider-batchops/internal/transport"
+)
+
+// The limits of one Add Task Collection call (spec §2.2); the service refuses a call beyond
+// either with RequestBodyTooLarge.
+const (
+	// MaxTasksPerCollection is the most tasks one call may carry.
+	MaxTasksPerCollection = 100
+	// MaxCollectionBodyBytes is the largest JSON body of one call: under 1 MB, read as 10^6
+	// bytes, the stricter of the two readings (the emulator allows 1 MiB).
+	MaxCollectionBodyBytes = 1_000_000 - 1
+)
+
+// collectionEnvelope is the size of a call's body around its tasks: {"value":[ and ]}.
+const collectionEnvelope = len(`{"value":[]}`)
+
+// collectionConcurrency bounds the Add Task Collection calls in flight for one AddTasks, so that
+// thousands of tasks do not flood the service.
+const collectionConcurrency = 8
+
+// maxListResults is the page size of ListTasks, the most the service allows.
+const maxListResults = 1000
+
+// AddTaskResult is the outcome of one task of AddTasks.
+type AddTaskResult struct {
+	TaskID string
+	// Adopted is set when the task already existed as asked for (see AddTask).
+	Adopted bool
+	// Err is nil when the task was added or adopted. Otherwise it is a *TaskAddError (the service
+	// refused the task), a *TaskConflictError (a different task has the id), an
+	// *OutcomeUnknownError (the task may exist), the error of the whole call (such as 404
+	// JobNotFound, nothing added), or the error of reading the existing task after TaskExists.
+	Err error
+}
+
+// TaskAddError is one task of an Add Task Collection call that the service did not add: a
+// client error (do not repeat unchanged) or a server error (may be repeated).
+type TaskAddError struct {
+	JobID, TaskID string
+	ServerError   bool
+	// Err holds the service's BatchError for the task; it has no HTTP status of its own (the
+	// call was answered 200).
+	Err *Error
+}
+
+func (e *TaskAddError) Error() string {
+	what := "refused task"
+	if e.ServerError {
+		what = "failed with a server error to add task"
+	}
+	return fmt.Sprintf("Azure Batch %s %q of job %q:", what, e.TaskID, e.JobID) + e.Err.details()
+}
+
+func (e *TaskAddError) Unwrap() error { return e.Err }
+
+// AddTasks adds tasks to a job with Add Task Collection and returns one result per task, in
+// order. The tasks go in calls of at most MaxTasksPerCollection tasks and
+// MaxCollectionBodyBytes of JSON, up to collectionConcurrency calls at a time. Each task is
+// resolved as AddTask resolves one: a TaskExists is adopted when the existing task is the one
+// asked for, else it is a *TaskConflictError.
+//
+// When a call's answer is lost (the transport repeats it within the retry policy first) or
+// says nothing of some of its tasks, those tasks are sent once more while the context allows:
+// the service answers TaskExists for the ones the first call added, which are adopted, so no
+// task is added twice. What is still unknown after that is an *OutcomeUnknownError.
+//
+// Task ids must be valid (CheckID) and unique ignoring case: results are matched to tasks by
+// id, so a task breaking that is refused here, without being sent.
+func (c *Client) AddTasks(ctx context.Context, jobID string, tasks []TaskSpec) []AddTaskResult {
+	results := make([]AddTaskResult, len(tasks))
+	sizes := make([]int, len(tasks))
+	seen := make(map[string]int, len(tasks))
+	var todo []int
+	for i, task := range tasks {
+		id := valueOf(task.ID)
+		results[i].TaskID = id
+		if err := CheckID(id); err != nil {
+			results[i].Err = fmt.Errorf("task ID %q %s", id, IDRule)
+			continue
+		}
+		if first, dup := seen[strings.ToLower(id)]; dup {
+			results[i].Err = fmt.Errorf("task ID %q is given more than once (also as %q); task IDs in a job are unique, ignoring case",
+				id, results[first].TaskID)
+			continue
+		}
+		seen[strings.ToLower(id)] = i
+		body, err := json.Marshal(task)
+		if err != nil {
+			results[i].Err = fmt.Errorf("task %q: %w", id, err)
+			continue
+		}
+		if sizes[i] = len(body); collectionEnvelope+sizes[i] > MaxCollectionBodyBytes {
+			results[i].Err = fmt.Errorf("task %q is %d bytes of JSON, more than one Add Task Collection call may carry (%d bytes)",
+				id, sizes[i], MaxCollectionBodyBytes-collectionEnvelope)
+			continue
+		}
+		todo = append(todo, i)
+	}
+	for round := 0; round < 2 && len(todo) > 0; round++ {
+		if round > 0 && ctx.Err() != nil {
+			break
+		}
+		calls := splitCollection(todo, sizes)
+		var mu sync.Mutex
+		var again []int
+		forEachBounded(len(calls), func(k int) {
+			unknown := c.addCollection(ctx, jobID, tasks, calls[k], results)
+			mu.Lock()
+			again = append(again, unknown...)
+			mu.Unlock()
+		})
+		slices.Sort(again)
+		todo = again
+	}
+	return results
+}
+
+// splitCollection cuts the tasks todo (indices; sizes holds each task's JSON size) into calls
+// within both limits, keeping their order.
+func splitCollection(todo []int, sizes []int) [][]int {
+	var calls [][]int
+	var call []int
+	body := collectionEnvelope
+	for _, i := range todo {
+		n := sizes[i]
+		if len(call) > 0 {
+			n++ // the comma
+		}
+		if len(call) == MaxTasksPerCollection || body+n > MaxCollectionBodyBytes {
+			calls = append(calls, call)
+			call, body, n = nil, collectionEnvelope, sizes[i]
+		}
+		call = append(call, i)
+		body += n
+	}
+	if len(call) > 0 {
+		calls = append(calls, call)
+	}
+	return calls
+}
+
+// addCollection sends one Add Task Collection call with tasks[idx...] and writes their results.
+// It returns the tasks whose outcome is unknown, to be sent again.
+func (c *Client) addCollection(ctx context.Context, jobID string, tasks []TaskSpec, idx []int, results []AddTaskResult) (unknown []int) {
+	group := azbatch.TaskGroup{Value: make([]TaskSpec, len(idx))}
+	byID := make(map[string]int, len(idx))
+	for k, i := range idx {
+		group.Value[k] = tasks[i]
+		byID[strings.ToLower(valueOf(tasks[i].ID))] = i
+	}
+	var answer azbatch.CreateTaskCollectionResponse
+	err := c.create(ctx, "add task collection", jobID, "the tasks may or may not have been added", func(ctx context.Context) error {
+		var raw *http.Response
+		resp, err := c.sdk.CreateTaskCollection(policy.WithCaptureResponse(ctx, &raw), jobID, group, nil)
+		answer = resp
+		return decodeFailure(asError(err), raw)
+	})
+	if err != nil {
+		for _, i := range idx {
+			results[i] = AddTaskResult{TaskID: results[i].TaskID, Err: err}
+		}
+		var u *OutcomeUnknownError
+		if errors.As(err, &u) {
+			return idx
+		}
+		return nil
+	}
+
+	answered := make(map[int]bool, len(idx))
+	for _, r := range answer.Value {
+		i, ok := byID[strings.ToLower(valueOf(r.TaskID))]
+		if !ok || answered[i] {
+			continue // a result for a task not sent says nothing of those that were
+		}
+		answered[i] = true
+		id := results[i].TaskID
+		taskErr := &TaskAddError{JobID: jobID, TaskID: id, Err: serviceError(r.Error, valueOf(answer.RequestID))}
+		// The wire spells the status "Success", the API "success".
+		switch status := valueOf(r.Status); {
+		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusSuccess)):
+			results[i] = AddTaskResult{TaskID: id}
+		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusClientError)) && HasCode(taskErr, "TaskExists"):
+			adopted, err := c.adopt(ctx, jobID, tasks[i], taskErr)
+			results[i] = AddTaskResult{TaskID: id, Adopted: adopted, Err: err}
+		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusClientError)):
+			results[i] = AddTaskResult{TaskID: id, Err: taskErr}
+		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusServerError)):
+			taskErr.ServerError = true
+			results[i] = AddTaskResult{TaskID: id, Err: &OutcomeUnknownError{Err: taskErr}}
+			unknown = append(unknown, i)
+		default:
+			results[i] = AddTaskResult{TaskID: id, Err: &OutcomeUnknownError{Err: &MalformedError{
+				Operation: "add task collection", Target: jobID + "/" + id, StatusCode: http.StatusOK,
+				Detail: fmt.Sprintf("the answer gives the task the unknown status %q", status), Effect: "the task may or may not have been added",
+			}}}
+			unknown = append(unknown, i)
+		}
+	}
+	for _, i := range idx {
+		if !answered[i] {
+			results[i] = AddTaskResult{TaskID: results[i].TaskID, Err: &OutcomeUnknownError{Err: &MalformedError{
+				Operation: "add task collection", Target: jobID + "/" + results[i].TaskID, StatusCode: http.StatusOK,
+				Detail: "the answer has no result for the task", Effect: "the task may or may not have been added",
+			}}}
+			unknown = append(unknown, i)
+		}
+	}
+	return unknown
+}
+
+// serviceError turns a task's BatchError in a collection answer into an *Error, without a
+// status (the call's was 200).
+func serviceError(be *azbatch.Error, requestID string) *Error {
+	e := &Error{RequestID: requestID}
+	if be == nil {
+		return e
+	}
+	e.Code = valueOf(be.Code)
+	if be.Message != nil {
+		// The message embeds "\nRequestId:…\nTime:…", as in asError.
+		e.Message, _, _ = strings.Cut(valueOf(be.Message.Value), "\n")
+	}
+	for _, v := range be.Values {
+		if e.Values == nil {
+			e.Values = map[string]string{}
+		}
+		e.Values[valueOf(v.Key)] = valueOf(v.Value)
+	}
+	return e
+}
+
+// forEachBounded calls do(0..n-1) with at most collectionConcurrency calls running at once.
+func forEachBounded(n int, do func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, collectionConcurrency)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			do(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// ListTasks reads the tasks of a job that match filter (an OData $filter, "" for all), with
+// only the top-level properties selectFields names (nil for all), in pages of up to 1000. The
+// pages follow odata.nextLink through the SDK's pager, each a request of its own (signed anew).
+// A page that does not decode is read again within the retry policy; a task that lacks its id
+// or a known state, where those were selected, is a *MalformedError.
+func (c *Client) ListTasks(ctx context.Context, jobID, filter string, selectFields []string) ([]Task, error) {
+	opts := &azbatch.ListTasksOptions{MaxResults: Ptr[int32](maxListResults), SelectParam: selectFields}
+	if filter != "" {
+		opts.Filter = &filter
+	}
+	pager := c.sdk.NewListTasksPager(jobID, opts)
+	tasks := []Task{}
+	for pager.More() {
+		var page azbatch.ListTasksResponse
+		// A failed page leaves the pager where it was, so NextPage reads the same page again.
+		err := transport.Repeat(ctx, c.retry, IsMalformed, func() error {
+			var raw *http.Response
+			p, err := pager.NextPage(policy.WithCaptureResponse(ctx, &raw))
+			if err != nil {
+				return withOperation(decodeFailure(asError(err), raw), "list tasks", jobID, "")
+			}
+			page = p
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range page.Value {
+			if err := checkListedTask(&page.Value[i], selectFields); err != nil {
+				return nil, withOperation(err, "list tasks", jobID, "")
+			}
+		}
+		tasks = append(tasks, page.Value...)
+	}
+	return tasks, nil
+}
+
+// checkListedTask is checkTask for a task of a list, whose id is not known beforehand and
+// whose id and state are only there when selected.
+func checkListedTask(t *Task, selectFields []string) error {
+	selected := func(name string) bool {
+		return len(selectFields) == 0 || slices.ContainsFunc(selectFields, func(f string) bool {
+			return strings.EqualFold(strings.TrimSpace(f), name)
+		})
+	}
+	if selected("id") && valueOf(t.ID) == "" {
+		return &MalformedError{StatusCode: http.StatusOK, Detail: "a task in the answer has no task id"}
+	}
+	if !selected("state") {
+		return nil
+	}
+	id := valueOf(t.ID)
+	if id == "" {
+		id = "?" // not selected: only the state is checked
+	}
+	return checkIDAndState("task", &id, id, t.State, azbatch.PossibleTaskStateValues())
+}
