@@ -14,6 +14,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
+	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
 
 // The limits of one Add Task Collection call (spec §2.2); the service refuses a call beyond
@@ -118,7 +119,7 @@ func (c *Client) AddTasks(ctx context.Context, jobID string, tasks []TaskSpec) [
 		calls := splitCollection(todo, sizes)
 		var mu sync.Mutex
 		var again []int
-		forEachBounded(len(calls), func(k int) {
+		wait.ForEach(len(calls), collectionConcurrency, func(k int) {
 			unknown := c.addCollection(ctx, jobID, tasks, calls[k], results)
 			mu.Lock()
 			again = append(again, unknown...)
@@ -242,21 +243,6 @@ func serviceError(be *azbatch.Error, requestID string) *Error {
 		e.Values[valueOf(v.Key)] = valueOf(v.Value)
 	}
 	return e
-}
-
-// forEachBounded calls do(0..n-1) with at most collectionConcurrency calls running at once.
-func forEachBounded(n int, do func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, collectionConcurrency)
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			do(i)
-		}()
-	}
-	wg.Wait()
 }
 
 // ListTasks reads the tasks of a job that match filter (an OData $filter, "" for all), with

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/batchops/terraform-provider-batchops/internal/wait"
 )
@@ -23,7 +22,7 @@ type SubmitResult struct {
 // spec, in order. Each submission follows Submit's rules, so none is ever duplicated.
 func (c *Client) SubmitAll(ctx context.Context, clusterID string, specs []JobSpec) []SubmitResult {
 	results := make([]SubmitResult, len(specs))
-	forEachBounded(len(specs), func(i int) {
+	wait.ForEach(len(specs), bulkConcurrency, func(i int) {
 		results[i].ID, results[i].Err = c.Submit(ctx, clusterID, specs[i])
 	})
 	return results
@@ -33,7 +32,7 @@ func (c *Client) SubmitAll(ctx context.Context, clusterID string, specs []JobSpe
 // job id, in order. A job that is already gone counts as killed.
 func (c *Client) KillAll(ctx context.Context, clusterID string, jobIDs []string) []error {
 	errs := make([]error, len(jobIDs))
-	forEachBounded(len(jobIDs), func(i int) {
+	wait.ForEach(len(jobIDs), bulkConcurrency, func(i int) {
 		if err := c.Kill(ctx, clusterID, jobIDs[i]); err != nil && !IsJobGone(err) {
 			errs[i] = err
 		}
@@ -146,19 +145,4 @@ func (c *Client) waitStopped(ctx context.Context, clusterID string, ids []string
 			s, done := status(found)
 			return done, s, nil
 		})
-}
-
-// forEachBounded calls do(0..n-1) with at most bulkConcurrency calls running at once.
-func forEachBounded(n int, do func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, bulkConcurrency)
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			do(i)
-		}()
-	}
-	wg.Wait()
 }
