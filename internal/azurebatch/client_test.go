@@ -75,11 +75,8 @@ func TestClientTaskLifecycleWithSharedKey(t *testing.T) {
 
 func TestClientWrongKeyIsAnAuthFailure(t *testing.T) {
 	e := startEmulator(t)
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: "d3Jvbmcta2V5", CACertificateFile: e.CAFile(), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.GetTask(context.Background(), "job", "t1")
+	c := mustNew(t, Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: "d3Jvbmcta2V5", CACertificateFile: e.CAFile(), Retry: fastRetry})
+	_, err := c.GetTask(context.Background(), "job", "t1")
 	if !IsAuthFailure(err) || !HasCode(err, "AuthenticationFailed") {
 		t.Fatalf("want 403 AuthenticationFailed, got %v", err)
 	}
@@ -93,10 +90,7 @@ func (s staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azco
 
 func TestClientWithMicrosoftEntraID(t *testing.T) {
 	e := startEmulator(t)
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), credential: staticToken{testToken}, CACertificateFile: e.CAFile(), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, Config{Endpoint: e.AzureBatchURL(), credential: staticToken{testToken}, CACertificateFile: e.CAFile(), Retry: fastRetry})
 	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("entra"), CommandLine: to.Ptr("echo hi")})
 	reqs := e.RequestsFor(emulator.ServiceAzureBatch)
 	if got := reqs[len(reqs)-1].Header.Get("Authorization"); got == "" || got[:6] != "Bearer" {
@@ -147,10 +141,7 @@ func TestNoKeySelectsTheDefaultEntraIDCredential(t *testing.T) {
 
 func TestUntrustedCertificateIsRefused(t *testing.T) {
 	e := startEmulator(t)
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, Retry: fastRetry})
 	if _, err := c.GetTask(context.Background(), "job", "x"); err == nil {
 		t.Fatal("the emulator's certificate is not trusted without its CA: want a TLS error")
 	}

@@ -137,11 +137,7 @@ func reversingProxy(t *testing.T, e *emulator.Emulator) *Client {
 	}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
-	c, err := New(Config{Endpoint: srv.URL, AccountName: testAccount, AccountKey: testKey, Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return mustNew(t, Config{Endpoint: srv.URL, AccountName: testAccount, AccountKey: testKey, Retry: fastRetry})
 }
 
 // With the results in reverse order, each still goes to its task: the one task the service

@@ -79,10 +79,7 @@ func TestClientWithEndpointWithoutScheme(t *testing.T) {
 	if host == e.AzureBatchURL() {
 		t.Fatalf("the emulator's endpoint should be https, got %s", host)
 	}
-	c, err := New(Config{Endpoint: host, AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, Config{Endpoint: host, AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: fastRetry})
 	mustAddTask(t, c, azbatch.CreateTaskContent{ID: to.Ptr("bare-host"), CommandLine: to.Ptr("echo hi")})
 	if !e.AzureBatch().TaskExists("job", "bare-host") {
 		t.Fatal("the task was not added through the endpoint given without a scheme")

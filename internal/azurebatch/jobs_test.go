@@ -273,11 +273,7 @@ func TestAddJobOutcome(t *testing.T) {
 // newRetryClient is an emulator client with the given retry policy.
 func newRetryClient(t *testing.T, e *emulator.Emulator, retry transport.RetryPolicy) *Client {
 	t.Helper()
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: retry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return mustNew(t, Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: retry})
 }
 
 // A read right after the add may find no job yet (spec §11.2): GetJobAfterAdd repeats the

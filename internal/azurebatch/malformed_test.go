@@ -13,13 +13,19 @@ import (
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 )
 
-func newEmulatorClient(t *testing.T, e *emulator.Emulator) *Client {
+// mustNew builds a client, ending the test on an error.
+func mustNew(t *testing.T, cfg Config) *Client {
 	t.Helper()
-	c, err := New(Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: fastRetry})
+	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
+}
+
+func newEmulatorClient(t *testing.T, e *emulator.Emulator) *Client {
+	t.Helper()
+	return mustNew(t, Config{Endpoint: e.AzureBatchURL(), AccountName: testAccount, AccountKey: testKey, CACertificateFile: e.CAFile(), Retry: fastRetry})
 }
 
 // mustAddTask adds spec to the emulator's job "job", ending the test on an error.

@@ -1,8 +1,7 @@
 // Package wait is how the provider and its clients wait: a clock that tests replace,
-// exponential backoff with jitter, a sleep that ends with its context, a poll loop, and a bounded
-// fan-out that waits for all its calls (ForEach). It
-// imports nothing of Terraform; callers that log (the transport, the provider) do so through
-// hooks.
+// exponential backoff with jitter, a sleep that ends with its context, a poll loop, and a
+// bounded fan-out that waits for all its calls (ForEach). It imports nothing of Terraform;
+// callers that log (the transport, the provider) do so through hooks.
 package wait
 
 import (
