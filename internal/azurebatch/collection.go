@@ -231,17 +231,14 @@ func serviceError(be *azbatch.Error, requestID string) *Error {
 	if be == nil {
 		return e
 	}
-	e.Code = valueOf(be.Code)
+	body := batchError{Code: valueOf(be.Code)}
 	if be.Message != nil {
-		// The message embeds "\nRequestId:…\nTime:…", as in asError.
-		e.Message, _, _ = strings.Cut(valueOf(be.Message.Value), "\n")
+		body.Message.Value = valueOf(be.Message.Value)
 	}
 	for _, v := range be.Values {
-		if e.Values == nil {
-			e.Values = map[string]string{}
-		}
-		e.Values[valueOf(v.Key)] = valueOf(v.Value)
+		body.Values = append(body.Values, batchErrorValue{Key: valueOf(v.Key), Value: valueOf(v.Value)})
 	}
+	e.setBody(body)
 	return e
 }
 

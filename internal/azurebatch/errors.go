@@ -18,10 +18,12 @@ type batchError struct {
 	Message struct {
 		Value string `json:"value"`
 	} `json:"message"`
-	Values []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	} `json:"values"`
+	Values []batchErrorValue `json:"values"`
+}
+
+type batchErrorValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // MalformedError is a success answer that lacks what the caller needs: a body that does not
@@ -104,6 +106,22 @@ func decodeFailure(err error, raw *http.Response) error {
 
 // asError turns azcore's ResponseError into *Error (or, for a success status the operation
 // does not answer with, *MalformedError); other errors pass through.
+// setBody fills e from a BatchError: its code (when given), its message without the
+// "\nRequestId:…\nTime:…" the service appends (the request id is kept separately), and its
+// values.
+func (e *Error) setBody(be batchError) {
+	if be.Code != "" {
+		e.Code = be.Code
+	}
+	e.Message, _, _ = strings.Cut(be.Message.Value, "\n")
+	for _, v := range be.Values {
+		if e.Values == nil {
+			e.Values = map[string]string{}
+		}
+		e.Values[v.Key] = v.Value
+	}
+}
+
 func asError(err error) error {
 	var respErr *azcore.ResponseError
 	if !errors.As(err, &respErr) {
@@ -120,17 +138,7 @@ func asError(err error) error {
 			decodeErr := json.Unmarshal(body, &be)
 			e.Unreadable = decodeErr != nil || be.Code == ""
 			if decodeErr == nil {
-				if be.Code != "" {
-					e.Code = be.Code
-				}
-				// The message embeds "\nRequestId:…\nTime:…"; the request id is kept separately.
-				e.Message, _, _ = strings.Cut(be.Message.Value, "\n")
-				for _, v := range be.Values {
-					if e.Values == nil {
-						e.Values = map[string]string{}
-					}
-					e.Values[v.Key] = v.Value
-				}
+				e.setBody(be)
 			}
 		}
 	}
