@@ -201,18 +201,12 @@ func normalizeJobConstraints(c *JobConstraints) (*JobConstraints, *apiError) {
 	if c == nil {
 		return out, nil
 	}
-	if c.MaxWallClockTime != nil {
-		n, err := normalizeJobDuration(*c.MaxWallClockTime)
-		if err != nil {
-			return nil, invalidProperty("constraints.maxWallClockTime", err.Error())
-		}
-		out.MaxWallClockTime = &n
+	var e *apiError
+	if out.MaxWallClockTime, e = constraintDuration("maxWallClockTime", c.MaxWallClockTime, out.MaxWallClockTime, normalizeJobDuration); e != nil {
+		return nil, e
 	}
-	if c.MaxTaskRetryCount != nil {
-		if *c.MaxTaskRetryCount < -1 {
-			return nil, invalidProperty("constraints.maxTaskRetryCount", "The value must be -1 (unlimited) or greater.")
-		}
-		out.MaxTaskRetryCount = ptr(*c.MaxTaskRetryCount)
+	if out.MaxTaskRetryCount, e = constraintRetries(c.MaxTaskRetryCount, out.MaxTaskRetryCount); e != nil {
+		return nil, e
 	}
 	return out, nil
 }

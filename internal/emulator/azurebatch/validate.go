@@ -34,27 +34,39 @@ func normalizeConstraints(c *TaskConstraints, jobRetries int32) (TaskConstraints
 	if c == nil {
 		return out, nil
 	}
-	if c.MaxWallClockTime != nil {
-		n, err := NormalizeDuration(*c.MaxWallClockTime)
-		if err != nil {
-			return out, invalidProperty("constraints.maxWallClockTime", err.Error())
-		}
-		out.MaxWallClockTime = &n
+	var e *apiError
+	if out.MaxWallClockTime, e = constraintDuration("maxWallClockTime", c.MaxWallClockTime, out.MaxWallClockTime, NormalizeDuration); e != nil {
+		return out, e
 	}
-	if c.RetentionTime != nil {
-		n, err := NormalizeDuration(*c.RetentionTime)
-		if err != nil {
-			return out, invalidProperty("constraints.retentionTime", err.Error())
-		}
-		out.RetentionTime = &n
+	if out.RetentionTime, e = constraintDuration("retentionTime", c.RetentionTime, out.RetentionTime, NormalizeDuration); e != nil {
+		return out, e
 	}
-	if c.MaxTaskRetryCount != nil {
-		if *c.MaxTaskRetryCount < -1 {
-			return out, invalidProperty("constraints.maxTaskRetryCount", "The value must be -1 (unlimited) or greater.")
-		}
-		out.MaxTaskRetryCount = ptr(*c.MaxTaskRetryCount)
+	out.MaxTaskRetryCount, e = constraintRetries(c.MaxTaskRetryCount, out.MaxTaskRetryCount)
+	return out, e
+}
+
+// constraintDuration is the duration of constraints.<name> in normal form, or def when it is
+// not given.
+func constraintDuration(name string, v, def *string, normalize func(string) (string, error)) (*string, *apiError) {
+	if v == nil {
+		return def, nil
 	}
-	return out, nil
+	n, err := normalize(*v)
+	if err != nil {
+		return nil, invalidProperty("constraints."+name, err.Error())
+	}
+	return &n, nil
+}
+
+// constraintRetries is constraints.maxTaskRetryCount, or def when it is not given.
+func constraintRetries(v, def *int32) (*int32, *apiError) {
+	if v == nil {
+		return def, nil
+	}
+	if *v < -1 {
+		return nil, invalidProperty("constraints.maxTaskRetryCount", "The value must be -1 (unlimited) or greater.")
+	}
+	return ptr(*v), nil
 }
 
 // validateTask validates an Add Task body against the job and fills the
