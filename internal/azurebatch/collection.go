@@ -299,3 +299,52 @@ func checkListedTask(t *Task, selectFields []string) error {
 	}
 	return checkIDAndState("task", &id, id, t.State, azbatch.PossibleTaskStateValues())
 }
+
+// taskConcurrency bounds the single-task calls in flight for one of the many-task methods below.
+const taskConcurrency = 8
+
+// eachTask calls do for tasks 0..n-1, taskConcurrency at a time, and returns its errors in
+// order. The tasks are independent: one failing stops none of the others.
+func eachTask(n int, do func(i int) error) []error {
+	errs := make([]error, n)
+	wait.ForEach(n, taskConcurrency, func(i int) { errs[i] = do(i) })
+	return errs
+}
+
+// DeleteTasks deletes the tasks with Delete Task, taskConcurrency calls at a time, and returns
+// one error per task, nil for a task that is gone (404 included).
+func (c *Client) DeleteTasks(ctx context.Context, jobID string, taskIDs []string) []error {
+	return eachTask(len(taskIDs), func(i int) error { return c.DeleteTask(ctx, jobID, taskIDs[i]) })
+}
+
+// ReactivateTask runs a failed, completed task again under the same id: it goes back to active
+// with its retry count reset. The service refuses tasks that are not completed
+// (TaskNotCompleted) or that succeeded (TaskSucceeded).
+func (c *Client) ReactivateTask(ctx context.Context, jobID, taskID string) error {
+	_, err := c.sdk.ReactivateTask(ctx, jobID, taskID, nil)
+	return withOperation(asError(err), "reactivate task", jobID+"/"+taskID, "the task may or may not run again")
+}
+
+// ReactivateTasks reactivates the tasks, taskConcurrency calls at a time, and returns one error
+// per task.
+func (c *Client) ReactivateTasks(ctx context.Context, jobID string, taskIDs []string) []error {
+	return eachTask(len(taskIDs), func(i int) error { return c.ReactivateTask(ctx, jobID, taskIDs[i]) })
+}
+
+// ConstraintsUpdate is one task's part of UpdateManyConstraints: the arguments of
+// UpdateConstraints.
+type ConstraintsUpdate struct {
+	TaskID string
+	Want   TaskConstraints
+	Seen   *TaskConstraints
+	ETag   string
+}
+
+// UpdateManyConstraints runs UpdateConstraints for each task, taskConcurrency at a time, and
+// returns one error per update.
+func (c *Client) UpdateManyConstraints(ctx context.Context, jobID string, updates []ConstraintsUpdate) []error {
+	return eachTask(len(updates), func(i int) error {
+		u := updates[i]
+		return c.UpdateConstraints(ctx, jobID, u.TaskID, u.Want, u.Seen, u.ETag)
+	})
+}

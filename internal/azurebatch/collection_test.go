@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 
@@ -385,4 +386,90 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// DeleteTasks deletes each task with one call, counting a task already gone as deleted, and
+// reports each task's own error.
+func TestDeleteTasksDeletesEachOnceAndTakesGoneAsDeleted(t *testing.T) {
+	e := startEmulator(t)
+	c := newEmulatorClient(t, e)
+	tasks := echoTasks(20)
+	expectAdded(t, e, tasks, c.AddTasks(testCtx(t), "job", tasks), false)
+	e.AzureBatch().DeleteTask("job", "t-003")
+	e.ResetRequests()
+
+	var ids []string
+	for _, task := range tasks {
+		ids = append(ids, deref(task.ID))
+	}
+	for i, err := range c.DeleteTasks(testCtx(t), "job", ids) {
+		if err != nil {
+			t.Errorf("task %s: %v", ids[i], err)
+		}
+	}
+	if n := e.AzureBatch().TaskCount("job"); n != 0 {
+		t.Errorf("%d tasks left", n)
+	}
+	deletes := 0
+	for _, r := range e.RequestsFor(emulator.ServiceAzureBatch) {
+		if r.Method == http.MethodDelete {
+			deletes++
+		}
+	}
+	if deletes != len(ids) {
+		t.Errorf("%d deletes for %d tasks: %s", deletes, len(ids), answers(e))
+	}
+}
+
+// A failed task runs again under its id; a task that succeeded cannot be reactivated, and says so.
+func TestReactivateTasksRunsFailedTasksAgain(t *testing.T) {
+	e := startFrozenEmulator(t)
+	c := newEmulatorClient(t, e)
+	tasks := []TaskSpec{{ID: Ptr("bad"), CommandLine: Ptr("exit 3")}, {ID: Ptr("good"), CommandLine: Ptr("echo ok")}}
+	for _, r := range c.AddTasks(testCtx(t), "job", tasks) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	e.Clock().Advance(time.Minute)
+	errs := c.ReactivateTasks(testCtx(t), "job", []string{"bad", "good"})
+	if errs[0] != nil {
+		t.Errorf("reactivating the failed task: %v", errs[0])
+	}
+	if !HasCode(errs[1], "TaskSucceeded") {
+		t.Errorf("reactivating the task that succeeded: %v", errs[1])
+	}
+	if bad, _ := e.AzureBatch().Task("job", "bad"); bad.State != string(TaskStateActive) {
+		t.Errorf("the failed task is %s, want active", bad.State)
+	}
+}
+
+// Each update is the conditional PUT of UpdateConstraints, for its own task only.
+func TestUpdateManyConstraintsUpdatesEachTask(t *testing.T) {
+	e := startFrozenEmulator(t)
+	c := newEmulatorClient(t, e)
+	var updates []ConstraintsUpdate
+	for _, id := range []string{"a", "b", "c"} {
+		task := addAndRead(t, c, id)
+		updates = append(updates, ConstraintsUpdate{TaskID: id, Seen: task.Constraints, ETag: string(deref(task.ETag)),
+			Want: TaskConstraints{MaxWallClockTime: Ptr("PT2H"), RetentionTime: Ptr("P1D"), MaxTaskRetryCount: Ptr[int32](2)}})
+	}
+	addAndRead(t, c, "untouched")
+	e.ResetRequests()
+	for i, err := range c.UpdateManyConstraints(testCtx(t), "job", updates) {
+		if err != nil {
+			t.Errorf("update %d: %v", i, err)
+		}
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if got, _ := e.AzureBatch().Task("job", id); deref(got.Constraints.MaxTaskRetryCount) != 2 {
+			t.Errorf("task %s: %+v", id, got.Constraints)
+		}
+	}
+	if untouched, _ := e.AzureBatch().Task("job", "untouched"); deref(untouched.Constraints.MaxTaskRetryCount) == 2 {
+		t.Error("the task not asked for was updated")
+	}
+	if n := len(e.RequestsFor(emulator.ServiceAzureBatch)); n != 3 {
+		t.Errorf("%d requests for 3 updates: %s", n, answers(e))
+	}
 }
