@@ -333,25 +333,47 @@ func checkNoSessionOpen(e *emulator.Emulator) resource.TestCheckFunc {
 func checkTasksDeleted(e *emulator.Emulator) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "batchops_azure_batch_task" {
+			job, tasks := rs.Primary.Attributes["job_id"], []string{rs.Primary.Attributes["task_id"]}
+			switch rs.Type {
+			case "batchops_azure_batch_task":
+			case "batchops_azure_batch_task_set":
+				tasks = taskSetIDs(rs.Primary.Attributes)
+			default:
 				continue
 			}
-			job, task := rs.Primary.Attributes["job_id"], rs.Primary.Attributes["task_id"]
-			if e.AzureBatch().TaskExists(job, task) {
-				return fmt.Errorf("task %s/%s still exists after destroy", job, task)
-			}
-			deleted := false
-			for _, r := range e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, "^/jobs/"+job+"/tasks/"+task+"$") {
-				if r.Status == http.StatusOK && strings.Contains(r.Query, "api-version="+azurebatch.APIVersion) {
-					deleted = true
+			for _, task := range tasks {
+				if err := checkTaskDeleted(e, job, task); err != nil {
+					return err
 				}
-			}
-			if !deleted {
-				return fmt.Errorf("the emulator received no successful DELETE /jobs/%s/tasks/%s?api-version=%s", job, task, azurebatch.APIVersion)
 			}
 		}
 		return nil
 	}
+}
+
+// taskSetIDs are the task ids in the flat state attributes of a task set ("tasks.<id>.<name>").
+func taskSetIDs(attrs map[string]string) []string {
+	var ids []string
+	for key := range attrs {
+		if rest, ok := strings.CutPrefix(key, "tasks."); ok {
+			if id, _, ok := strings.Cut(rest, "."); ok && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids
+}
+
+func checkTaskDeleted(e *emulator.Emulator, job, task string) error {
+	if e.AzureBatch().TaskExists(job, task) {
+		return fmt.Errorf("task %s/%s still exists after destroy", job, task)
+	}
+	for _, r := range e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodDelete, "^/jobs/"+job+"/tasks/"+task+"$") {
+		if r.Status == http.StatusOK && strings.Contains(r.Query, "api-version="+azurebatch.APIVersion) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the emulator received no successful DELETE /jobs/%s/tasks/%s?api-version=%s", job, task, azurebatch.APIVersion)
 }
 
 // Tests that call a resource's methods directly, as a plugin server does.

@@ -12,7 +12,9 @@ import (
 
 // expandTask builds the Add Task body from the planned model.
 func expandTask(m *azureBatchTaskModel) (azurebatch.TaskSpec, diag.Diagnostics) {
-	return expandTaskSpec(m.TaskID.ValueString(), &m.taskSpecModel)
+	t, diags := expandTaskSpec(m.TaskID.ValueString(), &m.taskSpecModel)
+	t.MultiInstanceSettings = expandMultiInstance(objectAs[multiInstanceSettingsModel](m.MultiInstanceSettings, &diags), &diags)
+	return t, diags
 }
 
 // expandTaskSpec builds the Add Task body of the task taskID. The spec must be known, as it is
@@ -20,16 +22,15 @@ func expandTask(m *azureBatchTaskModel) (azurebatch.TaskSpec, diag.Diagnostics) 
 func expandTaskSpec(taskID string, s *taskSpecModel) (azurebatch.TaskSpec, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	t := azurebatch.TaskSpec{
-		ID:                    azurebatch.Ptr(taskID),
-		CommandLine:           stringPtr(s.CommandLine),
-		DisplayName:           stringPtr(s.DisplayName),
-		RequiredSlots:         int32Ptr(s.RequiredSlots),
-		ResourceFiles:         expandResourceFiles(s.ResourceFiles, &diags),
-		UserIdentity:          expandUserIdentity(objectAs[userIdentityModel](s.UserIdentity, &diags)),
-		DependsOn:             expandTaskDependencies(objectAs[taskDependenciesModel](s.TaskDependencies, &diags), &diags),
-		ContainerSettings:     expandContainerSettings(objectAs[containerSettingsModel](s.ContainerSettings, &diags), &diags),
-		MultiInstanceSettings: expandMultiInstance(objectAs[multiInstanceSettingsModel](s.MultiInstanceSettings, &diags), &diags),
-		ExitConditions:        expandExitConditions(objectAs[exitConditionsModel](s.ExitConditions, &diags), &diags),
+		ID:                azurebatch.Ptr(taskID),
+		CommandLine:       stringPtr(s.CommandLine),
+		DisplayName:       stringPtr(s.DisplayName),
+		RequiredSlots:     int32Ptr(s.RequiredSlots),
+		ResourceFiles:     expandResourceFiles(s.ResourceFiles, &diags),
+		UserIdentity:      expandUserIdentity(objectAs[userIdentityModel](s.UserIdentity, &diags)),
+		DependsOn:         expandTaskDependencies(objectAs[taskDependenciesModel](s.TaskDependencies, &diags), &diags),
+		ContainerSettings: expandContainerSettings(objectAs[containerSettingsModel](s.ContainerSettings, &diags), &diags),
+		ExitConditions:    expandExitConditions(objectAs[exitConditionsModel](s.ExitConditions, &diags), &diags),
 	}
 	if !s.AffinityID.IsNull() {
 		t.AffinityInfo = &azurebatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
@@ -231,6 +232,14 @@ func flattenTask(t *azurebatch.Task, jobID string, prior *azureBatchTaskModel) (
 	}
 	m.ID = types.StringValue(m.JobID.ValueString() + "/" + m.TaskID.ValueString())
 	m.taskSpecModel = flattenTaskSpec(t, &prior.taskSpecModel, showDefaults, &diags)
+	m.MultiInstanceSettings = types.ObjectNull(multiInstanceSettingsAttrTypes)
+	if mi := t.MultiInstanceSettings; mi != nil {
+		m.MultiInstanceSettings = objectValue(types.ObjectType{AttrTypes: multiInstanceSettingsAttrTypes}, map[string]attr.Value{
+			"number_of_instances":       int64Value(mi.NumberOfInstances),
+			"coordination_command_line": types.StringPointerValue(mi.CoordinationCommandLine),
+			"common_resource_files":     flattenResourceFiles(mi.CommonResourceFiles, &diags),
+		}, &diags)
+	}
 	m.taskStatusModel = flattenTaskStatus(t, &diags)
 	return m, diags
 }
@@ -288,15 +297,7 @@ func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool
 		}, diags)
 	}, diags)
 
-	constraints := map[string]attr.Value{"max_wall_clock_time": durationNull(), "retention_time": durationNull(), "max_task_retry_count": types.Int64Null()}
-	if c := t.Constraints; c != nil {
-		constraints = map[string]attr.Value{
-			"max_wall_clock_time":  durationFrom(c.MaxWallClockTime),
-			"retention_time":       durationFrom(c.RetentionTime),
-			"max_task_retry_count": int64Value(c.MaxTaskRetryCount),
-		}
-	}
-	s.Constraints = objectValue(types.ObjectType{AttrTypes: constraintsAttrTypes}, constraints, diags)
+	s.Constraints = flattenConstraints(t.Constraints, diags)
 
 	if !showDefaults && prior.RequiredSlots.IsNull() && deref(t.RequiredSlots) == 1 {
 		s.RequiredSlots = types.Int64Null()
@@ -304,16 +305,21 @@ func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool
 	s.UserIdentity = flattenUserIdentity(t.UserIdentity, prior.UserIdentity, showDefaults, diags)
 	s.TaskDependencies = flattenTaskDependencies(t.DependsOn, diags)
 	s.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings, diags)
-	s.MultiInstanceSettings = types.ObjectNull(multiInstanceSettingsAttrTypes)
-	if mi := t.MultiInstanceSettings; mi != nil {
-		s.MultiInstanceSettings = objectValue(types.ObjectType{AttrTypes: multiInstanceSettingsAttrTypes}, map[string]attr.Value{
-			"number_of_instances":       int64Value(mi.NumberOfInstances),
-			"coordination_command_line": types.StringPointerValue(mi.CoordinationCommandLine),
-			"common_resource_files":     flattenResourceFiles(mi.CommonResourceFiles, diags),
-		}, diags)
-	}
 	s.ExitConditions = flattenExitConditions(t.ExitConditions, diags)
 	return s
+}
+
+// flattenConstraints reads a task's constraints back.
+func flattenConstraints(c *azurebatch.TaskConstraints, diags *diag.Diagnostics) types.Object {
+	constraints := map[string]attr.Value{"max_wall_clock_time": durationNull(), "retention_time": durationNull(), "max_task_retry_count": types.Int64Null()}
+	if c != nil {
+		constraints = map[string]attr.Value{
+			"max_wall_clock_time":  durationFrom(c.MaxWallClockTime),
+			"retention_time":       durationFrom(c.RetentionTime),
+			"max_task_retry_count": int64Value(c.MaxTaskRetryCount),
+		}
+	}
+	return objectValue(types.ObjectType{AttrTypes: constraintsAttrTypes}, constraints, diags)
 }
 
 // flattenTaskStatus reads what the service reports about a task as it runs.

@@ -11,6 +11,8 @@ type azureBatchTaskModel struct {
 	JobID  types.String `tfsdk:"job_id"`
 	TaskID types.String `tfsdk:"task_id"`
 	taskSpecModel
+	// Only a task of its own can be multi-instance: a task set leaves it out.
+	MultiInstanceSettings types.Object `tfsdk:"multi_instance_settings"` // multiInstanceSettingsModel
 	taskStatusModel
 }
 
@@ -30,7 +32,6 @@ type taskSpecModel struct {
 	UserIdentity                 types.Object `tfsdk:"user_identity"`                  // userIdentityModel
 	TaskDependencies             types.Object `tfsdk:"task_dependencies"`              // taskDependenciesModel
 	ContainerSettings            types.Object `tfsdk:"container_settings"`             // containerSettingsModel
-	MultiInstanceSettings        types.Object `tfsdk:"multi_instance_settings"`        // multiInstanceSettingsModel
 	ApplicationPackageReferences types.List   `tfsdk:"application_package_references"` // of applicationPackageModel
 	ExitConditions               types.Object `tfsdk:"exit_conditions"`                // exitConditionsModel
 }

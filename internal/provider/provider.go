@@ -178,6 +178,7 @@ func stringOrEnv(v types.String, env string) string {
 func (p *batchopsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAzureBatchTaskResource,
+		NewAzureBatchTaskSetResource,
 		NewHPCSOASessionResource,
 		NewHPCSOABatchResource,
 		NewMRSJobSetResource,
@@ -228,6 +229,7 @@ type timedModel interface{ timeoutsValue() timeouts.Value }
 
 // The resource models that begin reads.
 func (m *azureBatchTaskResourceModel) timeoutsValue() timeouts.Value { return m.Timeouts }
+func (m *azureBatchTaskSetModel) timeoutsValue() timeouts.Value      { return m.Timeouts }
 func (m *hpcSOABatchModel) timeoutsValue() timeouts.Value            { return m.Timeouts }
 func (m *hpcSOASessionModel) timeoutsValue() timeouts.Value          { return m.Timeouts }
 func (m *mrsJobSetModel) timeoutsValue() timeouts.Value              { return m.Timeouts }

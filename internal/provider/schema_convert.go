@@ -39,3 +39,39 @@ func computedDataSourceAttribute(a rschema.Attribute) dschema.Attribute {
 	}
 	panic(fmt.Sprintf("computedDataSourceAttribute: unsupported attribute type %T", a))
 }
+
+// withoutPlanModifiers returns the attributes without their plan modifiers, at every depth.
+// A task inside a task set is planned by the set as a whole: a RequiresReplace on one task's
+// attribute would replace the whole set, and UseStateForUnknown would keep the values of a task
+// the set replaces.
+func withoutPlanModifiers(attrs map[string]rschema.Attribute) map[string]rschema.Attribute {
+	out := make(map[string]rschema.Attribute, len(attrs))
+	for name, a := range attrs {
+		switch a := a.(type) {
+		case rschema.StringAttribute:
+			a.PlanModifiers = nil
+			out[name] = a
+		case rschema.Int64Attribute:
+			a.PlanModifiers = nil
+			out[name] = a
+		case rschema.BoolAttribute:
+			a.PlanModifiers = nil
+			out[name] = a
+		case rschema.MapAttribute:
+			a.PlanModifiers = nil
+			out[name] = a
+		case rschema.ListAttribute:
+			a.PlanModifiers = nil
+			out[name] = a
+		case rschema.SingleNestedAttribute:
+			a.PlanModifiers, a.Attributes = nil, withoutPlanModifiers(a.Attributes)
+			out[name] = a
+		case rschema.ListNestedAttribute:
+			a.PlanModifiers, a.NestedObject.Attributes = nil, withoutPlanModifiers(a.NestedObject.Attributes)
+			out[name] = a
+		default:
+			panic(fmt.Sprintf("withoutPlanModifiers: unsupported attribute type %T", a))
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // Conversions between Go values and the framework's collection types. Models hold
@@ -107,7 +109,7 @@ func listAs[T any](l types.List, diags *diag.Diagnostics) []T {
 func setFields(attrs map[string]attr.Value, model reflect.Value, diags *diag.Diagnostics) {
 	for _, f := range modelFields(model.Type()) {
 		v := reflect.ValueOf(attrs[f.name])
-		field := model.Field(f.index)
+		field := model.FieldByIndex(f.index)
 		if !v.IsValid() || !v.Type().AssignableTo(field.Type()) {
 			diags.AddError("Unexpected attribute value", fmt.Sprintf("Attribute %q is %T where the model has %s. This is a bug in the provider.", f.name, attrs[f.name], field.Type()))
 			return
@@ -116,9 +118,20 @@ func setFields(attrs map[string]attr.Value, model reflect.Value, diags *diag.Dia
 	}
 }
 
+// modelAttributes is the reverse of setFields: the model's tfsdk-tagged fields by attribute
+// name, for building an object of the model without the framework's conversion.
+func modelAttributes(model reflect.Value) map[string]attr.Value {
+	fields := modelFields(model.Type())
+	attrs := make(map[string]attr.Value, len(fields))
+	for _, f := range fields {
+		attrs[f.name], _ = model.FieldByIndex(f.index).Interface().(attr.Value)
+	}
+	return attrs
+}
+
 type modelField struct {
 	name  string
-	index int
+	index []int // as reflect.Value.FieldByIndex takes it: embedded models are followed
 }
 
 var modelFieldCache sync.Map // reflect.Type -> []modelField
@@ -130,12 +143,27 @@ func modelFields(t reflect.Type) []modelField {
 	}
 	var fields []modelField
 	for i := 0; i < t.NumField(); i++ {
-		if name := t.Field(i).Tag.Get("tfsdk"); name != "" && name != "-" {
-			fields = append(fields, modelField{name: name, index: i})
+		sf := t.Field(i)
+		if name := sf.Tag.Get("tfsdk"); name != "" && name != "-" {
+			fields = append(fields, modelField{name: name, index: []int{i}})
+		} else if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			for _, inner := range modelFields(sf.Type) {
+				fields = append(fields, modelField{name: inner.name, index: append([]int{i}, inner.index...)})
+			}
 		}
 	}
 	modelFieldCache.Store(t, fields)
 	return fields
+}
+
+// unknownOf and nullOf are the unknown and the null value of a type.
+func unknownOf(t attr.Type) attr.Value { return valueOf(t, tftypes.UnknownValue) }
+func nullOf(t attr.Type) attr.Value    { return valueOf(t, nil) }
+
+func valueOf(t attr.Type, v any) attr.Value {
+	ctx := context.Background()
+	out, _ := t.ValueFromTerraform(ctx, tftypes.NewValue(t.TerraformType(ctx), v))
+	return out
 }
 
 // attrOf returns an attribute of a known object (nil when the object is null or unknown),

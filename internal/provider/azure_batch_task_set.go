@@ -1,0 +1,207 @@
+package provider
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
+)
+
+type azureBatchTaskSetModel struct {
+	ID                types.String   `tfsdk:"id"`
+	JobID             types.String   `tfsdk:"job_id"`
+	Tasks             types.Map      `tfsdk:"tasks"` // of taskSetMemberModel
+	WaitForCompletion types.Bool     `tfsdk:"wait_for_completion"`
+	Summary           types.Map      `tfsdk:"summary"` // of int64
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+// taskSetMemberModel is one task of a set: a task's definition and the little of its status a
+// set keeps (the set is refreshed with one List Tasks selecting only that).
+type taskSetMemberModel struct {
+	taskSpecModel
+	State    types.String `tfsdk:"state"`
+	ExitCode types.Int64  `tfsdk:"exit_code"`
+	Result   types.String `tfsdk:"result"`
+	ETag     types.String `tfsdk:"etag"`
+}
+
+// taskSetStatusAttributes are the member attributes the service sets, and taskSetListSelect
+// what List Tasks is asked for to refresh them (and the constraints).
+var (
+	taskSetStatusAttributes = []string{"state", "exit_code", "result", "etag"}
+	taskSetListSelect       = []string{"id", "eTag", "state", "executionInfo", "constraints"}
+)
+
+// pending reports a task whose Add Task Collection had no definite answer: it is recorded so
+// that refresh and destroy find it, without status until it has been seen.
+func (m taskSetMemberModel) pending() bool { return m.ETag.IsNull() }
+
+func (m taskSetMemberModel) failed() bool {
+	return m.State.ValueString() == string(azurebatch.TaskStateCompleted) && m.Result.ValueString() == string(azurebatch.TaskExecutionResultFailure)
+}
+
+// setStatus takes the status and constraints of a task read with taskSetListSelect.
+func (m *taskSetMemberModel) setStatus(t *azurebatch.Task, diags *diag.Diagnostics) {
+	m.State = types.StringValue(string(deref(t.State)))
+	m.ETag = types.StringValue(string(deref(t.ETag)))
+	m.ExitCode, m.Result = types.Int64Null(), types.StringNull()
+	if ei := t.ExecutionInfo; ei != nil {
+		m.ExitCode, m.Result = int64Value(ei.ExitCode), enumValue(ei.Result)
+	}
+	m.Constraints = flattenConstraints(t.Constraints, diags)
+}
+
+// taskSetMemberAttributes are a task's attributes without what a set holds once for all of its
+// tasks (the job, the wait, the timeouts), the key (the task id), multi-instance settings (a
+// task set's tasks are single) and the status a set does not refresh.
+func taskSetMemberAttributes() map[string]schema.Attribute {
+	attrs := azureBatchTaskAttributes()
+	for _, name := range []string{"id", "job_id", "task_id", "multi_instance_settings", "last_modified", "url", "creation_time", "failure_info", "node_info"} {
+		delete(attrs, name)
+	}
+	return withoutPlanModifiers(attrs)
+}
+
+// taskSetMemberType is the object type of a member, taken from its schema.
+var taskSetMemberType = sync.OnceValue(func() types.ObjectType {
+	attrs := taskSetMemberAttributes()
+	attrTypes := make(map[string]attr.Type, len(attrs))
+	for name, a := range attrs {
+		attrTypes[name] = a.GetType()
+	}
+	return types.ObjectType{AttrTypes: attrTypes}
+})
+
+// taskSet is the tasks of a set by id, as the configuration spells the ids.
+type taskSet map[string]taskSetMemberModel
+
+// readTaskSet converts a known map of members; its values have the member type already, so
+// they are copied field by field rather than converted (see setFields).
+func readTaskSet(m types.Map, diags *diag.Diagnostics) taskSet {
+	elems := m.Elements()
+	set := make(taskSet, len(elems))
+	for id, v := range elems {
+		obj, ok := v.(types.Object)
+		if !ok || obj.IsNull() || obj.IsUnknown() {
+			diags.AddError("Unexpected task value", fmt.Sprintf("Task %q is %T and not a known object. This is a bug in the provider.", id, v))
+			return nil
+		}
+		var member taskSetMemberModel
+		setFields(obj.Attributes(), reflect.ValueOf(&member).Elem(), diags)
+		if diags.HasError() {
+			return nil
+		}
+		set[id] = member
+	}
+	return set
+}
+
+// value is the set as a framework map.
+func (s taskSet) value(diags *diag.Diagnostics) types.Map {
+	t := taskSetMemberType()
+	elems := make(map[string]attr.Value, len(s))
+	for id, member := range s {
+		elems[id] = objectValue(t, modelAttributes(reflect.ValueOf(member)), diags)
+	}
+	return mapValue(t, elems, diags)
+}
+
+// byFoldedID indexes tasks read from the service by their id without case, as the service
+// compares ids.
+func byFoldedID(tasks []azurebatch.Task) map[string]*azurebatch.Task {
+	out := make(map[string]*azurebatch.Task, len(tasks))
+	for i := range tasks {
+		out[strings.ToLower(deref(tasks[i].ID))] = &tasks[i]
+	}
+	return out
+}
+
+// maxFilteredIDs is the most task ids a List Tasks filter names; a larger set lists the whole
+// job, which costs one request per 1000 tasks however many the filter would name.
+const maxFilteredIDs = 20
+
+// taskIDFilter is the List Tasks $filter for the given ids, or "" (every task of the job) for
+// more than maxFilteredIDs. Task ids hold no quotes (azurebatch.IDRule).
+func taskIDFilter(ids []string) string {
+	if len(ids) == 0 || len(ids) > maxFilteredIDs {
+		return ""
+	}
+	terms := make([]string, len(ids))
+	for i, id := range ids {
+		terms[i] = fmt.Sprintf("id eq '%s'", id)
+	}
+	return strings.Join(terms, " or ")
+}
+
+// summary counts the tasks by state and, for completed tasks, by result; "unknown" counts
+// tasks whose add had no definite answer.
+func (s taskSet) summary(diags *diag.Diagnostics) types.Map {
+	counts := map[string]int64{}
+	for _, m := range s {
+		if m.pending() {
+			counts["unknown"]++
+			continue
+		}
+		counts[m.State.ValueString()]++
+		if r := m.Result.ValueString(); r != "" {
+			counts[r]++
+		}
+	}
+	elems := make(map[string]attr.Value, len(counts))
+	for k, n := range counts {
+		elems[k] = types.Int64Value(n)
+	}
+	return mapValue(types.Int64Type, elems, diags)
+}
+
+// sameTaskSpec compares what defines a task apart from its constraints (which change in
+// place). A value not known yet differs from any known one.
+func sameTaskSpec(a, b taskSetMemberModel) bool {
+	va, vb := reflect.ValueOf(a.taskSpecModel), reflect.ValueOf(b.taskSpecModel)
+	for _, f := range modelFields(va.Type()) {
+		if f.name == "constraints" {
+			continue
+		}
+		x, _ := va.FieldByIndex(f.index).Interface().(attr.Value)
+		y, _ := vb.FieldByIndex(f.index).Interface().(attr.Value)
+		if !x.Equal(y) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameConstraints compares constraints as the service does: durations by length. Unknown
+// values differ.
+func sameConstraints(a, b types.Object) bool {
+	if a.IsUnknown() || b.IsUnknown() || a.IsNull() || b.IsNull() {
+		return a.Equal(b)
+	}
+	for name, x := range a.Attributes() {
+		y := b.Attributes()[name]
+		if x.IsUnknown() || y == nil || y.IsUnknown() {
+			return false
+		}
+		dx, okx := x.(durationValue)
+		dy, oky := y.(durationValue)
+		if okx && oky && !dx.IsNull() && !dy.IsNull() {
+			if !azurebatch.EqualDurations(dx.ValueString(), dy.ValueString()) {
+				return false
+			}
+			continue
+		}
+		if !x.Equal(y) {
+			return false
+		}
+	}
+	return true
+}
