@@ -86,6 +86,7 @@ func (v durationValue) ValidateAttribute(_ context.Context, req xattr.ValidateAt
 		return
 	}
 	if _, err := azurebatch.ParseDuration(v.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", err.Error())
+		// The path is in the text too: Terraform cannot point at a value inside a map of objects.
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration", fmt.Sprintf("%s: %s", req.Path, err))
 	}
 }
