@@ -349,12 +349,17 @@ func recordPlanned(ctx context.Context, plan tfsdk.Plan, id string, state *tfsdk
 func describeTaskError(err error, jobID, taskID string) string {
 	switch {
 	case azurebatch.IsAuthFailure(err):
-		return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
-			"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
+		return azureAuthAdvice(err)
 	case azurebatch.HasCode(err, "JobNotFound"):
 		return fmt.Sprintf("Job %q does not exist in this Batch account.\n\nOriginal Error: %s", jobID, err)
 	case azurebatch.HasCode(err, "TaskDependenciesNotSpecifiedOnJob"):
 		return fmt.Sprintf("task_dependencies needs a job created with usesTaskDependencies = true; job %q was not.\n\nOriginal Error: %s", jobID, err)
 	}
 	return fmt.Sprintf("Task %s/%s: %s", jobID, taskID, err)
+}
+
+// azureAuthAdvice explains an authentication failure of the Batch service.
+func azureAuthAdvice(err error) string {
+	return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
+		"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
 }
