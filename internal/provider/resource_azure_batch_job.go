@@ -106,10 +106,11 @@ func (r *azureBatchJobResource) Schema(ctx context.Context, _ resource.SchemaReq
 	attrs := azureBatchJobAttributes()
 	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{
 		Create: true, Read: true, Update: true, Delete: true,
-		CreateDescription: "Time for Add Job and the read after it (default `10m`).",
-		ReadDescription:   "Time for reading the job (default `5m`).",
-		UpdateDescription: "Time for Patch Job and the read after it (default `10m`).",
-		DeleteDescription: "Time for Delete Job and the wait until the service has removed the job and its tasks (default `30m`).",
+		CreateDescription: "Time for Add Job and the read after it, as a duration such as `30s` or `2h45m` (default `10m`).",
+		ReadDescription:   "Time for reading the job, as a duration such as `30s` or `2h45m` (default `5m`).",
+		UpdateDescription: "Time for Patch Job and the read after it, as a duration such as `30s` or `2h45m` (default `10m`).",
+		DeleteDescription: "Time for Delete Job and the wait until the service has removed the job and its tasks, " +
+			"as a duration such as `30s` or `2h45m` (default `30m`).",
 	})
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An Azure Batch job, on a pool, that tasks (`batchops_azure_batch_task`) are added to. " +
@@ -169,7 +170,7 @@ func azureBatchJobAttributes() map[string]schema.Attribute {
 		"constraints": constraintsAttribute("Execution constraints, changed in place (the whole object is sent). Unset values "+
 			"take the service's defaults (unlimited wall clock time, no retries), or keep the values the job has, without a diff.",
 			map[string]schema.Attribute{
-				"max_wall_clock_time":  maxWallClockTimeAttribute("Longest time the job may run; when it expires the service terminates the job"),
+				"max_wall_clock_time":  maxWallClockTimeAttribute("Longest time the job may run (the service then terminates it)"),
 				"max_task_retry_count": maxTaskRetryCountAttribute("The default of the job's tasks; the service's default is 0."),
 			}),
 		"uses_task_dependencies": schema.BoolAttribute{
