@@ -38,11 +38,24 @@ provider "batchops" {
   }
 }
 
-# ---- Azure Batch: tasks in the emulator's pre-created job "demo-job" ----
+# ---- Azure Batch: a job on the emulator's pool, and tasks in it ----
 
-# Prepare the scene and wait until it has completed.
+# The job; its tasks may depend on each other. Destroy deletes it after its tasks and waits
+# until the service has removed it.
+resource "batchops_azure_batch_job" "demo" {
+  job_id                 = "demo-job"
+  pool_id                = "batchops-pool" # the emulator's pool
+  display_name           = "Render the demo scene"
+  uses_task_dependencies = true
+  common_environment_settings = {
+    SCENE = "demo"
+  }
+}
+
+# Prepare the scene and wait until it has completed. The tasks take the job's id (not its
+# job_id): it is unknown while the job is being replaced, so they would be replaced with it.
 resource "batchops_azure_batch_task" "prepare" {
-  job_id              = "demo-job"
+  job_id              = batchops_azure_batch_job.demo.id
   task_id             = "prepare"
   display_name        = "Prepare the scene"
   command_line        = "/bin/sh -c 'echo preparing; sleep 1; exit 0'"
@@ -56,7 +69,7 @@ resource "batchops_azure_batch_task" "prepare" {
 resource "batchops_azure_batch_task" "frame" {
   for_each = toset(["1", "2", "3"])
 
-  job_id       = "demo-job"
+  job_id       = batchops_azure_batch_job.demo.id
   task_id      = "frame-${each.key}"
   command_line = "/bin/sh -c 'echo rendering frame ${each.key}; sleep 2'"
   environment = {
@@ -145,6 +158,15 @@ output "prepare" {
     state     = batchops_azure_batch_task.prepare.state
     result    = batchops_azure_batch_task.prepare.result
     exit_code = batchops_azure_batch_task.prepare.exit_code
+  }
+}
+
+output "job" {
+  value = {
+    id                     = batchops_azure_batch_job.demo.id
+    state                  = batchops_azure_batch_job.demo.state
+    pool_id                = batchops_azure_batch_job.demo.pool_id
+    uses_task_dependencies = batchops_azure_batch_job.demo.uses_task_dependencies
   }
 }
 

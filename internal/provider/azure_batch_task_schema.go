@@ -23,8 +23,6 @@ import (
 // The attributes of a task, shared by the resource and (all computed) by the data source.
 // Everything but constraints is immutable on the service, so every input requires replacement.
 
-var ()
-
 func batchIDValidator() validator.String {
 	return ruleValidator(azurebatch.IDRule, azurebatch.CheckID)
 }
@@ -197,36 +195,14 @@ func azureBatchTaskAttributes() map[string]schema.Attribute {
 				},
 			}},
 		},
-		"constraints": schema.SingleNestedAttribute{
-			MarkdownDescription: "Execution constraints, the only part of a task that is updated in place. Unset values take the " +
-				"service's defaults (unlimited wall clock time, 7 days retention, the job's retry count), which cause no diff.",
-			Optional:      true,
-			Computed:      true,
-			PlanModifiers: []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
-			Attributes: map[string]schema.Attribute{
-				"max_wall_clock_time": schema.StringAttribute{
-					MarkdownDescription: "Longest time the task may run, as an ISO 8601 duration (e.g. `PT2H`). The service's \"unlimited\" is `" + unlimitedDurationDoc + "`.",
-					CustomType:          durationType{},
-					Optional:            true,
-					Computed:            true,
-					PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-				},
-				"retention_time": schema.StringAttribute{
-					MarkdownDescription: "How long the task's directory is kept on the node after it completes, as an ISO 8601 duration (default `P7D`).",
-					CustomType:          durationType{},
-					Optional:            true,
-					Computed:            true,
-					PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-				},
-				"max_task_retry_count": schema.Int64Attribute{
-					MarkdownDescription: "Retries after a failed run (0: none, -1: without limit). Defaults to the job's value.",
-					Optional:            true,
-					Computed:            true,
-					Validators:          []validator.Int64{int64validator.AtLeast(-1)},
-					PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
-				},
-			},
-		},
+		"constraints": constraintsAttribute("Execution constraints, the only part of a task that is updated in place. Unset values take the "+
+			"service's defaults (unlimited wall clock time, 7 days retention, the job's retry count), which cause no diff.",
+			map[string]schema.Attribute{
+				"max_wall_clock_time": maxWallClockTimeAttribute("Longest time the task may run"),
+				"retention_time": durationConstraintAttribute("How long the task's directory is kept on the node after it completes, " +
+					"as an ISO 8601 duration (default `P7D`)."),
+				"max_task_retry_count": maxTaskRetryCountAttribute("Defaults to the job's value."),
+			}),
 		"required_slots": schema.Int64Attribute{
 			MarkdownDescription: "Scheduling slots the task needs on a node (the service's default is 1; must be 1 for multi-instance tasks).",
 			Optional:            true,
@@ -421,6 +397,48 @@ func azureBatchTaskAttributes() map[string]schema.Attribute {
 }
 
 const unlimitedDurationDoc = "P10675199DT2H48M5.4775807S"
+
+// constraintsAttribute is the constraints object of tasks and jobs: optional, and what the
+// configuration leaves unset keeps the value in state (the service's default after a create),
+// so server defaults, the "unlimited" duration included, cause no diff.
+func constraintsAttribute(description string, attrs map[string]schema.Attribute) schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: description,
+		Optional:            true,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+		Attributes:          attrs,
+	}
+}
+
+// durationConstraintAttribute is a duration member of constraintsAttribute.
+func durationConstraintAttribute(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: description,
+		CustomType:          durationType{},
+		Optional:            true,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+// maxWallClockTimeAttribute is the max_wall_clock_time of a task's or a job's constraints;
+// limit says what it limits.
+func maxWallClockTimeAttribute(limit string) schema.StringAttribute {
+	return durationConstraintAttribute(limit + ", as an ISO 8601 duration (e.g. `PT2H`). The service's \"unlimited\" is `" + unlimitedDurationDoc + "`.")
+}
+
+// maxTaskRetryCountAttribute is the max_task_retry_count of a task's or a job's constraints;
+// defaults says what the service takes when it is unset.
+func maxTaskRetryCountAttribute(defaults string) schema.Int64Attribute {
+	return schema.Int64Attribute{
+		MarkdownDescription: "Retries after a failed run (0: none, -1: without limit). " + defaults,
+		Optional:            true,
+		Computed:            true,
+		Validators:          []validator.Int64{int64validator.AtLeast(-1)},
+		PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+	}
+}
 
 func withAttributes(a, b map[string]schema.Attribute) map[string]schema.Attribute {
 	for k, v := range b {

@@ -178,6 +178,7 @@ func stringOrEnv(v types.String, env string) string {
 func (p *batchopsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAzureBatchTaskResource,
+		NewAzureBatchJobResource,
 		NewAzureBatchTaskSetResource,
 		NewHPCSOASessionResource,
 		NewHPCSOABatchResource,
@@ -188,6 +189,7 @@ func (p *batchopsProvider) Resources(_ context.Context) []func() resource.Resour
 func (p *batchopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewAzureBatchTaskDataSource,
+		NewAzureBatchJobDataSource,
 		NewHPCSOABatchStatusDataSource,
 		NewHPCSOABatchResponsesDataSource,
 		NewMRSJobsDataSource,
@@ -229,6 +231,7 @@ type timedModel interface{ timeoutsValue() timeouts.Value }
 
 // The resource models that begin reads.
 func (m *azureBatchTaskResourceModel) timeoutsValue() timeouts.Value { return m.Timeouts }
+func (m *azureBatchJobResourceModel) timeoutsValue() timeouts.Value  { return m.Timeouts }
 func (m *azureBatchTaskSetModel) timeoutsValue() timeouts.Value      { return m.Timeouts }
 func (m *hpcSOABatchModel) timeoutsValue() timeouts.Value            { return m.Timeouts }
 func (m *hpcSOASessionModel) timeoutsValue() timeouts.Value          { return m.Timeouts }

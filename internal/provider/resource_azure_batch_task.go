@@ -121,7 +121,7 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 	case errors.As(err, &outcomeUnknown):
 		// The request may have added the task before the answer was lost (or the apply was
 		// interrupted): its id is known, so record it rather than risk an orphan.
-		recordPlannedTask(ctx, req.Plan, jobID, taskID, &resp.State, &resp.Diagnostics)
+		recordPlanned(ctx, req.Plan, jobID+"/"+taskID, &resp.State, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Outcome of adding Azure Batch task unknown", fmt.Sprintf(
 			"Add Task for %s/%s got no definite answer, so the task may or may not exist: %s\n\n"+
 				"The task is recorded in state (tainted): the next refresh finds it (or forgets it if it "+
@@ -140,7 +140,7 @@ func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.Create
 	// leaves a tainted resource that destroy cleans up rather than an orphan.
 	task, err := client.GetTask(ctx, jobID, taskID)
 	if err != nil {
-		recordPlannedTask(ctx, req.Plan, jobID, taskID, &resp.State, &resp.Diagnostics)
+		recordPlanned(ctx, req.Plan, jobID+"/"+taskID, &resp.State, &resp.Diagnostics)
 		resp.Diagnostics.AddError("Error reading Azure Batch task after adding it", describeTaskError(err, jobID, taskID))
 		return
 	}
@@ -328,9 +328,9 @@ func (r *azureBatchTaskResource) setState(ctx context.Context, task *azurebatch.
 	})...)
 }
 
-// recordPlannedTask saves the planned task with its id, and null for every value not known
-// yet, so that a task that exists or may exist is tracked (tainted) rather than orphaned.
-func recordPlannedTask(ctx context.Context, plan tfsdk.Plan, jobID, taskID string, state *tfsdk.State, diags *diag.Diagnostics) {
+// recordPlanned saves the planned object with its id, and null for every value not known yet,
+// so that an object that exists or may exist is tracked (tainted) rather than orphaned.
+func recordPlanned(ctx context.Context, plan tfsdk.Plan, id string, state *tfsdk.State, diags *diag.Diagnostics) {
 	raw, err := tftypes.Transform(plan.Raw, func(_ *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
 		if !v.IsKnown() {
 			return tftypes.NewValue(v.Type(), nil), nil
@@ -338,23 +338,28 @@ func recordPlannedTask(ctx context.Context, plan tfsdk.Plan, jobID, taskID strin
 		return v, nil
 	})
 	if err != nil {
-		diags.AddError("Error recording Azure Batch task", "Could not record the planned task in state: "+err.Error())
+		diags.AddError("Error recording the planned object", "Could not record "+id+" in state: "+err.Error())
 		return
 	}
 	state.Raw = raw
-	diags.Append(state.SetAttribute(ctx, path.Root("id"), jobID+"/"+taskID)...)
+	diags.Append(state.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
 // describeTaskError turns client errors into advice a user can act on.
 func describeTaskError(err error, jobID, taskID string) string {
 	switch {
 	case azurebatch.IsAuthFailure(err):
-		return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
-			"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
+		return azureAuthAdvice(err)
 	case azurebatch.HasCode(err, "JobNotFound"):
 		return fmt.Sprintf("Job %q does not exist in this Batch account.\n\nOriginal Error: %s", jobID, err)
 	case azurebatch.HasCode(err, "TaskDependenciesNotSpecifiedOnJob"):
 		return fmt.Sprintf("task_dependencies needs a job created with usesTaskDependencies = true; job %q was not.\n\nOriginal Error: %s", jobID, err)
 	}
 	return fmt.Sprintf("Task %s/%s: %s", jobID, taskID, err)
+}
+
+// azureAuthAdvice explains an authentication failure of the Batch service.
+func azureAuthAdvice(err error) string {
+	return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
+		"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
 }

@@ -58,7 +58,8 @@ func run(args []string, stdout io.Writer) error {
 	dir := fs.String("dir", "", "state directory for ca.pem, emulator.env and requests.log (default: a new temporary directory, removed on exit)")
 	account := fs.String("azure-account", azurebatch.DefaultAccount, "Azure Batch account name")
 	key := fs.String("azure-key", azurebatch.DefaultKey, "Azure Batch account key (base64)")
-	jobs := fs.String("azure-jobs", "demo-job", "comma-separated Azure Batch jobs to pre-create (with usesTaskDependencies=true)")
+	// No jobs by default: the demo creates its own (batchops_azure_batch_job) on the pool.
+	jobs := fs.String("azure-jobs", "", "comma-separated Azure Batch jobs to pre-create (with usesTaskDependencies=true, on pool "+azurebatch.DefaultPoolID+"); none by default")
 	bearer := fs.String("azure-bearer-token", "", "optional token accepted as 'Authorization: Bearer <token>' (Microsoft Entra ID)")
 	hpcCluster := fs.String("hpc-cluster-name", "", "HPC Pack cluster name: set it to emulate a server before HPC Pack 2016 (URIs /WindowsHPC/{cluster}/...); empty: the HPC Pack 2016 form /WindowsHPC/...")
 	hpcUser := fs.String("hpc-username", hpcpack.DefaultUsername, `HPC Pack user (DOMAIN\user) accepted for HTTP Basic and as run-as account`)
@@ -198,7 +199,10 @@ func run(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  Azure Batch endpoint: %s\n", emu.AzureBatchURL())
 	fmt.Fprintf(stdout, "  Azure Batch account:  %s\n", emu.AzureBatch().Account())
 	fmt.Fprintf(stdout, "  Azure Batch key:      %s\n", emu.AzureBatch().Key())
-	fmt.Fprintf(stdout, "  Azure Batch jobs:     %s\n", *jobs)
+	fmt.Fprintf(stdout, "  Azure Batch pool:     %s (pools are not modelled: a job may name any pool, and its tasks run)\n", azurebatch.DefaultPoolID)
+	if *jobs != "" {
+		fmt.Fprintf(stdout, "  Azure Batch jobs:     %s\n", *jobs)
+	}
 	fmt.Fprintf(stdout, "  HPC Pack endpoint:    %s (operations under %s)\n", emu.HPCPackURL(), emu.HPCPack().PathPrefix())
 	if c := emu.HPCPack().ClusterName(); c != "" {
 		fmt.Fprintf(stdout, "  HPC Pack cluster:     %s\n", c)
