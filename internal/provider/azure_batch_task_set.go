@@ -73,12 +73,7 @@ func taskSetMemberAttributes() map[string]schema.Attribute {
 
 // taskSetMemberType is the object type of a member, taken from its schema.
 var taskSetMemberType = sync.OnceValue(func() types.ObjectType {
-	attrs := taskSetMemberAttributes()
-	attrTypes := make(map[string]attr.Type, len(attrs))
-	for name, a := range attrs {
-		attrTypes[name] = a.GetType()
-	}
-	return types.ObjectType{AttrTypes: attrTypes}
+	return types.ObjectType{AttrTypes: attributeTypes(taskSetMemberAttributes())}
 })
 
 // taskSet is the tasks of a set by id, as the configuration spells the ids.

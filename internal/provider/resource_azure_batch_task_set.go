@@ -65,7 +65,7 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 			"new tasks, deletes removed ones, updates `constraints` in place and replaces (deletes, then adds) tasks "+
 			"whose definition changed, leaving the others alone. `terraform destroy` deletes each task with Delete "+
 			"Task, 8 at a time.", azurebatch.MaxTasksPerCollection),
-		Attributes: map[string]schema.Attribute{
+		Attributes: withFixedTypes(map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The job id.",
 				Computed:            true,
@@ -105,7 +105,7 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 				ElementType: types.Int64Type,
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
-		},
+		}),
 	}
 }
 

@@ -3,6 +3,9 @@ package provider
 import (
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 )
@@ -72,6 +75,56 @@ func withoutPlanModifiers(attrs map[string]rschema.Attribute) map[string]rschema
 		default:
 			panic(fmt.Sprintf("withoutPlanModifiers: unsupported attribute type %T", a))
 		}
+	}
+	return out
+}
+
+// withFixedTypes gives every nested attribute its type once, as its CustomType, at every depth.
+// Without it the framework builds a nested attribute's type anew, from all the attributes below
+// it, each time it looks a value up by path, which it does for every null value of a plan or
+// state: a set of thousands of tasks, each with a dozen unset arguments, paid that per value.
+func withFixedTypes(attrs map[string]rschema.Attribute) map[string]rschema.Attribute {
+	out := make(map[string]rschema.Attribute, len(attrs))
+	for name, a := range attrs {
+		switch a := a.(type) {
+		case rschema.SingleNestedAttribute:
+			a.Attributes = withFixedTypes(a.Attributes)
+			if a.CustomType == nil {
+				a.CustomType = types.ObjectType{AttrTypes: attributeTypes(a.Attributes)}
+			}
+			out[name] = a
+		case rschema.ListNestedAttribute:
+			a.NestedObject = fixedObjectType(a.NestedObject)
+			if a.CustomType == nil {
+				a.CustomType = types.ListType{ElemType: a.NestedObject.CustomType}
+			}
+			out[name] = a
+		case rschema.MapNestedAttribute:
+			a.NestedObject = fixedObjectType(a.NestedObject)
+			if a.CustomType == nil {
+				a.CustomType = types.MapType{ElemType: a.NestedObject.CustomType}
+			}
+			out[name] = a
+		default:
+			out[name] = a
+		}
+	}
+	return out
+}
+
+func fixedObjectType(o rschema.NestedAttributeObject) rschema.NestedAttributeObject {
+	o.Attributes = withFixedTypes(o.Attributes)
+	if o.CustomType == nil {
+		o.CustomType = types.ObjectType{AttrTypes: attributeTypes(o.Attributes)}
+	}
+	return o
+}
+
+// attributeTypes are the types of the attributes, by name.
+func attributeTypes(attrs map[string]rschema.Attribute) map[string]attr.Type {
+	out := make(map[string]attr.Type, len(attrs))
+	for name, a := range attrs {
+		out[name] = a.GetType()
 	}
 	return out
 }
