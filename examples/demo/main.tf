@@ -84,6 +84,25 @@ resource "batchops_azure_batch_task" "frame" {
   }
 }
 
+# Make a thumbnail of each of 50 frames: one resource, added with one Add Task Collection call
+# and refreshed with one List Tasks request. Each waits for its frame's render where there is one.
+resource "batchops_azure_batch_task_set" "thumbnails" {
+  job_id = batchops_azure_batch_job.demo.id
+  tasks = {
+    for i in range(1, 51) : format("thumb-%02d", i) => {
+      command_line = "/bin/sh -c 'echo thumbnail ${i}'"
+      environment  = { FRAME = tostring(i) }
+      task_dependencies = contains(keys(batchops_azure_batch_task.frame), tostring(i)) ? {
+        task_ids = [batchops_azure_batch_task.frame[tostring(i)].task_id]
+      } : null
+    }
+  }
+  wait_for_completion = true
+  timeouts = {
+    create = "5m"
+  }
+}
+
 # Read a task back through the data source.
 data "batchops_azure_batch_task" "frame_1" {
   job_id  = batchops_azure_batch_task.frame["1"].job_id
@@ -172,6 +191,10 @@ output "job" {
 
 output "frames" {
   value = { for k, t in batchops_azure_batch_task.frame : t.task_id => t.state }
+}
+
+output "thumbnails" {
+  value = batchops_azure_batch_task_set.thumbnails.summary
 }
 
 output "frame_1_as_read" {
