@@ -6,7 +6,6 @@ import (
 	"flag"
 	"log"
 	"os"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -21,7 +20,7 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "run the provider with support for debuggers like delve")
 	flag.Parse()
 
-	for name, value := range sdkLogLevels(os.Environ()) {
+	for name, value := range provider.SDKLogLevels(os.Environ()) {
 		if err := os.Setenv(name, value); err != nil {
 			log.Fatal(err.Error())
 		}
@@ -32,23 +31,5 @@ func main() {
 	})
 	if err != nil {
 		log.Fatal(err.Error())
-	}
-}
-
-// sdkLogLevels returns the variables that switch the SDK's own logging off when the environment
-// sets no TF_LOG* variable. Without them the SDK logs every step at trace level to the plugin's
-// stderr, where Terraform discards it unless TF_LOG* asks for logs; the framework's trace logging
-// alone is a large share of the provider's CPU for big resources. The provider's own log lines
-// (TF_LOG_PROVIDER) are left alone. With any TF_LOG* variable set, nothing changes.
-func sdkLogLevels(environ []string) map[string]string {
-	for _, kv := range environ {
-		if strings.HasPrefix(kv, "TF_LOG") {
-			return nil
-		}
-	}
-	return map[string]string{
-		"TF_LOG_SDK":           "off",
-		"TF_LOG_SDK_FRAMEWORK": "off",
-		"TF_LOG_SDK_PROTO":     "off",
 	}
 }

@@ -65,6 +65,10 @@ func TestMain(m *testing.M) {
 	if os.Getenv("TF_ACC") == "" {
 		_ = os.Setenv("TF_ACC", "1")
 	}
+	// The provider is served in this process: quiet the SDK as the command does.
+	for name, value := range SDKLogLevels(os.Environ()) {
+		_ = os.Setenv(name, value)
+	}
 	os.Exit(m.Run())
 }
 

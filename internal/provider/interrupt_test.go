@@ -70,6 +70,45 @@ resource "batchops_azure_batch_task" "t" {
 		})
 }
 
+// A task set of 2000 tasks goes in 20 Add Task Collection calls, 8 at a time: interrupted
+// while the second eight are on their way, the tasks added and those of calls whose answer never
+// came are in state, the last calls are never sent, and destroy deletes every task.
+func TestAccInterrupt_azureBatchTaskSet(t *testing.T) {
+	t.Parallel()
+	const job = "job-2"
+	e := startEmulator(t)
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{Latency: 3 * interruptLatency})
+	h := newCLIHarness(t, azureProviderConfig(e)+fmt.Sprintf(`
+resource "batchops_azure_batch_task_set" "test" {
+  job_id = %q
+  tasks = { for p in setproduct(range(2), range(1000)) : format("interrupt-%%d-%%03d", p[0], p[1]) => {
+    command_line = "echo ${p[1]}"
+  } }
+}
+`, job))
+
+	collection := `^/jobs/` + job + `/addtaskcollection$`
+	h.applyAndInterrupt(10, "an Add Task Collection request", func() bool {
+		return len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, collection)) >= 1
+	}, interruptExitBound)
+	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{}) // the latency was for the interrupt only
+
+	var inState []string
+	for _, i := range instancesOf(h.state(), "batchops_azure_batch_task_set") {
+		tasks, _ := i.Attributes["tasks"].(map[string]any)
+		for id := range tasks {
+			inState = append(inState, id)
+		}
+	}
+	h.checkInterruptedApply(fmt.Sprintf("%d Add Task Collection requests", len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, collection))),
+		inState, func() (ids, details []string) {
+			for _, task := range e.AzureBatch().Tasks(job) {
+				ids = append(ids, task.ID)
+			}
+			return ids, ids
+		})
+}
+
 func TestAccInterrupt_mrsJobSet(t *testing.T) {
 	t.Parallel()
 	const (

@@ -1,4 +1,4 @@
-package main
+package provider
 
 import (
 	"reflect"
@@ -22,8 +22,8 @@ func TestSDKLogLevels(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := sdkLogLevels(c.environ); !reflect.DeepEqual(got, c.want) {
-				t.Errorf("sdkLogLevels(%q) = %v, want %v", c.environ, got, c.want)
+			if got := SDKLogLevels(c.environ); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("SDKLogLevels(%q) = %v, want %v", c.environ, got, c.want)
 			}
 		})
 	}
