@@ -113,9 +113,10 @@ func (r *azureBatchTaskSetResource) Configure(_ context.Context, req resource.Co
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan plans each task on its own: a task whose definition is unchanged keeps its status
-// from state (with a new ETag when its constraints change), a changed one is replaced and its
-// status becomes unknown. With wait_for_completion, a failed task is planned to run again.
+// ModifyPlan plans each task on its own, from its configuration: a task whose definition is
+// unchanged keeps its status from state (with a new ETag when its constraints change), a new or
+// changed one is added or replaced and its status becomes unknown. With wait_for_completion, a
+// failed task is planned to run again. The framework leaves the tasks to it (plannedByResource).
 func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
@@ -126,73 +127,48 @@ func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource
 			return
 		}
 	}
-	if req.State.Raw.IsNull() {
-		return
-	}
 	var plan, state azureBatchTaskSetModel
 	var configTasks types.Map
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("tasks"), &configTasks)...)
-	if resp.Diagnostics.HasError() || plan.Tasks.IsUnknown() || state.Tasks.IsNull() {
-		return // tasks known only after apply: Terraform plans again then
+	prior := taskSet{}
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if !resp.Diagnostics.HasError() && !state.Tasks.IsNull() {
+			prior = readTaskSet(state.Tasks, &resp.Diagnostics)
+		}
 	}
-	planned := plan.Tasks.Elements()
-	prior := readTaskSet(state.Tasks, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	rerunFailed := plan.WaitForCompletion.ValueBool() || plan.WaitForCompletion.IsUnknown()
-	changed := len(planned) != len(prior) || !plan.WaitForCompletion.Equal(state.WaitForCompletion)
-	members := make(taskSet, len(planned))
-	for id, v := range planned {
-		obj, _ := v.(types.Object)
-		p, inState := prior[id]
-		if obj.IsUnknown() || !inState {
-			changed = true
-			if inState {
-				delete(prior, id) // compared below as an unknown task
+	memberType := taskSetMemberType()
+	plan.Tasks = types.MapUnknown(memberType) // tasks known only after apply: Terraform plans again then
+	changed := req.State.Raw.IsNull() || configTasks.IsUnknown() || len(configTasks.Elements()) != len(prior) ||
+		!plan.WaitForCompletion.Equal(state.WaitForCompletion)
+	if !configTasks.IsUnknown() {
+		rerunFailed := plan.WaitForCompletion.ValueBool() || plan.WaitForCompletion.IsUnknown()
+		values := make(map[string]attr.Value, len(configTasks.Elements()))
+		for id, v := range configTasks.Elements() {
+			config, _ := v.(types.Object)
+			if config.IsUnknown() {
+				values[id], changed = types.ObjectUnknown(memberType.AttrTypes), true
+				continue
 			}
-			continue
+			var member taskSetMemberModel
+			setFields(config.Attributes(), reflect.ValueOf(&member).Elem(), &resp.Diagnostics)
+			if resp.Diagnostics.HasError() {
+				return
+			}
+			if member.plan(prior, id, rerunFailed) {
+				changed = true
+			}
+			values[id] = objectValue(memberType, modelAttributes(reflect.ValueOf(member)), &resp.Diagnostics)
 		}
-		var member taskSetMemberModel
-		setFields(obj.Attributes(), reflect.ValueOf(&member).Elem(), &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		config, _ := configTasks.Elements()[id].(types.Object)
-		configured, _ := attrOf(config, "constraints").(types.Object)
-		if !sameTaskSpec(member, p) || p.pending() {
-			changed = true
-			member.State, member.ExitCode, member.Result, member.ETag = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
-			member.Constraints = plannedConstraints(member.Constraints, configured, types.ObjectUnknown(constraintsAttrTypes))
-			members[id] = member
-			continue
-		}
-		member.Constraints = plannedConstraints(member.Constraints, configured, p.Constraints)
-		member.State, member.ExitCode, member.Result, member.ETag = p.State, p.ExitCode, p.Result, p.ETag
-		if !sameConstraints(member.Constraints, p.Constraints) {
-			changed = true
-			member.ETag = types.StringUnknown()
-		}
-		if rerunFailed && p.failed() {
-			changed = true
-			member.State, member.ExitCode, member.Result, member.ETag = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
-		}
-		members[id] = member
+		plan.Tasks = mapValue(memberType, values, &resp.Diagnostics)
 	}
-	values := make(map[string]attr.Value, len(planned))
-	for id, v := range planned {
-		values[id] = v
-	}
-	for id, member := range members {
-		values[id] = objectValue(taskSetMemberType(), modelAttributes(reflect.ValueOf(member)), &resp.Diagnostics)
-	}
-	plan.Tasks = mapValue(taskSetMemberType(), values, &resp.Diagnostics)
+	plan.Summary = state.Summary
 	if changed {
 		plan.Summary = types.MapUnknown(types.Int64Type)
-	} else {
-		plan.Summary = state.Summary
 	}
 	if resp.Diagnostics.HasError() {
 		return
@@ -200,23 +176,46 @@ func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// plannedConstraints fills the constraints the configuration leaves unset (the service's
-// defaults, or the job's) with fill's values: the state's for a task that stays, unknown for a
-// task that is replaced.
-func plannedConstraints(planned, configured, fill types.Object) types.Object {
-	if configured.IsUnknown() {
-		return planned
+// plan fills the computed values of the configured task id: from the task in prior when it
+// stays as it is, unknown where the apply changes them. It reports whether the apply touches the
+// task.
+func (m *taskSetMemberModel) plan(prior taskSet, id string, rerunFailed bool) bool {
+	p, inState := prior[id]
+	unknownStatus := func() {
+		m.State, m.ExitCode, m.Result, m.ETag = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
 	}
-	if configured.IsNull() {
+	if !inState || p.pending() || !sameTaskSpec(*m, p) {
+		unknownStatus()
+		m.Constraints = plannedConstraints(m.Constraints, types.ObjectUnknown(constraintsAttrTypes))
+		return true
+	}
+	m.Constraints = plannedConstraints(m.Constraints, p.Constraints)
+	m.State, m.ExitCode, m.Result, m.ETag = p.State, p.ExitCode, p.Result, p.ETag
+	touched := false
+	if !sameConstraints(m.Constraints, p.Constraints) {
+		m.ETag, touched = types.StringUnknown(), true
+	}
+	if rerunFailed && p.failed() {
+		unknownStatus()
+		touched = true
+	}
+	return touched
+}
+
+// plannedConstraints fills the constraints the configuration leaves unset (the service's
+// defaults, or the job's) with fill's: the state's for a task that stays, unknown for a task
+// that is added or replaced.
+func plannedConstraints(configured, fill types.Object) types.Object {
+	switch {
+	case configured.IsUnknown():
+		return configured
+	case configured.IsNull():
 		return fill
 	}
-	if planned.IsUnknown() || planned.IsNull() {
-		return planned
-	}
 	attrs := make(map[string]attr.Value, len(constraintsAttrTypes))
-	for name, v := range planned.Attributes() {
+	for name, v := range configured.Attributes() {
 		attrs[name] = v
-		if c := configured.Attributes()[name]; c != nil && c.IsNull() {
+		if v.IsNull() {
 			attrs[name] = unknownOf(constraintsAttrTypes[name])
 			if from := attrOf(fill, name); from != nil {
 				attrs[name] = from
