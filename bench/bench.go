@@ -6,10 +6,11 @@
 //   - noop: N resources of a no-op framework provider (core plus the plugin protocol: the floor);
 //   - azure_batch_task: N tasks in one job;
 //   - hpc_soa_batch: N batches of one request each, in one session;
+//   - hpc_soa_batch_requests: one SOA batch of N requests;
 //   - mrs_job_set: one job set of N jobs,
 //
 // each in a fresh working directory. It measures wall time per phase, the ratio to the no-op
-// floor, the API requests per object (from the emulator's request record, by method and route)
+// floor (or, for the last two, one resource each, how time grows with N), the API requests per object (from the emulator's request record, by method and route)
 // and the peak resident memory of the provider processes, prints a table and writes JSON.
 //
 // cmd/bench is the command; bench_test.go runs the whole pipeline with N = 5.
@@ -78,6 +79,21 @@ type Results struct {
 	EmulatorFlags    []string  `json:"emulator_flags"`
 	Commands         []string  `json:"commands"`
 	Records          []Record  `json:"records"`
+	// Scaling is, for each set scenario, parallelism and phase run at two N or more, how its
+	// time grew from the smallest N to the largest.
+	Scaling []Scaling `json:"scaling,omitempty"`
+}
+
+// Scaling compares one set scenario's phase at the smallest and the largest N: linear growth
+// has TimeRatio equal to NRatio.
+type Scaling struct {
+	Scenario    string    `json:"scenario"`
+	Parallelism int       `json:"parallelism"`
+	Phase       string    `json:"phase"`
+	Ns          []int     `json:"ns"`
+	WallSeconds []float64 `json:"wall_seconds"` // one per N
+	NRatio      float64   `json:"n_ratio"`      // largest N / smallest N
+	TimeRatio   float64   `json:"time_ratio"`   // wall time at the largest N / at the smallest
 }
 
 // Record is one scenario, N, parallelism and phase.
@@ -192,6 +208,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		}
 	}
 	computeRatios(res.Records)
+	res.Scaling = scalingOf(scens, res.Records)
 	if cfg.Out != "" {
 		if err := writeJSON(cfg.Out, res); err != nil {
 			failures = append(failures, err)

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -25,6 +26,49 @@ func computeRatios(recs []Record) {
 			recs[i].RatioToNoop = round(recs[i].WallSeconds/f, 2)
 		}
 	}
+}
+
+// scalingOf compares, for each set scenario, parallelism and phase, the wall time at the
+// smallest N with that at the largest (failed runs left out).
+func scalingOf(scens []Scenario, recs []Record) []Scaling {
+	type key struct {
+		scenario string
+		par      int
+		phase    string
+	}
+	byKey := map[key][]Record{}
+	var order []key
+	for _, sc := range scens {
+		if !sc.Set {
+			continue
+		}
+		for _, r := range recs {
+			k := key{r.Scenario, r.Parallelism, r.Phase}
+			if r.Scenario != sc.Name || r.Error != "" || r.WallSeconds <= 0 {
+				continue
+			}
+			if byKey[k] == nil {
+				order = append(order, k)
+			}
+			byKey[k] = append(byKey[k], r)
+		}
+	}
+	var out []Scaling
+	for _, k := range order {
+		rs := byKey[k]
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].N < rs[j].N })
+		first, last := rs[0], rs[len(rs)-1]
+		if first.N == last.N {
+			continue
+		}
+		s := Scaling{Scenario: k.scenario, Parallelism: k.par, Phase: k.phase,
+			NRatio: round(float64(last.N)/float64(first.N), 2), TimeRatio: round(last.WallSeconds/first.WallSeconds, 2)}
+		for _, r := range rs {
+			s.Ns, s.WallSeconds = append(s.Ns, r.N), append(s.WallSeconds, r.WallSeconds)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // PrintTable writes the results as a Markdown table (readable as text too), then the requests
@@ -61,6 +105,21 @@ func PrintTable(w io.Writer, res *Results) {
 			perObj(r.ReadsPerObject), perObj(r.WritesPerObject), perObj(r.DeletesPerObject), cpu, fmt.Sprintf("%.1f", r.OtherCPUSeconds), rss})
 	}
 	writeMarkdown(w, rows, []bool{false, true, true, false, true, true, true, true, true, true, true, true, true})
+
+	if len(res.Scaling) > 0 {
+		fmt.Fprintf(w, "\nScaling of the set scenarios (one resource of N members): wall seconds by N, and the time at the\n"+
+			"largest N over the time at the smallest (linear growth: the ratio of the Ns):\n\n")
+		rows := [][]string{{"scenario", "parallelism", "phase", "wall s by N", "time ratio", "N ratio"}}
+		for _, s := range res.Scaling {
+			var walls []string
+			for i, n := range s.Ns {
+				walls = append(walls, fmt.Sprintf("%d: %.2f", n, s.WallSeconds[i]))
+			}
+			rows = append(rows, []string{s.Scenario, strconv.Itoa(s.Parallelism), s.Phase, strings.Join(walls, ", "),
+				fmt.Sprintf("%.2f", s.TimeRatio), fmt.Sprintf("%.2f", s.NRatio)})
+		}
+		writeMarkdown(w, rows, []bool{false, true, false, false, true, true})
+	}
 
 	fmt.Fprintf(w, "\nCPU s: terraform and its provider processes (the provider's share); other CPU s: the rest of\n"+
 		"the machine meanwhile (the emulator, other programs, hypervisor steal): large values mean the\n"+
