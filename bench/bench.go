@@ -94,6 +94,11 @@ type Scaling struct {
 	WallSeconds []float64 `json:"wall_seconds"` // one per N
 	NRatio      float64   `json:"n_ratio"`      // largest N / smallest N
 	TimeRatio   float64   `json:"time_ratio"`   // wall time at the largest N / at the smallest
+	// ProviderCPURatio and TerraformCPURatio split TimeRatio's growth by process: the provider
+	// processes' CPU, and that of terraform itself (CPUSeconds less the providers'); 0 where
+	// the smallest N used none.
+	ProviderCPURatio  float64 `json:"provider_cpu_ratio,omitempty"`
+	TerraformCPURatio float64 `json:"terraform_cpu_ratio,omitempty"`
 }
 
 // Record is one scenario, N, parallelism and phase.
@@ -123,9 +128,12 @@ type Record struct {
 	// ProviderCPUSeconds the providers' share (sampled, so it may miss the last 50 ms).
 	CPUSeconds         float64 `json:"cpu_seconds"`
 	ProviderCPUSeconds float64 `json:"provider_cpu_seconds,omitempty"`
-	// OtherCPUSeconds is what the rest of the machine used meanwhile (the emulator, and
-	// anything else running, including CPU stolen by the hypervisor): when it is large, the
-	// wall time is not representative.
+	// EmulatorCPUSeconds is the emulator's CPU meanwhile: the service's side, which a real
+	// service spends elsewhere.
+	EmulatorCPUSeconds float64 `json:"emulator_cpu_seconds"`
+	// OtherCPUSeconds is what the rest of the machine used meanwhile (anything else running,
+	// including CPU stolen by the hypervisor): when it is large, the wall time is not
+	// representative.
 	OtherCPUSeconds     float64 `json:"other_cpu_seconds"`
 	ResourcesInStateEnd int     `json:"resources_in_state_after"`
 }
@@ -567,7 +575,9 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, n, par int, work 
 		if err := emu.clearRequests(ctx); err != nil {
 			return recs, err
 		}
+		emu0, _ := readCPU(emu.cmd.Process.Pid)
 		m, err := runTerraform(ctx, cfg, dir, env, phaseArgs(phase, par), sc.Provider, filepath.Join(dir, phase+".log"))
+		emu1, _ := readCPU(emu.cmd.Process.Pid)
 		rec.WallSeconds = round(m.wall.Seconds(), 3)
 		rec.ExitCode = m.exitCode
 		rec.ProviderPeakRSSMB = round(float64(m.providerHWM)/1024, 1)
@@ -575,7 +585,8 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, n, par int, work 
 		rec.TerraformPeakRSSMB = round(float64(m.terraformHWM)/1024, 1)
 		rec.CPUSeconds = round(m.cpu.Seconds(), 2)
 		rec.ProviderCPUSeconds = round(m.providerCPU.Seconds(), 2)
-		rec.OtherCPUSeconds = round(max(0, m.busy.Seconds()-m.cpu.Seconds()), 2)
+		rec.EmulatorCPUSeconds = round(max(0, (emu1-emu0).Seconds()), 2)
+		rec.OtherCPUSeconds = round(max(0, m.busy.Seconds()-m.cpu.Seconds()-rec.EmulatorCPUSeconds), 2)
 		if err == nil && (m.exitCode != 0 && !(phase == "plan" && m.exitCode == 2)) {
 			err = fmt.Errorf("exit code %d", m.exitCode)
 		}

@@ -235,7 +235,9 @@ func TestSelectScenarios(t *testing.T) {
 func TestScalingOf(t *testing.T) {
 	scens, _ := selectScenarios([]string{"noop", "mrs_job_set"})
 	rec := func(sc string, n int, phase string, wall float64, err string) Record {
-		return Record{Scenario: sc, N: n, Parallelism: DefaultParallelism, Phase: phase, WallSeconds: wall, Error: err}
+		// The provider takes half the wall time's CPU, terraform a quarter.
+		return Record{Scenario: sc, N: n, Parallelism: DefaultParallelism, Phase: phase, WallSeconds: wall, Error: err,
+			CPUSeconds: wall * 3 / 4, ProviderCPUSeconds: wall / 2}
 	}
 	got := scalingOf(scens, []Record{
 		rec("noop", 1000, "apply", 1, ""), rec("noop", 8000, "apply", 20, ""), // not a set
@@ -244,13 +246,13 @@ func TestScalingOf(t *testing.T) {
 		rec("mrs_job_set", 1000, "destroy", 3, ""),
 	})
 	want := []Scaling{{Scenario: "mrs_job_set", Parallelism: DefaultParallelism, Phase: "apply", Ns: []int{1000, 2000, 8000},
-		WallSeconds: []float64{4, 8.5, 40}, NRatio: 8, TimeRatio: 10}}
+		WallSeconds: []float64{4, 8.5, 40}, NRatio: 8, TimeRatio: 10, ProviderCPURatio: 10, TerraformCPURatio: 10}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("scalingOf = %+v, want %+v", got, want)
 	}
 	var table strings.Builder
 	PrintTable(&table, &Results{Records: []Record{rec("mrs_job_set", 1000, "apply", 4, "")}, Scaling: got})
-	row := regexp.MustCompile(`(?m)^\| mrs_job_set +\| +10 \| apply +\| 1000: 4\.00, 2000: 8\.50, 8000: 40\.00 +\| +10\.00 \| +8\.00 \|$`)
+	row := regexp.MustCompile(`(?m)^\| mrs_job_set +\| +10 \| apply +\| 1000: 4\.00, 2000: 8\.50, 8000: 40\.00 +\| +10\.00 \| +8\.00 \| +10\.00 \| +10\.00 \|$`)
 	if !row.MatchString(table.String()) {
 		t.Errorf("the table lacks the scaling row:\n%s", table.String())
 	}
