@@ -6,10 +6,11 @@
 //   - noop: N resources of a no-op framework provider (core plus the plugin protocol: the floor);
 //   - azure_batch_task: N tasks in one job;
 //   - hpc_soa_batch: N batches of one request each, in one session;
+//   - hpc_soa_batch_requests: one SOA batch of N requests;
 //   - mrs_job_set: one job set of N jobs,
 //
 // each in a fresh working directory. It measures wall time per phase, the ratio to the no-op
-// floor, the API requests per object (from the emulator's request record, by method and route)
+// floor (or, for the last two, one resource each, how time grows with N), the API requests per object (from the emulator's request record, by method and route)
 // and the peak resident memory of the provider processes, prints a table and writes JSON.
 //
 // cmd/bench is the command; bench_test.go runs the whole pipeline with N = 5.
@@ -78,6 +79,26 @@ type Results struct {
 	EmulatorFlags    []string  `json:"emulator_flags"`
 	Commands         []string  `json:"commands"`
 	Records          []Record  `json:"records"`
+	// Scaling is, for each set scenario, parallelism and phase run at two N or more, how its
+	// time grew from the smallest N to the largest.
+	Scaling []Scaling `json:"scaling,omitempty"`
+}
+
+// Scaling compares one set scenario's phase at the smallest and the largest N: linear growth
+// has TimeRatio equal to NRatio.
+type Scaling struct {
+	Scenario    string    `json:"scenario"`
+	Parallelism int       `json:"parallelism"`
+	Phase       string    `json:"phase"`
+	Ns          []int     `json:"ns"`
+	WallSeconds []float64 `json:"wall_seconds"` // one per N
+	NRatio      float64   `json:"n_ratio"`      // largest N / smallest N
+	TimeRatio   float64   `json:"time_ratio"`   // wall time at the largest N / at the smallest
+	// ProviderCPURatio and TerraformCPURatio split TimeRatio's growth by process: the provider
+	// processes' CPU, and that of terraform itself (CPUSeconds less the providers'); 0 where
+	// the smallest N used none.
+	ProviderCPURatio  float64 `json:"provider_cpu_ratio,omitempty"`
+	TerraformCPURatio float64 `json:"terraform_cpu_ratio,omitempty"`
 }
 
 // Record is one scenario, N, parallelism and phase.
@@ -107,9 +128,12 @@ type Record struct {
 	// ProviderCPUSeconds the providers' share (sampled, so it may miss the last 50 ms).
 	CPUSeconds         float64 `json:"cpu_seconds"`
 	ProviderCPUSeconds float64 `json:"provider_cpu_seconds,omitempty"`
-	// OtherCPUSeconds is what the rest of the machine used meanwhile (the emulator, and
-	// anything else running, including CPU stolen by the hypervisor): when it is large, the
-	// wall time is not representative.
+	// EmulatorCPUSeconds is the emulator's CPU meanwhile: the service's side, which a real
+	// service spends elsewhere.
+	EmulatorCPUSeconds float64 `json:"emulator_cpu_seconds"`
+	// OtherCPUSeconds is what the rest of the machine used meanwhile (anything else running,
+	// including CPU stolen by the hypervisor): when it is large, the wall time is not
+	// representative.
 	OtherCPUSeconds     float64 `json:"other_cpu_seconds"`
 	ResourcesInStateEnd int     `json:"resources_in_state_after"`
 }
@@ -192,6 +216,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		}
 	}
 	computeRatios(res.Records)
+	res.Scaling = scalingOf(scens, res.Records)
 	if cfg.Out != "" {
 		if err := writeJSON(cfg.Out, res); err != nil {
 			failures = append(failures, err)
@@ -550,7 +575,9 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, n, par int, work 
 		if err := emu.clearRequests(ctx); err != nil {
 			return recs, err
 		}
+		emu0, _ := readCPU(emu.cmd.Process.Pid)
 		m, err := runTerraform(ctx, cfg, dir, env, phaseArgs(phase, par), sc.Provider, filepath.Join(dir, phase+".log"))
+		emu1, _ := readCPU(emu.cmd.Process.Pid)
 		rec.WallSeconds = round(m.wall.Seconds(), 3)
 		rec.ExitCode = m.exitCode
 		rec.ProviderPeakRSSMB = round(float64(m.providerHWM)/1024, 1)
@@ -558,7 +585,8 @@ func runScenario(ctx context.Context, cfg Config, sc Scenario, n, par int, work 
 		rec.TerraformPeakRSSMB = round(float64(m.terraformHWM)/1024, 1)
 		rec.CPUSeconds = round(m.cpu.Seconds(), 2)
 		rec.ProviderCPUSeconds = round(m.providerCPU.Seconds(), 2)
-		rec.OtherCPUSeconds = round(max(0, m.busy.Seconds()-m.cpu.Seconds()), 2)
+		rec.EmulatorCPUSeconds = round(max(0, (emu1-emu0).Seconds()), 2)
+		rec.OtherCPUSeconds = round(max(0, m.busy.Seconds()-m.cpu.Seconds()-rec.EmulatorCPUSeconds), 2)
 		if err == nil && (m.exitCode != 0 && !(phase == "plan" && m.exitCode == 2)) {
 			err = fmt.Errorf("exit code %d", m.exitCode)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,14 +17,16 @@ import (
 // provider to the minimum.
 var knownExcess = map[string]func(n int) Counts{}
 
-// essential are requests each phase must have made (method, route, count per object): a run
-// that made fewer did not do its work.
+// essential are requests each phase must have made (method, route, and count per object, or
+// Count when it is set): a run that made fewer did not do its work.
 var essential = map[string][]Route{
-	"azure_batch_task/apply":   {{Method: "POST", Route: "/jobs/{id}/tasks", PerObject: 1}},
-	"azure_batch_task/destroy": {{Method: "DELETE", Route: "/jobs/{id}/tasks/{id}", PerObject: 1}},
-	"hpc_soa_batch/apply":      {{Method: "POST", Route: "/WindowsHPC/session/{id}/batch/{id}", PerObject: 1}},
-	"hpc_soa_batch/destroy":    {{Method: "POST", Route: "/WindowsHPC/session/{id}/batch/{id}/Purge", PerObject: 1}},
-	"mrs_job_set/apply":        {{Method: "POST", Route: "/v2/{id}/clusters/{id}/job-executions", PerObject: 1}},
+	"hpc_soa_batch_requests/apply":   {{Method: "POST", Route: "/WindowsHPC/session/{id}/batch/{id}", Count: 1}},
+	"hpc_soa_batch_requests/destroy": {{Method: "POST", Route: "/WindowsHPC/session/{id}/batch/{id}/Purge", Count: 1}},
+	"azure_batch_task/apply":         {{Method: "POST", Route: "/jobs/{id}/tasks", PerObject: 1}},
+	"azure_batch_task/destroy":       {{Method: "DELETE", Route: "/jobs/{id}/tasks/{id}", PerObject: 1}},
+	"hpc_soa_batch/apply":            {{Method: "POST", Route: "/WindowsHPC/session/{id}/batch/{id}", PerObject: 1}},
+	"hpc_soa_batch/destroy":          {{Method: "POST", Route: "/WindowsHPC/session/{id}/batch/{id}/Purge", PerObject: 1}},
+	"mrs_job_set/apply":              {{Method: "POST", Route: "/v2/{id}/clusters/{id}/job-executions", PerObject: 1}},
 }
 
 // TestBenchSmoke runs the whole benchmark with N = 5 and Terraform's default parallelism, so
@@ -128,7 +131,7 @@ func TestBenchSmoke(t *testing.T) {
 		for _, want := range essential[id] {
 			found := false
 			for _, rt := range r.Routes {
-				if rt.Method == want.Method && rt.Route == want.Route && rt.PerObject == want.PerObject {
+				if rt.Method == want.Method && rt.Route == want.Route && (rt.PerObject == want.PerObject && want.Count == 0 || rt.Count == want.Count && want.Count > 0) {
 					found = true
 				}
 			}
@@ -195,6 +198,63 @@ func TestNormalizeRoute(t *testing.T) {
 		if got := Kind(route[0], route[1]); got != want {
 			t.Errorf("Kind(%s %s) = %q, want %q", route[0], route[1], got, want)
 		}
+	}
+}
+
+func TestSelectScenarios(t *testing.T) {
+	names := func(scens []Scenario) string {
+		var out []string
+		for _, s := range scens {
+			out = append(out, s.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	for sel, want := range map[string]string{
+		"":                                     strings.Join(ScenarioNames(), ","),
+		"azure_batch_task":                     "noop,azure_batch_task",
+		"mrs_job_set":                          "mrs_job_set",
+		SetsSelector:                           "hpc_soa_batch_requests,mrs_job_set",
+		"mrs_job_set,hpc_soa_batch":            "noop,hpc_soa_batch,mrs_job_set",
+		"sets,terraform_data":                  "terraform_data,noop,hpc_soa_batch_requests,mrs_job_set",
+		"hpc_soa_batch_requests,hpc_soa_batch": "noop,hpc_soa_batch,hpc_soa_batch_requests",
+	} {
+		var list []string
+		if sel != "" {
+			list = strings.Split(sel, ",")
+		}
+		got, err := selectScenarios(list)
+		if err != nil || names(got) != want {
+			t.Errorf("selectScenarios(%q) = %s, %v; want %s", sel, names(got), err, want)
+		}
+	}
+	if _, err := selectScenarios([]string{"nope"}); err == nil || !strings.Contains(err.Error(), "sets") {
+		t.Errorf("an unknown scenario gave %v", err)
+	}
+}
+
+func TestScalingOf(t *testing.T) {
+	scens, _ := selectScenarios([]string{"noop", "mrs_job_set"})
+	rec := func(sc string, n int, phase string, wall float64, err string) Record {
+		// The provider takes half the wall time's CPU, terraform a quarter.
+		return Record{Scenario: sc, N: n, Parallelism: DefaultParallelism, Phase: phase, WallSeconds: wall, Error: err,
+			CPUSeconds: wall * 3 / 4, ProviderCPUSeconds: wall / 2}
+	}
+	got := scalingOf(scens, []Record{
+		rec("noop", 1000, "apply", 1, ""), rec("noop", 8000, "apply", 20, ""), // not a set
+		rec("mrs_job_set", 8000, "apply", 40, ""), rec("mrs_job_set", 1000, "apply", 4, ""), rec("mrs_job_set", 2000, "apply", 8.5, ""),
+		rec("mrs_job_set", 1000, "plan", 2, ""), rec("mrs_job_set", 8000, "plan", 30, "exit code 1"), // failed: no ratio
+		rec("mrs_job_set", 1000, "destroy", 3, ""),
+	})
+	want := []Scaling{{Scenario: "mrs_job_set", Parallelism: DefaultParallelism, Phase: "apply", Ns: []int{1000, 2000, 8000},
+		WallSeconds: []float64{4, 8.5, 40}, NRatio: 8, TimeRatio: 10, ProviderCPURatio: 10, TerraformCPURatio: 10}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("scalingOf = %+v, want %+v", got, want)
+	}
+	var table strings.Builder
+	PrintTable(&table, &Results{Records: []Record{rec("mrs_job_set", 1000, "apply", 4, "")}, Scaling: got})
+	row := regexp.MustCompile(`(?m)^\| mrs_job_set +\| +10 \| apply +\| 1000: 4\.00, 2000: 8\.50, 8000: 40\.00 +\| +10\.00 \| +8\.00 \| +10\.00 \| +10\.00 \|$`)
+	if !row.MatchString(table.String()) {
+		t.Errorf("the table lacks the scaling row:\n%s", table.String())
 	}
 }
 

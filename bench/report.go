@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -27,11 +28,63 @@ func computeRatios(recs []Record) {
 	}
 }
 
+// scalingOf compares, for each set scenario, parallelism and phase, the wall time at the
+// smallest N with that at the largest (failed runs left out).
+func scalingOf(scens []Scenario, recs []Record) []Scaling {
+	type key struct {
+		scenario string
+		par      int
+		phase    string
+	}
+	byKey := map[key][]Record{}
+	var order []key
+	for _, sc := range scens {
+		if !sc.Set {
+			continue
+		}
+		for _, r := range recs {
+			k := key{r.Scenario, r.Parallelism, r.Phase}
+			if r.Scenario != sc.Name || r.Error != "" || r.WallSeconds <= 0 {
+				continue
+			}
+			if byKey[k] == nil {
+				order = append(order, k)
+			}
+			byKey[k] = append(byKey[k], r)
+		}
+	}
+	var out []Scaling
+	for _, k := range order {
+		rs := byKey[k]
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].N < rs[j].N })
+		first, last := rs[0], rs[len(rs)-1]
+		if first.N == last.N {
+			continue
+		}
+		s := Scaling{Scenario: k.scenario, Parallelism: k.par, Phase: k.phase,
+			NRatio: round(float64(last.N)/float64(first.N), 2), TimeRatio: round(last.WallSeconds/first.WallSeconds, 2),
+			ProviderCPURatio:  ratio(last.ProviderCPUSeconds, first.ProviderCPUSeconds),
+			TerraformCPURatio: ratio(last.CPUSeconds-last.ProviderCPUSeconds, first.CPUSeconds-first.ProviderCPUSeconds)}
+		for _, r := range rs {
+			s.Ns, s.WallSeconds = append(s.Ns, r.N), append(s.WallSeconds, r.WallSeconds)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func ratio(a, b float64) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return round(a/b, 2)
+}
+
 // PrintTable writes the results as a Markdown table (readable as text too), then the requests
 // per object by route and the figures above the minimum.
 func PrintTable(w io.Writer, res *Results) {
 	fmt.Fprintf(w, "%s, %s, %d CPUs, %s\n\n", res.TerraformVersion, res.GoVersion, res.CPUs, res.OS)
-	rows := [][]string{{"scenario", "N", "parallelism", "phase", "wall s", "× no-op", "req/obj", "read/obj", "write/obj", "delete/obj", "CPU s (provider)", "other CPU s", "provider RSS MB"}}
+	rows := [][]string{{"scenario", "N", "parallelism", "phase", "wall s", "× no-op", "req/obj", "read/obj", "write/obj", "delete/obj", "CPU s (provider)", "emulator CPU s", "other CPU s", "provider RSS MB"}}
 	for _, r := range res.Records {
 		par := strconv.Itoa(r.Parallelism)
 		if !r.ParallelismFlag {
@@ -58,13 +111,30 @@ func PrintTable(w io.Writer, res *Results) {
 			cpu += fmt.Sprintf(" (%.1f)", r.ProviderCPUSeconds)
 		}
 		rows = append(rows, []string{r.Scenario, strconv.Itoa(r.N), par, r.Phase, wall, ratio, req,
-			perObj(r.ReadsPerObject), perObj(r.WritesPerObject), perObj(r.DeletesPerObject), cpu, fmt.Sprintf("%.1f", r.OtherCPUSeconds), rss})
+			perObj(r.ReadsPerObject), perObj(r.WritesPerObject), perObj(r.DeletesPerObject), cpu,
+			fmt.Sprintf("%.1f", r.EmulatorCPUSeconds), fmt.Sprintf("%.1f", r.OtherCPUSeconds), rss})
 	}
-	writeMarkdown(w, rows, []bool{false, true, true, false, true, true, true, true, true, true, true, true, true})
+	writeMarkdown(w, rows, []bool{false, true, true, false, true, true, true, true, true, true, true, true, true, true})
 
-	fmt.Fprintf(w, "\nCPU s: terraform and its provider processes (the provider's share); other CPU s: the rest of\n"+
-		"the machine meanwhile (the emulator, other programs, hypervisor steal): large values mean the\n"+
-		"wall time was disturbed.\n")
+	if len(res.Scaling) > 0 {
+		fmt.Fprintf(w, "\nScaling of the set scenarios (one resource of N members): wall seconds by N, and the time at the\n"+
+			"largest N over the time at the smallest (linear growth: the ratio of the Ns), then the same ratio\n"+
+			"for the CPU of the provider processes and of terraform itself:\n\n")
+		rows := [][]string{{"scenario", "parallelism", "phase", "wall s by N", "time ratio", "N ratio", "provider CPU ratio", "terraform CPU ratio"}}
+		for _, s := range res.Scaling {
+			var walls []string
+			for i, n := range s.Ns {
+				walls = append(walls, fmt.Sprintf("%d: %.2f", n, s.WallSeconds[i]))
+			}
+			rows = append(rows, []string{s.Scenario, strconv.Itoa(s.Parallelism), s.Phase, strings.Join(walls, ", "),
+				fmt.Sprintf("%.2f", s.TimeRatio), fmt.Sprintf("%.2f", s.NRatio), ratioCell(s.ProviderCPURatio), ratioCell(s.TerraformCPURatio)})
+		}
+		writeMarkdown(w, rows, []bool{false, true, false, false, true, true, true, true})
+	}
+
+	fmt.Fprintf(w, "\nCPU s: terraform and its provider processes (the provider's share); emulator CPU s: the\n"+
+		"emulator's meanwhile; other CPU s: the rest of the machine meanwhile (other programs, hypervisor\n"+
+		"steal): large values mean the wall time was disturbed.\n")
 	fmt.Fprintf(w, "\nRequests per object by route (first parallelism of each N; `*` above: more than the minimum):\n\n")
 	seen := map[string]bool{}
 	for _, r := range res.Records {
@@ -85,6 +155,13 @@ func PrintTable(w io.Writer, res *Results) {
 			fmt.Fprintf(w, "  * above the minimum: %s\n", r.AboveMinimum)
 		}
 	}
+}
+
+func ratioCell(v float64) string {
+	if v == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 func perObj(v float64) string {

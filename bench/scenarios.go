@@ -14,8 +14,12 @@ type Scenario struct {
 	// Config returns the working directory's main.tf for n objects; tag makes ids unique per run.
 	Config func(e *emulator, n int, tag string) string
 	// Minimum gives the fewest requests of each kind a phase needs for n objects
-	// (see minimumFor).
+	// (see perObject).
 	Minimum func(n int, phase string) Counts
+	// Set marks one resource holding n members (jobs, requests, tasks) rather than n
+	// resources: the report gives how its time grows with n (scalingOf), and it needs no
+	// no-op floor of n resources to be compared with.
+	Set bool
 }
 
 // Counts are requests by kind.
@@ -43,26 +47,39 @@ var Scenarios = []Scenario{
 	{Name: "noop", Service: "noop", Provider: "terraform-provider-noop", Config: noopConfig, Minimum: none},
 	{Name: "azure_batch_task", Service: "azurebatch", Provider: "terraform-provider-batchops", Config: azureConfig, Minimum: perObject(0)},
 	{Name: "hpc_soa_batch", Service: "hpcpack", Provider: "terraform-provider-batchops", Config: hpcConfig, Minimum: perObject(1)},
-	{Name: "mrs_job_set", Service: "mrs", Provider: "terraform-provider-batchops", Config: mrsConfig, Minimum: mrsMinimum},
+	{Name: "hpc_soa_batch_requests", Service: "hpcpack", Provider: "terraform-provider-batchops", Config: hpcRequestsConfig, Minimum: hpcRequestsMinimum, Set: true},
+	{Name: "mrs_job_set", Service: "mrs", Provider: "terraform-provider-batchops", Config: mrsConfig, Minimum: mrsMinimum, Set: true},
 }
 
-// NoopScenario is the floor ratios are taken against.
-const NoopScenario = "noop"
+const (
+	// NoopScenario is the floor ratios are taken against.
+	NoopScenario = "noop"
+	// SetsSelector selects every set scenario (Scenario.Set).
+	SetsSelector = "sets"
+)
 
+// selectScenarios picks the named scenarios (SetsSelector: every set scenario), in the order of
+// Scenarios. The no-op floor comes along whenever a scenario of n resources is picked; set
+// scenarios alone run without it, since a floor of 8000 resources would take longer than the
+// sets themselves and is no yardstick for one resource.
 func selectScenarios(names []string) ([]Scenario, error) {
 	if len(names) == 0 {
 		return Scenarios, nil
 	}
-	want := map[string]bool{NoopScenario: true}
+	want := map[string]bool{}
 	for _, n := range names {
 		found := false
 		for _, s := range Scenarios {
-			found = found || s.Name == n
+			if s.Name == n || n == SetsSelector && s.Set {
+				want[s.Name], found = true, true
+				if !s.Set {
+					want[NoopScenario] = true
+				}
+			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown scenario %q (have %s)", n, strings.Join(ScenarioNames(), ", "))
+			return nil, fmt.Errorf("unknown scenario %q (have %s, or %s for every set)", n, strings.Join(ScenarioNames(), ", "), SetsSelector)
 		}
-		want[n] = true
 	}
 	var out []Scenario
 	for _, s := range Scenarios {
@@ -97,6 +114,25 @@ func perObject(fixed int) func(n int, phase string) Counts {
 		default:
 			return Counts{Reads: n + fixed, Deletes: n + fixed}
 		}
+	}
+}
+
+// soaChunk is the most requests one Send Requests call carries (hpcsoa.RequestsPerSend).
+const soaChunk = 1000
+
+// hpcRequestsMinimum: apply creates the session (1 write, which answers the session) and sends
+// the batch in chunks, the last committing it, then reads its status once; a refresh reads
+// the session and the batch status; destroy purges the batch and closes the session after
+// that refresh. None of it depends on n but the number of chunks.
+func hpcRequestsMinimum(n int, phase string) Counts {
+	chunks := (n + soaChunk - 1) / soaChunk
+	switch phase {
+	case "apply":
+		return Counts{Reads: 1, Writes: 1 + chunks}
+	case "plan":
+		return Counts{Reads: 2}
+	default:
+		return Counts{Reads: 2, Deletes: 2}
 	}
 }
 
@@ -212,6 +248,28 @@ resource "batchops_hpc_soa_batch" "r" {
   }]
 }
 `, n)
+}
+
+// hpcRequestsConfig is one batch of n requests, written out literally like mrsConfig's jobs.
+func hpcRequestsConfig(e *emulator, n int, tag string) string {
+	var b strings.Builder
+	b.WriteString(batchopsHeader("hpc_pack", "", e))
+	fmt.Fprintf(&b, `
+resource "batchops_hpc_soa_session" "s" {
+  service_name = "EchoService"
+}
+
+resource "batchops_hpc_soa_batch" "r" {
+  session_id = batchops_hpc_soa_session.s.id
+  name       = "b-%s"
+  requests = [
+`, tag)
+	for i := range n {
+		body := fmt.Sprintf(`<Echo xmlns="http://tempuri.org/"><input>%d</input></Echo>`, i)
+		fmt.Fprintf(&b, "    { action = \"http://tempuri.org/IEchoSvc/Echo\", body = %q },\n", body)
+	}
+	b.WriteString("  ]\n}\n")
+	return b.String()
 }
 
 // mrsConfig writes the jobs out literally: range() stops at 1024 elements.

@@ -283,6 +283,9 @@ func traceLog(t *testing.T, checkDestroy resource.TestCheckFunc, steps ...resour
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "trace.log")
 	t.Setenv("TF_LOG", "TRACE")
+	for name := range SDKLogLevels(nil) { // switched off by TestMain
+		t.Setenv(name, "TRACE")
+	}
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	resource.Test(t, resource.TestCase{ProtoV6ProviderFactories: testProviderFactories, CheckDestroy: checkDestroy, Steps: steps})
 	raw, err := os.ReadFile(logFile)

@@ -105,7 +105,7 @@ func (s taskSet) value(diags *diag.Diagnostics) types.Map {
 	t := taskSetMemberType()
 	elems := make(map[string]attr.Value, len(s))
 	for id, member := range s {
-		elems[id] = objectValue(t, modelAttributes(reflect.ValueOf(member)), diags)
+		elems[id] = objectOf(t, member, diags)
 	}
 	return mapValue(t, elems, diags)
 }

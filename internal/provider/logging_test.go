@@ -6,7 +6,7 @@ import (
 )
 
 func TestSDKLogLevels(t *testing.T) {
-	off := map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_SDK_PROTO": "off"}
+	off := map[string]string{"TF_LOG_SDK": "off", "TF_LOG_SDK_FRAMEWORK": "off", "TF_LOG_SDK_PROTO": "off", "TF_LOG_PROVIDER": "off"}
 	cases := map[string]struct {
 		environ []string
 		want    map[string]string

@@ -57,12 +57,15 @@ var mrsJobAttrTypes = map[string]attr.Type{
 // jobSet holds the jobs of a set by name, once the jobs map is known.
 type jobSet map[string]mrsJobModel
 
-func readJobSet(ctx context.Context, m types.Map) (jobSet, diag.Diagnostics) {
-	jobs := jobSet{}
-	if m.IsNull() || m.IsUnknown() {
-		return jobs, nil
+var mrsJobObjectType = types.ObjectType{AttrTypes: mrsJobAttrTypes}
+
+// readJobSet reads the jobs of a known map; null and unknown give none.
+func readJobSet(_ context.Context, m types.Map) (jobSet, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	jobs := mapAs[mrsJobModel](m, &diags)
+	if jobs == nil {
+		jobs = jobSet{}
 	}
-	diags := m.ElementsAs(ctx, (*map[string]mrsJobModel)(&jobs), false)
 	return jobs, diags
 }
 
@@ -91,8 +94,13 @@ func settledJobs(ctx context.Context, client *mrs.Client, state *mrsJobSetModel,
 	return jobs, pending, true
 }
 
-func (s jobSet) value(ctx context.Context) (types.Map, diag.Diagnostics) {
-	return types.MapValueFrom(ctx, types.ObjectType{AttrTypes: mrsJobAttrTypes}, map[string]mrsJobModel(s))
+func (s jobSet) value(_ context.Context) (types.Map, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	elems := make(map[string]attr.Value, len(s))
+	for name, job := range s {
+		elems[name] = objectOf(mrsJobObjectType, job, &diags)
+	}
+	return mapValue(mrsJobObjectType, elems, &diags), diags
 }
 
 // recorded reports a job whose submission outcome is still unknown: it is in state so that
@@ -221,7 +229,7 @@ func resolvePending(ctx context.Context, client *mrs.Client, cluster string, job
 
 // finishJobSetState derives the set's id, job ids and summary from its jobs. Jobs whose
 // submission outcome is unknown have no id yet; the summary counts them as UNKNOWN.
-func finishJobSetState(ctx context.Context, state *mrsJobSetModel, jobs jobSet) {
+func finishJobSetState(_ context.Context, state *mrsJobSetModel, jobs jobSet) {
 	names := sortedMapKeys(jobs)
 	ids := make([]string, 0, len(names))
 	jobIDs := map[string]string{}
@@ -237,8 +245,12 @@ func finishJobSetState(ctx context.Context, state *mrsJobSetModel, jobs jobSet) 
 		summary[job.State.ValueString()]++
 	}
 	state.ID = types.StringValue(state.ClusterID.ValueString() + "/" + strings.Join(ids, ","))
-	state.JobIDs, _ = types.MapValueFrom(ctx, types.StringType, jobIDs)
-	state.Summary, _ = types.MapValueFrom(ctx, types.Int64Type, summary)
+	state.JobIDs = stringMap(jobIDs)
+	counts := make(map[string]attr.Value, len(summary))
+	for st, n := range summary {
+		counts[st] = types.Int64Value(n)
+	}
+	state.Summary = types.MapValueMust(types.Int64Type, counts)
 }
 
 // pendingSubmitsKey keeps, in private state, when each unresolved submission started: the

@@ -162,7 +162,7 @@ func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource
 			if member.plan(prior, id, rerunFailed) {
 				changed = true
 			}
-			values[id] = objectValue(memberType, modelAttributes(reflect.ValueOf(member)), &resp.Diagnostics)
+			values[id] = objectOf(memberType, member, &resp.Diagnostics)
 		}
 		plan.Tasks = mapValue(memberType, values, &resp.Diagnostics)
 	}

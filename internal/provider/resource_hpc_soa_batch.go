@@ -47,7 +47,7 @@ func NewHPCSOABatchResource() resource.Resource {
 	return &hpcSOABatchResource{}
 }
 
-// Configure and ModifyPlan come from hpcPackResource.
+// Configure comes from hpcPackResource, and so does ModifyPlan after requests are planned.
 type hpcSOABatchResource struct {
 	hpcPackResource
 }
@@ -113,7 +113,7 @@ func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "The requests, in order.",
 				Required:            true,
 				Validators:          []validator.List{listvalidator.SizeAtLeast(1)},
-				PlanModifiers:       []planmodifier.List{replaceUnlessImportedList()},
+				PlanModifiers:       []planmodifier.List{replaceUnlessImportedList(), plannedByResource{}},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"action": schema.StringAttribute{
 						MarkdownDescription: "SOAP action of the operation, e.g. `http://tempuri.org/IEchoSvc/Echo`. Required unless `generic_service` is set.",
@@ -173,6 +173,24 @@ func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 		},
 	}
+}
+
+// ModifyPlan plans requests as configured (plannedByResource left them unknown): none of their
+// attributes is computed.
+func (r *hpcSOABatchResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var requests types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("requests"), &requests)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("requests"), requests)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.hpcPackResource.ModifyPlan(ctx, req, resp)
 }
 
 func (r *hpcSOABatchResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

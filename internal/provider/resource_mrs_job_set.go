@@ -80,6 +80,7 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 					mapvalidator.SizeAtLeast(1),
 					mapvalidator.KeysAre(ruleValidator("job names "+mrs.NameRule, mrs.CheckJobName)),
 				},
+				PlanModifiers: []planmodifier.Map{plannedByResource{}},
 				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 					"type": schema.StringAttribute{
 						MarkdownDescription: "`MapReduce`, `SparkSubmit`, `HiveScript`, `HiveSql`, `DistCp`, `SparkScript`, `SparkSql` or `Flink`.",
@@ -141,9 +142,10 @@ func (r *mrsJobSetResource) Configure(_ context.Context, req resource.ConfigureR
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan keeps the service's values for jobs that stay as they are, so a plan shows
-// exactly which jobs are submitted, deleted or replaced. With wait_for_completion, a job that
-// ended without success is planned for resubmission: the set promises jobs that succeed.
+// ModifyPlan plans the jobs as configured, keeping the service's values for jobs that stay as
+// they are, so a plan shows exactly which jobs are submitted, deleted or replaced. With
+// wait_for_completion, a job that ended without success is planned for resubmission: the set
+// promises jobs that succeed.
 func (r *mrsJobSetResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() {
 		return
@@ -154,16 +156,18 @@ func (r *mrsJobSetResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 			return
 		}
 	}
-	if req.State.Raw.IsNull() {
-		return
-	}
+	// jobs are planned here, from the configuration (plannedByResource left them unknown).
 	var plan, state mrsJobSetModel
+	var configured types.Map
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || plan.Jobs.IsUnknown() {
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("jobs"), &configured)...)
+	if !req.State.Raw.IsNull() {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if resp.Diagnostics.HasError() || configured.IsUnknown() {
 		return // jobs built from values known only after apply: Terraform plans again then
 	}
-	planned, diags := readJobSet(ctx, plan.Jobs)
+	planned, diags := readJobSet(ctx, configured)
 	resp.Diagnostics.Append(diags...)
 	prior, diags := readJobSet(ctx, state.Jobs)
 	resp.Diagnostics.Append(diags...)

@@ -41,8 +41,9 @@ func listStrings(l types.List) []string {
 	if l.IsNull() || l.IsUnknown() {
 		return nil
 	}
-	out := make([]string, 0, len(l.Elements()))
-	for _, el := range l.Elements() {
+	elems := l.Elements() // a copy each call
+	out := make([]string, 0, len(elems))
+	for _, el := range elems {
 		if s, ok := el.(types.String); ok {
 			out = append(out, s.ValueString())
 		}
@@ -55,8 +56,9 @@ func mapStrings(m types.Map) map[string]string {
 	if m.IsNull() || m.IsUnknown() {
 		return nil
 	}
-	out := make(map[string]string, len(m.Elements()))
-	for k, el := range m.Elements() {
+	elems := m.Elements() // a copy each call
+	out := make(map[string]string, len(elems))
+	for k, el := range elems {
 		if s, ok := el.(types.String); ok {
 			out[k] = s.ValueString()
 		}
@@ -102,6 +104,44 @@ func listAs[T any](l types.List, diags *diag.Diagnostics) []T {
 	return out
 }
 
+// mapAs converts a known map of objects to their models by key; null and unknown give nil.
+// Like listAs it reads the attribute values directly (setFields): job sets hold thousands.
+func mapAs[T any](m types.Map, diags *diag.Diagnostics) map[string]T {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	elems := m.Elements()
+	out := make(map[string]T, len(elems))
+	for k, e := range elems {
+		obj, ok := e.(types.Object)
+		if !ok || obj.IsNull() || obj.IsUnknown() {
+			diags.AddError("Unexpected map element", fmt.Sprintf("Map element %q is %s where an object was expected. This is a bug in the provider.", k, e))
+			return nil
+		}
+		var v T
+		setFields(obj.Attributes(), reflect.ValueOf(&v).Elem(), diags)
+		out[k] = v
+	}
+	return out
+}
+
+// objectOf builds an object of type t from the tfsdk-tagged fields of a model, the reverse of
+// setFields, without the framework's conversion through Terraform values (ObjectValueFrom).
+func objectOf(t types.ObjectType, model any, diags *diag.Diagnostics) types.Object {
+	v := reflect.ValueOf(model)
+	fields := modelFields(v.Type())
+	attrs := make(map[string]attr.Value, len(fields))
+	for _, f := range fields {
+		a, ok := v.FieldByIndex(f.index).Interface().(attr.Value)
+		if !ok {
+			diags.AddError("Unexpected model field", fmt.Sprintf("Field %q of %s is not an attribute value. This is a bug in the provider.", f.name, v.Type()))
+			return types.ObjectUnknown(t.AttrTypes)
+		}
+		attrs[f.name] = a
+	}
+	return objectValue(t, attrs, diags)
+}
+
 // setFields copies an object's attributes into the tfsdk-tagged fields of a model. The values
 // already have the fields' types (the attribute types match the schema), so this skips the
 // framework's conversion through Terraform values (obj.As), which costs over ten times more:
@@ -116,17 +156,6 @@ func setFields(attrs map[string]attr.Value, model reflect.Value, diags *diag.Dia
 		}
 		field.Set(v)
 	}
-}
-
-// modelAttributes is the reverse of setFields: the model's tfsdk-tagged fields by attribute
-// name, for building an object of the model without the framework's conversion.
-func modelAttributes(model reflect.Value) map[string]attr.Value {
-	fields := modelFields(model.Type())
-	attrs := make(map[string]attr.Value, len(fields))
-	for _, f := range fields {
-		attrs[f.name], _ = model.FieldByIndex(f.index).Interface().(attr.Value)
-	}
-	return attrs
 }
 
 type modelField struct {

@@ -1,6 +1,6 @@
 // Command bench runs the provider's benchmark (design.md §7): `make bench`, or
 //
-//	go run ./bench/cmd/bench [-n 100,1000] [-parallelism 0,50] [-scenarios azure_batch_task,...] [-out bench/results.json]
+//	go run ./bench/cmd/bench [-n 100,1000] [-parallelism 0,50] [-scenarios azure_batch_task,...|sets] [-out bench/results.json]
 //
 // It prints a Markdown table (also written next to the JSON as results.md) and writes the
 // JSON results. Progress goes to stderr.
@@ -32,7 +32,8 @@ func run() error {
 	var cfg bench.Config
 	ns := flag.String("n", "100,1000", "comma-separated object counts")
 	pars := flag.String("parallelism", "0,50", "comma-separated -parallelism values; 0 = Terraform's default (10)")
-	scen := flag.String("scenarios", "", "comma-separated scenarios (default all: "+strings.Join(bench.ScenarioNames(), ", ")+"); the no-op floor always runs")
+	scen := flag.String("scenarios", "", "comma-separated scenarios (default all: "+strings.Join(bench.ScenarioNames(), ", ")+
+		"), or "+bench.SetsSelector+" for every set scenario; the no-op floor runs along with any scenario of N resources")
 	flag.StringVar(&cfg.Out, "out", "", "results JSON file (default bench/results.json under the repository root)")
 	flag.StringVar(&cfg.Terraform, "terraform", "", "Terraform CLI (default $TF_ACC_TERRAFORM_PATH, else terraform on PATH)")
 	flag.StringVar(&cfg.WorkDir, "work", "", "working directory (default a temporary one)")

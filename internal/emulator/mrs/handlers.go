@@ -321,41 +321,41 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request, rt route) *apiErr
 	}
 	now := s.clockNow()
 	lname := strings.ToLower(q.name)
-	var matched []jobDetail
-	var seqs []int64
+	// Jobs are filtered on their stored fields and evaluated (detail) only where a filter needs
+	// their state or for the page answered: a client paging through thousands of jobs would
+	// otherwise make the emulator evaluate every job for every page.
+	var matched []*job
 	for _, j := range c.order {
-		d := j.detail(now)
+		submitted := ms(j.submitted)
 		switch {
-		case q.name != "" && !strings.Contains(strings.ToLower(d.JobName), lname),
-			q.id != "" && d.JobID != q.id,
-			q.user != "" && d.User != q.user,
-			q.jobType != "" && d.JobType != q.jobType,
-			q.state != "" && d.JobState != q.state,
-			q.result != "" && d.JobResult != q.result,
-			q.queue != "" && d.Queue != q.queue,
-			q.hasBegin && d.SubmittedTime < q.begin,
-			q.hasEnd && d.SubmittedTime > q.end:
+		case q.name != "" && !strings.Contains(strings.ToLower(j.name), lname),
+			q.id != "" && j.id != q.id,
+			q.user != "" && j.user != q.user,
+			q.jobType != "" && j.jobType != q.jobType,
+			q.queue != "" && j.queue != q.queue,
+			q.hasBegin && submitted < q.begin,
+			q.hasEnd && submitted > q.end:
 			continue
 		}
-		matched = append(matched, d)
-		seqs = append(seqs, j.seq)
-	}
-	idx := make([]int, len(matched))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		da, db := matched[idx[a]], matched[idx[b]]
-		less := da.SubmittedTime < db.SubmittedTime || da.SubmittedTime == db.SubmittedTime && seqs[idx[a]] < seqs[idx[b]]
-		if q.asc {
-			return less
+		if q.state != "" || q.result != "" {
+			st := j.statusAt(now)
+			if q.state != "" && st.state != q.state || q.result != "" && st.result != q.result {
+				continue
+			}
 		}
-		return da.SubmittedTime > db.SubmittedTime || da.SubmittedTime == db.SubmittedTime && seqs[idx[a]] > seqs[idx[b]]
+		matched = append(matched, j)
+	}
+	sort.SliceStable(matched, func(a, b int) bool {
+		ta, tb := ms(matched[a].submitted), ms(matched[b].submitted)
+		if q.asc {
+			return ta < tb || ta == tb && matched[a].seq < matched[b].seq
+		}
+		return ta > tb || ta == tb && matched[a].seq > matched[b].seq
 	})
 	page := []jobDetail{}
-	if q.page-1 <= len(idx)/q.limit { // no overflow for huge page numbers
-		for i := (q.page - 1) * q.limit; i < len(idx) && i < q.page*q.limit; i++ {
-			page = append(page, matched[idx[i]])
+	if q.page-1 <= len(matched)/q.limit { // no overflow for huge page numbers
+		for i := (q.page - 1) * q.limit; i < len(matched) && i < q.page*q.limit; i++ {
+			page = append(page, matched[i].detail(now))
 		}
 	}
 	writeJSON(w, http.StatusAccepted, struct {
