@@ -81,7 +81,8 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 				MarkdownDescription: "The tasks, keyed by task id (unique in the job without regard to case; each " +
 					azurebatch.IDRule + "). Each takes the arguments of `batchops_azure_batch_task` except `job_id`, " +
 					"`task_id`, `multi_instance_settings`, `wait_for_completion` and `timeouts`.",
-				Required: true,
+				Required:      true,
+				PlanModifiers: []planmodifier.Map{plannedByResource{}},
 				Validators: []validator.Map{
 					mapvalidator.SizeAtLeast(1),
 					mapvalidator.KeysAre(batchIDValidator()),
