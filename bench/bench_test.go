@@ -213,9 +213,9 @@ func TestSelectScenarios(t *testing.T) {
 		"":                                     strings.Join(ScenarioNames(), ","),
 		"azure_batch_task":                     "noop,azure_batch_task",
 		"mrs_job_set":                          "mrs_job_set",
-		SetsSelector:                           "hpc_soa_batch_requests,mrs_job_set",
+		SetsSelector:                           "hpc_soa_batch_requests,mrs_job_set,azure_batch_task_set",
 		"mrs_job_set,hpc_soa_batch":            "noop,hpc_soa_batch,mrs_job_set",
-		"sets,terraform_data":                  "terraform_data,noop,hpc_soa_batch_requests,mrs_job_set",
+		"sets,terraform_data":                  "terraform_data,noop,hpc_soa_batch_requests,mrs_job_set,azure_batch_task_set",
 		"hpc_soa_batch_requests,hpc_soa_batch": "noop,hpc_soa_batch,hpc_soa_batch_requests",
 	} {
 		var list []string

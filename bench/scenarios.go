@@ -49,6 +49,8 @@ var Scenarios = []Scenario{
 	{Name: "hpc_soa_batch", Service: "hpcpack", Provider: "terraform-provider-batchops", Config: hpcConfig, Minimum: perObject(1)},
 	{Name: "hpc_soa_batch_requests", Service: "hpcpack", Provider: "terraform-provider-batchops", Config: hpcRequestsConfig, Minimum: hpcRequestsMinimum, Set: true},
 	{Name: "mrs_job_set", Service: "mrs", Provider: "terraform-provider-batchops", Config: mrsConfig, Minimum: mrsMinimum, Set: true},
+	{Name: "azure_batch_task_set", Service: "azurebatch", Provider: "terraform-provider-batchops", Config: azureTaskSetConfig, Minimum: azureTaskSetMinimum, Set: true},
+	{Name: "azure_batch_job", Service: "azurebatch", Provider: "terraform-provider-batchops", Config: azureJobConfig, Minimum: azureJobMinimum},
 }
 
 const (
@@ -135,6 +137,43 @@ func hpcRequestsMinimum(n int, phase string) Counts {
 		return Counts{Reads: 2, Deletes: 2}
 	}
 }
+
+// The Azure task set's calls: Add Task Collection carries 100 tasks, a List Tasks page 1000
+// (azurebatch.MaxTasksPerCollection and the service's page size).
+const (
+	azureCollection = 100
+	azureListPage   = 1000
+)
+
+// azureTaskSetMinimum: apply adds the tasks 100 a call and reads them back with one List Tasks
+// (a page per 1000); a refresh is that list; destroy deletes each task after the refresh (the
+// service has no bulk delete of tasks).
+func azureTaskSetMinimum(n int, phase string) Counts {
+	pages := (n + azureListPage - 1) / azureListPage
+	switch phase {
+	case "apply":
+		return Counts{Reads: pages, Writes: (n + azureCollection - 1) / azureCollection}
+	case "plan":
+		return Counts{Reads: pages}
+	default:
+		return Counts{Reads: pages, Deletes: n}
+	}
+}
+
+// azureJobMinimum: a job is added and read back; refreshed with one read; deleted with one
+// Delete Job after the refresh, then read until it is gone: the service deletes a job in the
+// background (the emulator in 1 s of its clock), so at least one read more, and a few while the
+// job is deleting.
+func azureJobMinimum(n int, phase string) Counts {
+	if phase == "destroy" {
+		return Counts{Reads: n * (1 + azureJobDeletePolls), Deletes: n}
+	}
+	return perObject(0)(n, phase)
+}
+
+// azureJobDeletePolls bounds the reads of one job's wait after Delete Job: the provider's poll
+// interval starts at 1 s and the emulator's deleting phase lasts 1 s.
+const azureJobDeletePolls = 3
 
 // mrsPage is both the MRS list page size and the batch-delete chunk.
 const mrsPage = 100
@@ -270,6 +309,32 @@ resource "batchops_hpc_soa_batch" "r" {
 	}
 	b.WriteString("  ]\n}\n")
 	return b.String()
+}
+
+// azureTaskSetConfig is one task set of n tasks in the bench job; range() stops at 1024
+// values, so the ids come from blocks of 1000.
+func azureTaskSetConfig(e *emulator, n int, tag string) string {
+	return batchopsHeader("azure_batch", "", e) + fmt.Sprintf(`
+resource "batchops_azure_batch_task_set" "r" {
+  job_id = %q
+  tasks = {
+    for p in setproduct(range(%d), range(1000)) : "%s-${p[0]}-${p[1]}" => {
+      command_line = "/bin/sh -c 'echo ${p[1]}'"
+    } if p[0] * 1000 + p[1] < %d
+  }
+}
+`, benchAzureJob, (n+999)/1000, tag, n)
+}
+
+// azureJobConfig is n jobs, on the emulator's pool.
+func azureJobConfig(e *emulator, n int, tag string) string {
+	return batchopsHeader("azure_batch", "", e) + fmt.Sprintf(`
+resource "batchops_azure_batch_job" "r" {
+  count   = %d
+  job_id  = "%s-${count.index}"
+  pool_id = "bench-pool"
+}
+`, n, tag)
 }
 
 // mrsConfig writes the jobs out literally: range() stops at 1024 elements.
