@@ -448,3 +448,35 @@ func TestAccAzureBatchTaskSet_failedTasksRunAgain(t *testing.T) {
 		},
 	)
 }
+
+// A task id somebody else uses for another task is an error naming that task and the way out;
+// the set's other tasks are added and kept in state, so destroy removes them.
+func TestAccAzureBatchTaskSet_conflictNamesTheTask(t *testing.T) {
+	e := startEmulator(t)
+	addTaskElsewhere(t, e, azurebatch.TaskSpec{ID: azurebatch.Ptr("taken"), CommandLine: azurebatch.Ptr("echo theirs")})
+	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
+		Config: taskSetConfig(e, `
+  tasks = {
+    mine  = { command_line = "echo mine" }
+    taken = { command_line = "echo ours" }
+  }
+`),
+		ExpectError: errorText(`Azure Batch did not take 1 task(s): task taken:`),
+	}, resource.TestStep{
+		// The failed create kept what it added: refresh shows only "mine" in the (tainted) set.
+		RefreshState:       true,
+		ExpectNonEmptyPlan: true, // tainted: replaced on the next apply
+		Check: func(s *terraform.State) error {
+			if got := taskSetIDs(s.RootModule().Resources[taskSetAddr].Primary.Attributes); !slices.Equal(got, []string{"mine"}) {
+				return fmt.Errorf("tasks in state %v, want [mine]", got)
+			}
+			if task, _ := e.AzureBatch().Task(testJob, "taken"); task.CommandLine != "echo theirs" {
+				return fmt.Errorf("the other task was changed: %q", task.CommandLine)
+			}
+			return nil
+		},
+	})
+	if !e.AzureBatch().TaskExists(testJob, "taken") {
+		t.Error("destroy deleted a task the set does not own")
+	}
+}
