@@ -79,25 +79,9 @@ var taskSetMemberType = sync.OnceValue(func() types.ObjectType {
 // taskSet is the tasks of a set by id, as the configuration spells the ids.
 type taskSet map[string]taskSetMemberModel
 
-// readTaskSet converts a known map of members; its values have the member type already, so
-// they are copied field by field rather than converted (see setFields).
+// readTaskSet converts a known map of members (see mapAs).
 func readTaskSet(m types.Map, diags *diag.Diagnostics) taskSet {
-	elems := m.Elements()
-	set := make(taskSet, len(elems))
-	for id, v := range elems {
-		obj, ok := v.(types.Object)
-		if !ok || obj.IsNull() || obj.IsUnknown() {
-			diags.AddError("Unexpected task value", fmt.Sprintf("Task %q is %T and not a known object. This is a bug in the provider.", id, v))
-			return nil
-		}
-		var member taskSetMemberModel
-		setFields(obj.Attributes(), reflect.ValueOf(&member).Elem(), diags)
-		if diags.HasError() {
-			return nil
-		}
-		set[id] = member
-	}
-	return set
+	return mapAs[taskSetMemberModel](m, diags)
 }
 
 // value is the set as a framework map.
