@@ -237,7 +237,7 @@ func azureBatchTaskAttributes() map[string]schema.Attribute {
 		// dependsOn is called task_dependencies here.
 		"task_dependencies": schema.SingleNestedAttribute{
 			MarkdownDescription: "Tasks that must complete successfully before this one runs (the service's `dependsOn`; " +
-				"Terraform reserves the name `depends_on`). The job must have `usesTaskDependencies` set.",
+				"Terraform reserves the name `depends_on`). The job must have been created with `uses_task_dependencies = true` (the service's `usesTaskDependencies`).",
 			Optional:      true,
 			PlanModifiers: replaceObject,
 			Attributes: map[string]schema.Attribute{

@@ -469,7 +469,7 @@ resource "batchops_azure_batch_task" "render" {
 		Steps: []resource.TestStep{
 			{
 				Config:      config(false),
-				ExpectError: regexp.MustCompile(`(?s)task_dependencies needs a job created with usesTaskDependencies.*TaskDependenciesNotSpecifiedOnJob`),
+				ExpectError: regexp.MustCompile(`(?s)task_dependencies needs a job created with uses_task_dependencies = true.*TaskDependenciesNotSpecifiedOnJob`),
 			},
 			{
 				// Switching it on replaces the job, and with it the task already in it.

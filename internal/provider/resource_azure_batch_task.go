@@ -353,7 +353,7 @@ func describeTaskError(err error, jobID, taskID string) string {
 	case azurebatch.HasCode(err, "JobNotFound"):
 		return fmt.Sprintf("Job %q does not exist in this Batch account.\n\nOriginal Error: %s", jobID, err)
 	case azurebatch.HasCode(err, "TaskDependenciesNotSpecifiedOnJob"):
-		return fmt.Sprintf("task_dependencies needs a job created with usesTaskDependencies = true; job %q was not.\n\nOriginal Error: %s", jobID, err)
+		return fmt.Sprintf("task_dependencies needs a job created with uses_task_dependencies = true (batchops_azure_batch_job); job %q was not.\n\nOriginal Error: %s", jobID, err)
 	}
 	return fmt.Sprintf("Task %s/%s: %s", jobID, taskID, err)
 }
