@@ -480,7 +480,9 @@ func (r *azureBatchTaskSetResource) Read(ctx context.Context, req resource.ReadR
 	var tasks taskSet
 	if state.Tasks.IsNull() {
 		tasks = r.readImported(ctx, client, jobID, req.Private, &resp.Diagnostics)
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importTaskIDsKey, nil)...)
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, importTaskIDsKey, nil)...)
+		}
 	} else {
 		tasks = readTaskSet(state.Tasks, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {

@@ -480,3 +480,19 @@ func TestAccAzureBatchTaskSet_conflictNamesTheTask(t *testing.T) {
 		t.Error("destroy deleted a task the set does not own")
 	}
 }
+
+// Import names what is wrong: an id that is not a job id or a list of task ids, a task that
+// does not exist.
+func TestAccAzureBatchTaskSet_importErrors(t *testing.T) {
+	e := startEmulator(t)
+	cfg := taskSetConfig(e, `  tasks = { a = { command_line = "/bin/sh -c 'sleep 600'" } }`)
+	importStep := func(id, want string) resource.TestStep {
+		return resource.TestStep{Config: cfg, ResourceName: taskSetAddr, ImportState: true, ImportStateId: id, ExpectError: errorText(want)}
+	}
+	runAccTest(t, checkTasksDeleted(e),
+		resource.TestStep{Config: cfg},
+		importStep(testJob+"/", `Expected "job_id" (every task of the job) or "job_id/task_id,task_id,..."`),
+		importStep("job 1", `got "job 1"`),
+		importStep(testJob+"/a,missing", "Task missing does not exist in job "+testJob),
+	)
+}
