@@ -58,18 +58,33 @@ func TestPlannedByResourceOnlyOnCollectionsWithoutMemberPlanModifiers(t *testing
 			if len(nested.PlanModifiers) > 0 {
 				t.Errorf("%s: its members have plan modifiers, which plannedByResource would skip", id)
 			}
-			for member, ma := range nested.Attributes {
-				if m := reflect.ValueOf(ma).FieldByName("PlanModifiers"); m.IsValid() && m.Len() > 0 {
-					t.Errorf("%s.%s has plan modifiers, which plannedByResource would skip", id, member)
-				}
-				if reflect.ValueOf(ma).FieldByName("NestedObject").IsValid() {
-					t.Errorf("%s.%s is nested: its plan modifiers are not checked here", id, member)
-				}
+			for _, path := range withPlanModifiers(id, nested.Attributes) {
+				t.Errorf("%s has plan modifiers, which plannedByResource would skip", path)
 			}
 		}
 	}
 	sort.Strings(found)
-	if got, want := strings.Join(found, ", "), "batchops_hpc_soa_batch.requests, batchops_mrs_job_set.jobs"; got != want {
+	if got, want := strings.Join(found, ", "), "batchops_azure_batch_task_set.tasks, batchops_hpc_soa_batch.requests, batchops_mrs_job_set.jobs"; got != want {
 		t.Errorf("plannedByResource is on %q, want %q", got, want)
 	}
+}
+
+// withPlanModifiers lists the attributes below prefix, at any depth, that have plan modifiers.
+func withPlanModifiers(prefix string, attrs map[string]schema.Attribute) []string {
+	var out []string
+	for name, a := range attrs {
+		path := prefix + "." + name
+		if m := reflect.ValueOf(a).FieldByName("PlanModifiers"); m.IsValid() && m.Len() > 0 {
+			out = append(out, path)
+		}
+		switch a := a.(type) {
+		case schema.SingleNestedAttribute:
+			out = append(out, withPlanModifiers(path, a.Attributes)...)
+		case schema.ListNestedAttribute:
+			out = append(out, withPlanModifiers(path, a.NestedObject.Attributes)...)
+		case schema.MapNestedAttribute:
+			out = append(out, withPlanModifiers(path, a.NestedObject.Attributes)...)
+		}
+	}
+	return out
 }
