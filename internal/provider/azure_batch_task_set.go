@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/batchops/terraform-provider-batchops/internal/azurebatch"
 )
@@ -183,4 +185,45 @@ func sameConstraints(a, b types.Object) bool {
 		}
 	}
 	return true
+}
+
+// refreshTaskSet reads the tasks ids of the set with one List Tasks (a page per 1000 tasks)
+// and drops those that are gone.
+func refreshTaskSet(ctx context.Context, client *azurebatch.Client, jobID string, tasks taskSet, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	listed, err := client.ListTasks(ctx, jobID, taskIDFilter(ids), taskSetListSelect)
+	if err != nil {
+		return err
+	}
+	found := byFoldedID(listed)
+	var diags diag.Diagnostics
+	for _, id := range ids {
+		m, ok := tasks[id]
+		if !ok {
+			continue
+		}
+		t, ok := found[strings.ToLower(id)]
+		if !ok {
+			tflog.Warn(ctx, "Azure Batch task no longer exists: dropping it from the task set", map[string]any{"task": jobID + "/" + id})
+			delete(tasks, id)
+			continue
+		}
+		m.setStatus(t, &diags)
+		tasks[id] = m
+	}
+	if diags.HasError() {
+		return fmt.Errorf("reading the tasks of job %s: %s", jobID, diags[0].Detail())
+	}
+	return nil
+}
+
+// abbreviated keeps the first lines of a long list of per-task messages.
+func abbreviated(lines []string) []string {
+	const shown = 20
+	if len(lines) <= shown {
+		return lines
+	}
+	return append(lines[:shown:shown], fmt.Sprintf("... and %d more", len(lines)-shown))
 }

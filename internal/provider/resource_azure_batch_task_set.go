@@ -105,7 +105,13 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 				Computed:    true,
 				ElementType: types.Int64Type,
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create: true, Read: true, Update: true, Delete: true,
+				CreateDescription: "Time for adding the tasks, reading them back and, with `wait_for_completion`, the wait (default `60m`).",
+				ReadDescription:   "Time for reading the tasks (default `5m`).",
+				UpdateDescription: "Time for the changes, reading the tasks back and, with `wait_for_completion`, the wait (default `60m`).",
+				DeleteDescription: "Time for deleting every task (default `30m`).",
+			}),
 		}),
 	}
 }
@@ -410,47 +416,6 @@ func (op *taskSetOperation) waitCompleted(ctx context.Context, ids []string) err
 		status, done := progress()
 		return done, status, nil
 	})
-}
-
-// refreshTaskSet reads the tasks ids of the set with one List Tasks (a page per 1000 tasks)
-// and drops those that are gone.
-func refreshTaskSet(ctx context.Context, client *azurebatch.Client, jobID string, tasks taskSet, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	listed, err := client.ListTasks(ctx, jobID, taskIDFilter(ids), taskSetListSelect)
-	if err != nil {
-		return err
-	}
-	found := byFoldedID(listed)
-	var diags diag.Diagnostics
-	for _, id := range ids {
-		m, ok := tasks[id]
-		if !ok {
-			continue
-		}
-		t, ok := found[strings.ToLower(id)]
-		if !ok {
-			tflog.Warn(ctx, "Azure Batch task no longer exists: dropping it from the task set", map[string]any{"task": jobID + "/" + id})
-			delete(tasks, id)
-			continue
-		}
-		m.setStatus(t, &diags)
-		tasks[id] = m
-	}
-	if diags.HasError() {
-		return fmt.Errorf("reading the tasks of job %s: %s", jobID, diags[0].Detail())
-	}
-	return nil
-}
-
-// abbreviated keeps the first lines of a long list of per-task messages.
-func abbreviated(lines []string) []string {
-	const shown = 20
-	if len(lines) <= shown {
-		return lines
-	}
-	return append(lines[:shown:shown], fmt.Sprintf("... and %d more", len(lines)-shown))
 }
 
 func (r *azureBatchTaskSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
