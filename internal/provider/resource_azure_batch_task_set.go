@@ -154,6 +154,8 @@ func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource
 		!plan.WaitForCompletion.Equal(state.WaitForCompletion)
 	if !configTasks.IsUnknown() {
 		rerunFailed := plan.WaitForCompletion.ValueBool() || plan.WaitForCompletion.IsUnknown()
+		// Switching wait_for_completion on waits for every task, which reads them all again.
+		waitAll := !req.State.Raw.IsNull() && !state.WaitForCompletion.ValueBool() && !plan.WaitForCompletion.Equal(state.WaitForCompletion)
 		values := make(map[string]attr.Value, len(configTasks.Elements()))
 		for id, v := range configTasks.Elements() {
 			config, _ := v.(types.Object)
@@ -166,7 +168,7 @@ func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource
 			if resp.Diagnostics.HasError() {
 				return
 			}
-			if member.plan(prior, id, rerunFailed) {
+			if member.plan(prior, id, rerunFailed, waitAll) {
 				changed = true
 			}
 			values[id] = objectOf(memberType, member, &resp.Diagnostics)
@@ -183,10 +185,10 @@ func (r *azureBatchTaskSetResource) ModifyPlan(ctx context.Context, req resource
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-// plan fills the computed values of the configured task id: from the task in prior when it
-// stays as it is, unknown where the apply changes them. It reports whether the apply touches the
-// task.
-func (m *taskSetMemberModel) plan(prior taskSet, id string, rerunFailed bool) bool {
+// plan fills the computed values of the configured task id: from the task in prior when the
+// apply leaves it alone, unknown when the apply changes or reads it again (reread: every task is
+// read again). It reports whether the apply touches the task.
+func (m *taskSetMemberModel) plan(prior taskSet, id string, rerunFailed, reread bool) bool {
 	p, inState := prior[id]
 	unknownStatus := func() {
 		m.State, m.ExitCode, m.Result, m.ETag = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
@@ -198,13 +200,9 @@ func (m *taskSetMemberModel) plan(prior taskSet, id string, rerunFailed bool) bo
 	}
 	m.Constraints = plannedConstraints(m.Constraints, p.Constraints)
 	m.State, m.ExitCode, m.Result, m.ETag = p.State, p.ExitCode, p.Result, p.ETag
-	touched := false
-	if !sameConstraints(m.Constraints, p.Constraints) {
-		m.ETag, touched = types.StringUnknown(), true
-	}
-	if rerunFailed && p.failed() {
-		unknownStatus()
-		touched = true
+	touched := !sameConstraints(m.Constraints, p.Constraints) || rerunFailed && p.failed()
+	if touched || reread {
+		unknownStatus() // read back after the apply: it may have moved on meanwhile
 	}
 	return touched
 }
