@@ -35,10 +35,7 @@ func expandTaskSpec(taskID string, s *taskSpecModel) (azurebatch.TaskSpec, diag.
 	if !s.AffinityID.IsNull() {
 		t.AffinityInfo = &azurebatch.AffinityInfo{AffinityID: stringPtr(s.AffinityID)}
 	}
-	env := s.Environment.Elements()
-	for _, name := range sortedMapKeys(env) {
-		t.EnvironmentSettings = append(t.EnvironmentSettings, azurebatch.EnvironmentSetting{Name: azurebatch.Ptr(name), Value: stringOf(env[name])})
-	}
+	t.EnvironmentSettings = expandEnvironment(s.Environment)
 	for _, o := range listAs[outputFileModel](s.OutputFiles, &diags) {
 		dest := &azurebatch.OutputFileBlobContainerDestination{
 			ContainerURL: stringPtr(o.ContainerURL),
@@ -220,15 +217,8 @@ func flattenTask(t *azurebatch.Task, jobID string, prior *azureBatchTaskModel) (
 		prior = &azureBatchTaskModel{}
 	}
 	m := azureBatchTaskModel{
-		JobID:  types.StringValue(jobID),
-		TaskID: types.StringPointerValue(t.ID),
-	}
-	// Keep the configured case of the ids: the service compares them without regard to case.
-	if strings.EqualFold(prior.TaskID.ValueString(), m.TaskID.ValueString()) && !prior.TaskID.IsNull() {
-		m.TaskID = prior.TaskID
-	}
-	if !prior.JobID.IsNull() && strings.EqualFold(prior.JobID.ValueString(), jobID) {
-		m.JobID = prior.JobID
+		JobID:  sameOrRead(prior.JobID, jobID),
+		TaskID: sameOrRead(prior.TaskID, deref(t.ID)),
 	}
 	m.ID = types.StringValue(m.JobID.ValueString() + "/" + m.TaskID.ValueString())
 	m.taskSpecModel = flattenTaskSpec(t, &prior.taskSpecModel, showDefaults, &diags)
@@ -249,18 +239,11 @@ func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool
 	s := taskSpecModel{
 		CommandLine:   types.StringPointerValue(t.CommandLine),
 		DisplayName:   types.StringPointerValue(t.DisplayName),
-		Environment:   types.MapNull(types.StringType),
 		AffinityID:    types.StringNull(),
 		ResourceFiles: flattenResourceFiles(t.ResourceFiles, diags),
 		RequiredSlots: int64Value(t.RequiredSlots),
 	}
-	if len(t.EnvironmentSettings) > 0 {
-		env := make(map[string]attr.Value, len(t.EnvironmentSettings))
-		for _, e := range t.EnvironmentSettings {
-			env[deref(e.Name)] = types.StringValue(deref(e.Value))
-		}
-		s.Environment = mapValue(types.StringType, env, diags)
-	}
+	s.Environment = flattenEnvironment(t.EnvironmentSettings)
 	if t.AffinityInfo != nil {
 		s.AffinityID = types.StringPointerValue(t.AffinityInfo.AffinityID)
 	}
@@ -307,6 +290,37 @@ func flattenTaskSpec(t *azurebatch.Task, prior *taskSpecModel, showDefaults bool
 	s.ContainerSettings = flattenContainerSettings(t.ContainerSettings, prior.ContainerSettings, diags)
 	s.ExitConditions = flattenExitConditions(t.ExitConditions, diags)
 	return s
+}
+
+// expandEnvironment and flattenEnvironment convert a map of environment variables, a task's or
+// a job's, to the service's list and back; no variables is null.
+func expandEnvironment(m types.Map) []azurebatch.EnvironmentSetting {
+	var out []azurebatch.EnvironmentSetting
+	values := mapStrings(m)
+	for _, name := range sortedMapKeys(values) {
+		out = append(out, azurebatch.EnvironmentSetting{Name: azurebatch.Ptr(name), Value: azurebatch.Ptr(values[name])})
+	}
+	return out
+}
+
+func flattenEnvironment(settings []azurebatch.EnvironmentSetting) types.Map {
+	if len(settings) == 0 {
+		return types.MapNull(types.StringType)
+	}
+	env := make(map[string]string, len(settings))
+	for _, e := range settings {
+		env[deref(e.Name)] = deref(e.Value)
+	}
+	return stringMap(env)
+}
+
+// sameOrRead is the value read, or the prior one when it names the same thing in another case:
+// the service compares ids without regard to case, so the configured spelling is kept.
+func sameOrRead(prior types.String, read string) types.String {
+	if !prior.IsNull() && !prior.IsUnknown() && strings.EqualFold(prior.ValueString(), read) {
+		return prior
+	}
+	return types.StringValue(read)
 }
 
 // flattenConstraints reads a task's constraints back.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -442,10 +441,7 @@ func expandJob(m *azureBatchJobModel) (azurebatch.JobSpec, diag.Diagnostics) {
 		OnTaskFailure:        enumPtr[azurebatch.OnTaskFailure](m.OnTaskFailure),
 		Metadata:             expandMetadata(m.Metadata),
 	}
-	env := m.CommonEnvironmentSettings.Elements()
-	for _, name := range sortedMapKeys(env) {
-		spec.CommonEnvironmentSettings = append(spec.CommonEnvironmentSettings, azurebatch.EnvironmentSetting{Name: azurebatch.Ptr(name), Value: stringOf(env[name])})
-	}
+	spec.CommonEnvironmentSettings = expandEnvironment(m.CommonEnvironmentSettings)
 	return spec, diags
 }
 
@@ -517,7 +513,7 @@ func flattenJob(j *azurebatch.Job, prior *azureBatchJobModel) (azureBatchJobMode
 		OnAllTasksComplete:        enumValue(j.OnAllTasksComplete),
 		OnTaskFailure:             enumValue(j.OnTaskFailure),
 		Metadata:                  types.MapNull(types.StringType),
-		CommonEnvironmentSettings: types.MapNull(types.StringType),
+		CommonEnvironmentSettings: flattenEnvironment(j.CommonEnvironmentSettings),
 		State:                     types.StringValue(string(deref(j.State))),
 		ETag:                      types.StringValue(string(deref(j.ETag))),
 		URL:                       types.StringPointerValue(j.URL),
@@ -541,22 +537,7 @@ func flattenJob(j *azurebatch.Job, prior *azureBatchJobModel) (azureBatchJobMode
 		}
 		m.Metadata = stringMap(md)
 	}
-	if len(j.CommonEnvironmentSettings) > 0 {
-		env := make(map[string]string, len(j.CommonEnvironmentSettings))
-		for _, e := range j.CommonEnvironmentSettings {
-			env[deref(e.Name)] = deref(e.Value)
-		}
-		m.CommonEnvironmentSettings = stringMap(env)
-	}
 	return m, diags
-}
-
-// sameOrRead is the value read, or the prior one when it names the same thing in another case.
-func sameOrRead(prior types.String, read string) types.String {
-	if !prior.IsNull() && !prior.IsUnknown() && strings.EqualFold(prior.ValueString(), read) {
-		return prior
-	}
-	return types.StringValue(read)
 }
 
 // setJobState writes the job read from the service, keeping the resource's timeouts.
