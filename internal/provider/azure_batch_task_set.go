@@ -218,12 +218,3 @@ func refreshTaskSet(ctx context.Context, client *azurebatch.Client, jobID string
 	}
 	return nil
 }
-
-// abbreviated keeps the first lines of a long list of per-task messages.
-func abbreviated(lines []string) []string {
-	const shown = 20
-	if len(lines) <= shown {
-		return lines
-	}
-	return append(lines[:shown:shown], fmt.Sprintf("... and %d more", len(lines)-shown))
-}

@@ -144,12 +144,7 @@ func (op *jobSetOperation) save(ctx context.Context) {
 
 // keepAdvice tells how to go on after an error without redoing the jobs that are fine.
 func (op *jobSetOperation) keepAdvice() string {
-	if op.creating {
-		return "Terraform marks a job set whose creation failed as tainted, and would replace it whole, jobs that " +
-			"succeeded included. To keep them, run `terraform untaint` with this job set's address (shown on the " +
-			"\"with\" line of this message); the next `terraform apply` then submits only the jobs that are missing or failed."
-	}
-	return "The next `terraform apply` submits only the jobs that are missing or failed."
+	return keepMembersAdvice(op.creating, "job set", "jobs", "submits only the jobs that are missing or failed")
 }
 
 // describeUnfinished names the jobs a wait left unfinished and says how to wait longer.
@@ -160,7 +155,7 @@ func describeUnfinished(jobs jobSet, waited map[string]string, err *wait.WaitErr
 			running = append(running, fmt.Sprintf("%s (%s)", name, job.State.ValueString()))
 		}
 	}
-	list := abbreviatedList(running)
+	list := abbreviatedList(running, ", ")
 	if errors.Is(err, context.Canceled) {
 		return fmt.Sprintf("The wait was interrupted; %d job(s) were still running: %s. They are in state.", len(running), list)
 	}
@@ -289,14 +284,4 @@ func setPendingSubmits(ctx context.Context, private privateWriter, pending map[s
 	}
 	raw, _ := json.Marshal(ms)
 	return private.SetKey(ctx, pendingSubmitsKey, raw)
-}
-
-// abbreviatedList joins the first items of a long list, saying how many more there are.
-func abbreviatedList(items []string) string {
-	const shown = 20
-	list := strings.Join(items[:min(len(items), shown)], ", ")
-	if len(items) > shown {
-		list += fmt.Sprintf(" and %d more", len(items)-shown)
-	}
-	return list
 }

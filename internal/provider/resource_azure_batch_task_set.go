@@ -259,12 +259,7 @@ func (op *taskSetOperation) save(ctx context.Context) {
 
 // keepAdvice tells how to go on after an error without redoing the tasks that are fine.
 func (op *taskSetOperation) keepAdvice() string {
-	if op.creating {
-		return "Terraform marks a task set whose creation failed as tainted, and would replace it whole, tasks that " +
-			"succeeded included. To keep them, run `terraform untaint` with this task set's address (shown on the " +
-			"\"with\" line of this message); the next `terraform apply` then adds only the tasks that are missing."
-	}
-	return "The next `terraform apply` adds only the tasks that are missing."
+	return keepMembersAdvice(op.creating, "task set", "tasks", "adds only the tasks that are missing")
 }
 
 // recorded is a planned task as it is saved before the service has been read: without status,
@@ -332,15 +327,15 @@ func (op *taskSetOperation) addAndSettle(ctx context.Context, toAdd taskSet, rer
 		op.save(ctx)
 		var b strings.Builder
 		if len(notSent) > 0 {
-			fmt.Fprintf(&b, "The operation was interrupted or timed out before %d task(s) were added: %s.\n\n", len(notSent), abbreviatedList(notSent))
+			fmt.Fprintf(&b, "The operation was interrupted or timed out before %d task(s) were added: %s.\n\n", len(notSent), abbreviatedList(notSent, ", "))
 		}
 		if len(refused) > 0 {
-			fmt.Fprintf(&b, "Azure Batch did not take %d task(s):\n  %s\n\n", len(refused), strings.Join(abbreviated(refused), "\n  "))
+			fmt.Fprintf(&b, "Azure Batch did not take %d task(s):\n  %s\n\n", len(refused), abbreviatedList(refused, "\n  "))
 		}
 		if len(unknown) > 0 {
 			fmt.Fprintf(&b, "The outcome of adding %d task(s) is unknown (the answer never came):\n  %s\n"+
 				"They are recorded in state: the next refresh finds each (or forgets it if it does not exist), and "+
-				"destroy deletes them.\n\n", len(unknown), strings.Join(abbreviated(unknown), "\n  "))
+				"destroy deletes them.\n\n", len(unknown), abbreviatedList(unknown, "\n  "))
 		}
 		fmt.Fprintf(&b, "The tasks that were added are kept in state, so that destroy removes them. %s", op.keepAdvice())
 		op.diags.AddError("Error adding Azure Batch tasks", b.String())
@@ -380,40 +375,18 @@ func (op *taskSetOperation) addAndSettle(ctx context.Context, toAdd taskSet, rer
 		op.diags.AddError("Azure Batch tasks failed", fmt.Sprintf("%d task(s) completed with result \"failure\":\n  %s\n\n"+
 			"Each task's state, result and exit code are in state, and the tasks that succeeded are kept. The next "+
 			"`terraform apply` runs exactly the failed tasks again (Reactivate Task). %s",
-			len(failed), strings.Join(abbreviated(failed), "\n  "), op.keepAdvice()))
+			len(failed), abbreviatedList(failed, "\n  "), op.keepAdvice()))
 	}
 }
 
 // waitCompleted polls List Tasks until the tasks ids have completed.
 func (op *taskSetOperation) waitCompleted(ctx context.Context, ids []string) error {
-	progress := func() (string, bool) {
-		done, failed := 0, 0
-		for _, id := range ids {
-			m, ok := op.tasks[id]
-			if !ok || m.State.ValueString() == string(azurebatch.TaskStateCompleted) {
-				done++
-			}
-			if ok && m.failed() {
-				failed++
-			}
-		}
-		status := fmt.Sprintf("%d/%d tasks completed", done, len(ids))
-		if failed > 0 {
-			status += fmt.Sprintf(", %d failed", failed)
-		}
-		return status, done == len(ids)
-	}
-	status, done := progress()
-	if done {
-		return nil
-	}
-	return op.data.pollUntil(ctx, "Azure Batch tasks to complete", status, func(ctx context.Context) (bool, string, error) {
-		if err := refreshTaskSet(ctx, op.client, op.jobID(), op.tasks, ids); err != nil {
-			return false, "", err
-		}
-		status, done := progress()
-		return done, status, nil
-	})
+	return op.data.pollMembers(ctx, "Azure Batch tasks to complete", ids, func(id string) (bool, bool) {
+		m, ok := op.tasks[id]
+		return !ok || m.State.ValueString() == string(azurebatch.TaskStateCompleted), ok && m.failed()
+	}, func(ctx context.Context) error {
+		return refreshTaskSet(ctx, op.client, op.jobID(), op.tasks, ids)
+	}, "tasks completed", "failed")
 }
 
 func (r *azureBatchTaskSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -597,7 +570,7 @@ func (r *azureBatchTaskSetResource) Update(ctx context.Context, req resource.Upd
 	if len(failures) > 0 {
 		op.save(ctx)
 		resp.Diagnostics.AddError("Error updating Azure Batch tasks", fmt.Sprintf("%d change(s) failed:\n  %s\n\n%s",
-			len(failures), strings.Join(abbreviated(failures), "\n  "), op.keepAdvice()))
+			len(failures), abbreviatedList(failures, "\n  "), op.keepAdvice()))
 		return
 	}
 	waitAll := plan.WaitForCompletion.ValueBool() && !state.WaitForCompletion.ValueBool()
@@ -630,7 +603,7 @@ func (r *azureBatchTaskSetResource) Delete(ctx context.Context, req resource.Del
 	state.Summary = tasks.summary(&resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.AddError("Error deleting Azure Batch tasks", fmt.Sprintf("%d of %d task(s) were not deleted:\n  %s\n\n"+
-		"They stay in state; the others are gone.", len(failures), len(ids), strings.Join(abbreviated(failures), "\n  ")))
+		"They stay in state; the others are gone.", len(failures), len(ids), abbreviatedList(failures, "\n  ")))
 }
 
 func (r *azureBatchTaskSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -276,7 +276,7 @@ func (r *mrsJobSetResource) submitAndSettle(ctx context.Context, op *jobSetOpera
 		op.save(ctx)
 		var b strings.Builder
 		if len(notSent) > 0 {
-			fmt.Fprintf(&b, "The operation was interrupted or timed out before %d job(s) were submitted: %s.\n\n", len(notSent), abbreviatedList(notSent))
+			fmt.Fprintf(&b, "The operation was interrupted or timed out before %d job(s) were submitted: %s.\n\n", len(notSent), abbreviatedList(notSent, ", "))
 		}
 		if len(refused) > 0 {
 			fmt.Fprintf(&b, "MRS did not accept these jobs:\n  %s\n\n", strings.Join(refused, "\n  "))
@@ -325,34 +325,12 @@ func (r *mrsJobSetResource) submitAndSettle(ctx context.Context, op *jobSetOpera
 
 // waitTerminal polls until the named jobs are terminal, logging progress at INFO.
 func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client, cluster string, jobs jobSet, names map[string]string) error {
-	progress := func() (string, bool) {
-		finished, failed := 0, 0
-		for name := range names {
-			job, ok := jobs[name]
-			if !ok || mrs.IsTerminal(job.State.ValueString()) {
-				finished++
-			}
-			if ok && job.failed() {
-				failed++
-			}
-		}
-		status := fmt.Sprintf("%d/%d jobs finished", finished, len(names))
-		if failed > 0 {
-			status += fmt.Sprintf(", %d without success", failed)
-		}
-		return status, finished == len(names)
-	}
-	status, done := progress()
-	if done {
-		return nil
-	}
-	return r.data.pollUntil(ctx, "MRS jobs to finish", status, func(ctx context.Context) (bool, string, error) {
-		if err := refreshJobs(ctx, client, cluster, jobs, names); err != nil {
-			return false, "", err
-		}
-		status, done := progress()
-		return done, status, nil
-	})
+	return r.data.pollMembers(ctx, "MRS jobs to finish", sortedMapKeys(names), func(name string) (bool, bool) {
+		job, ok := jobs[name]
+		return !ok || mrs.IsTerminal(job.State.ValueString()), ok && job.failed()
+	}, func(ctx context.Context) error {
+		return refreshJobs(ctx, client, cluster, jobs, names)
+	}, "jobs finished", "without success")
 }
 
 func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
