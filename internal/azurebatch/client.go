@@ -363,7 +363,7 @@ func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, wa
 	if getErr != nil {
 		return getErr
 	}
-	if !sameConstraints(current.Constraints, seen) {
+	if !SameConstraints(current.Constraints, seen) {
 		return &ConstraintsChangedError{Err: err}
 	}
 	return c.replaceConstraints(ctx, jobID, taskID, want, string(valueOf(current.ETag)))
@@ -379,8 +379,9 @@ func (e *ConstraintsChangedError) Error() string {
 
 func (e *ConstraintsChangedError) Unwrap() error { return e.Err }
 
-// sameConstraints compares durations by length: the service writes PT90M back as PT1H30M.
-func sameConstraints(a, b *TaskConstraints) bool {
+// SameConstraints tells whether two task constraints are the same to the service: durations
+// compare by length, since it writes PT90M back as PT1H30M.
+func SameConstraints(a, b *TaskConstraints) bool {
 	if a == nil || b == nil {
 		return a == b
 	}

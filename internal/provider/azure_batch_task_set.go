@@ -161,26 +161,23 @@ func sameTaskSpec(a, b taskSetMemberModel) bool {
 	return true
 }
 
-// sameConstraints compares constraints as the service does: durations by length. Unknown
-// values differ.
+// sameConstraints compares constraints as the service does (azurebatch.SameConstraints); a
+// value not known yet differs from any.
 func sameConstraints(a, b types.Object) bool {
-	if a.IsUnknown() || b.IsUnknown() || a.IsNull() || b.IsNull() {
-		return a.Equal(b)
+	if !fullyKnown(a) || !fullyKnown(b) {
+		return false
 	}
-	for name, x := range a.Attributes() {
-		y := b.Attributes()[name]
-		if x.IsUnknown() || y == nil || y.IsUnknown() {
-			return false
-		}
-		dx, okx := x.(durationValue)
-		dy, oky := y.(durationValue)
-		if okx && oky && !dx.IsNull() && !dy.IsNull() {
-			if !azurebatch.EqualDurations(dx.ValueString(), dy.ValueString()) {
-				return false
-			}
-			continue
-		}
-		if !x.Equal(y) {
+	x, _ := expandConstraints(a)
+	y, _ := expandConstraints(b)
+	return azurebatch.SameConstraints(x, y)
+}
+
+func fullyKnown(obj types.Object) bool {
+	if obj.IsUnknown() {
+		return false
+	}
+	for _, v := range obj.Attributes() {
+		if v.IsUnknown() {
 			return false
 		}
 	}
