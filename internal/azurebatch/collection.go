@@ -279,6 +279,26 @@ func (c *Client) ListTasks(ctx context.Context, jobID, filter string, selectFiel
 	return tasks, nil
 }
 
+// maxFilteredIDs is the most task ids ListTasksByID names in a $filter: a longer filter costs
+// the service more than it saves, and the list of a whole job is one request per 1000 tasks.
+const maxFilteredIDs = 20
+
+// ListTasksByID reads the tasks taskIDs of a job (every task when taskIDs is empty) with
+// ListTasks: a $filter naming each id for a few, the whole job for more, so the answer may hold
+// other tasks of the job too. Task ids hold no quotes (IDRule), so they go in the filter as they
+// are.
+func (c *Client) ListTasksByID(ctx context.Context, jobID string, taskIDs []string, selectFields []string) ([]Task, error) {
+	filter := ""
+	if len(taskIDs) > 0 && len(taskIDs) <= maxFilteredIDs {
+		terms := make([]string, len(taskIDs))
+		for i, id := range taskIDs {
+			terms[i] = fmt.Sprintf("id eq '%s'", id)
+		}
+		filter = strings.Join(terms, " or ")
+	}
+	return c.ListTasks(ctx, jobID, filter, selectFields)
+}
+
 // checkListedTask is checkTask for a task of a list, whose id is not known beforehand and
 // whose id and state are only there when selected.
 func checkListedTask(t *Task, selectFields []string) error {

@@ -473,3 +473,29 @@ func TestUpdateManyConstraintsUpdatesEachTask(t *testing.T) {
 		t.Errorf("%d requests for 3 updates: %s", n, answers(e))
 	}
 }
+
+// A few ids are asked for by a $filter naming each; more list the whole job in pages.
+func TestListTasksByIDFiltersFewIDs(t *testing.T) {
+	e := startEmulator(t)
+	c := newEmulatorClient(t, e)
+	tasks := echoTasks(30)
+	expectAdded(t, e, tasks, c.AddTasks(testCtx(t), "job", tasks), false)
+	e.ResetRequests()
+
+	few, err := c.ListTasksByID(testCtx(t), "job", []string{"t-001", "t-002"}, []string{"id"})
+	if err != nil || len(few) != 2 {
+		t.Fatalf("two ids: %d tasks, %v", len(few), err)
+	}
+	var many []string
+	for _, task := range tasks[:maxFilteredIDs+1] {
+		many = append(many, deref(task.ID))
+	}
+	all, err := c.ListTasksByID(testCtx(t), "job", many, []string{"id"})
+	if err != nil || len(all) != 30 {
+		t.Fatalf("%d ids: %d tasks, %v", len(many), len(all), err)
+	}
+	reqs := e.RequestsFor(emulator.ServiceAzureBatch)
+	if len(reqs) != 2 || !strings.Contains(reqs[0].Query, "filter=") || strings.Contains(reqs[1].Query, "filter=") {
+		t.Errorf("want a filtered list, then an unfiltered one: %s", answers(e))
+	}
+}

@@ -106,23 +106,6 @@ func byFoldedID(tasks []azurebatch.Task) map[string]*azurebatch.Task {
 	return out
 }
 
-// maxFilteredIDs is the most task ids a List Tasks filter names; a larger set lists the whole
-// job, which costs one request per 1000 tasks however many the filter would name.
-const maxFilteredIDs = 20
-
-// taskIDFilter is the List Tasks $filter for the given ids, or "" (every task of the job) for
-// more than maxFilteredIDs. Task ids hold no quotes (azurebatch.IDRule).
-func taskIDFilter(ids []string) string {
-	if len(ids) == 0 || len(ids) > maxFilteredIDs {
-		return ""
-	}
-	terms := make([]string, len(ids))
-	for i, id := range ids {
-		terms[i] = fmt.Sprintf("id eq '%s'", id)
-	}
-	return strings.Join(terms, " or ")
-}
-
 // summary counts the tasks by state and, for completed tasks, by result; "unknown" counts
 // tasks whose add had no definite answer.
 func (s taskSet) summary(diags *diag.Diagnostics) types.Map {
@@ -190,7 +173,7 @@ func refreshTaskSet(ctx context.Context, client *azurebatch.Client, jobID string
 	if len(ids) == 0 {
 		return nil
 	}
-	listed, err := client.ListTasks(ctx, jobID, taskIDFilter(ids), taskSetListSelect)
+	listed, err := client.ListTasksByID(ctx, jobID, ids, taskSetListSelect)
 	if err != nil {
 		return err
 	}

@@ -464,7 +464,7 @@ func (r *azureBatchTaskSetResource) readImported(ctx context.Context, client *az
 			return nil
 		}
 	}
-	listed, err := client.ListTasks(ctx, jobID, taskIDFilter(ids), nil)
+	listed, err := client.ListTasksByID(ctx, jobID, ids, nil)
 	if err != nil {
 		diags.AddError("Error reading Azure Batch tasks", describeTaskError(err, jobID, ""))
 		return nil
