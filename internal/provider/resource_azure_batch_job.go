@@ -119,6 +119,7 @@ func (r *azureBatchJobResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"replaces the job, which deletes its tasks.",
 		Attributes: attrs,
 	}
+	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
 // azureBatchJobAttributes are the attributes of a job, shared by the resource and (all

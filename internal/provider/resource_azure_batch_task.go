@@ -71,6 +71,7 @@ func (r *azureBatchTaskResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"`constraints` can change in place; any other change replaces the task.",
 		Attributes: attrs,
 	}
+	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
 func (r *azureBatchTaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

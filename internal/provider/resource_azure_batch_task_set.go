@@ -65,7 +65,7 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 			"new tasks, deletes removed ones, updates `constraints` in place and replaces (deletes, then adds) tasks "+
 			"whose definition changed, leaving the others alone. `terraform destroy` deletes each task with Delete "+
 			"Task, 8 at a time.", azurebatch.MaxTasksPerCollection),
-		Attributes: withFixedTypes(map[string]schema.Attribute{
+		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The job id.",
 				Computed:            true,
@@ -112,8 +112,9 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 				UpdateDescription: "Time for the changes, reading the tasks back and, with `wait_for_completion`, the wait (default `60m`).",
 				DeleteDescription: "Time for deleting every task (default `30m`).",
 			}),
-		}),
+		},
 	}
+	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
 func (r *azureBatchTaskSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

@@ -173,6 +173,7 @@ func (r *hpcSOABatchResource) Schema(ctx context.Context, _ resource.SchemaReque
 			},
 		},
 	}
+	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
 // ModifyPlan plans requests as configured (plannedByResource left them unknown): none of their

@@ -236,6 +236,7 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
 		},
 	}
+	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
 func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -136,6 +136,7 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			},
 		},
 	}
+	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
 func (r *mrsJobSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
