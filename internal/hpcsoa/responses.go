@@ -315,8 +315,8 @@ func parseSOAPFault(body []byte) (*Fault, bool) {
 		return nil, false
 	}
 	var sf soapFault
-	if err := xml.Unmarshal(body, &sf); err != nil || sf.XMLName.Local != "Fault" {
-		return nil, false
+	if isFault := xml.Unmarshal(body, &sf) == nil && sf.XMLName.Local == "Fault"; !isFault {
+		return nil, false // the caller reads the body as a response
 	}
 	f := &Fault{StatusCode: http.StatusOK, inStream: true}
 	msg := strings.TrimSpace(strings.Join(sf.Reason.Text, " "))

@@ -475,7 +475,7 @@ func decodeSessionInfo(contentType string, data []byte) (*SessionInfo, error) {
 				if v.Major == nil || v.Minor == nil {
 					return nil, fmt.Errorf("ServiceVersion lacks _Major or _Minor")
 				}
-				info.ServiceVersion = formatVersion(*v.Major, *v.Minor, valueOr(v.Build, -1), valueOr(v.Revision, -1))
+				info.ServiceVersion = formatVersion(*v.Major, *v.Minor, orAbsent(v.Build), orAbsent(v.Revision))
 			default:
 				info.ServiceVersion = strings.TrimSpace(v.Text)
 			}
@@ -526,12 +526,13 @@ func jsonVersion(raw json.RawMessage) (string, error) {
 	if v.Major == nil || v.Minor == nil {
 		return "", fmt.Errorf("ServiceVersion %s lacks _Major or _Minor", quote(string(raw)))
 	}
-	return formatVersion(*v.Major, *v.Minor, valueOr(v.Build, -1), valueOr(v.Revision, -1)), nil
+	return formatVersion(*v.Major, *v.Minor, orAbsent(v.Build), orAbsent(v.Revision)), nil
 }
 
-func valueOr(p *int, def int) int {
+// orAbsent is *p, or -1 (a part formatVersion leaves out) when p is nil.
+func orAbsent(p *int) int {
 	if p == nil {
-		return def
+		return -1
 	}
 	return *p
 }

@@ -29,32 +29,51 @@ type bufWriter = bufio.Writer
 // writeXMLBatch writes the non-generic body: one SOAP 1.2 envelope per request inside
 // <HPCServer2008_WebAPI_MessageArray>. Bodies are written verbatim (checked beforehand).
 func writeXMLBatch(w *bufWriter, requests []Request) error {
-	w.WriteString("<" + messageArrayElement + ">")
+	if err := writeStrings(w, "<"+messageArrayElement+">"); err != nil {
+		return err
+	}
 	for i := range requests {
 		r := &requests[i]
-		w.WriteString(envelopeStart)
+		if err := writeStrings(w, envelopeStart); err != nil {
+			return err
+		}
 		if err := escapeText(w, r.Action); err != nil {
 			return err
 		}
-		w.WriteString("</a:Action><a:MessageID>")
+		if err := writeStrings(w, "</a:Action><a:MessageID>"); err != nil {
+			return err
+		}
 		if err := escapeText(w, r.MessageID); err != nil {
 			return err
 		}
-		w.WriteString("</a:MessageID>")
+		if err := writeStrings(w, "</a:MessageID>"); err != nil {
+			return err
+		}
 		if r.UserData != "" {
-			w.WriteString("<" + userDataHeader + ` xmlns="` + nsHPC + `">`)
+			if err := writeStrings(w, "<"+userDataHeader+` xmlns="`+nsHPC+`">`); err != nil {
+				return err
+			}
 			if err := escapeText(w, r.UserData); err != nil {
 				return err
 			}
-			w.WriteString("</" + userDataHeader + ">")
+			if err := writeStrings(w, "</"+userDataHeader+">"); err != nil {
+				return err
+			}
 		}
-		w.WriteString("</s:Header><s:Body>")
-		w.WriteString(r.Body)
-		if _, err := w.WriteString("</s:Body></s:Envelope>"); err != nil {
+		if err := writeStrings(w, "</s:Header><s:Body>", r.Body, "</s:Body></s:Envelope>"); err != nil {
 			return err
 		}
 	}
-	_, err := w.WriteString("</" + messageArrayElement + ">")
+	return writeStrings(w, "</"+messageArrayElement+">")
+}
+
+// writeStrings writes ss in order. A bufio.Writer keeps its first error and returns it from
+// every later write, so the last write's error is the run's.
+func writeStrings(w *bufWriter, ss ...string) error {
+	var err error
+	for _, s := range ss {
+		_, err = w.WriteString(s)
+	}
 	return err
 }
 
@@ -65,10 +84,7 @@ func escapeText(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s
 // in UTF-8.
 func writeGenericBatch(w *bufWriter, requests []Request) error {
 	for i := range requests {
-		w.WriteString(requests[i].Body)
-		w.WriteString(genericFieldSep)
-		w.WriteString(requests[i].UserData)
-		if _, err := w.WriteString(genericRecordSep); err != nil {
+		if err := writeStrings(w, requests[i].Body, genericFieldSep, requests[i].UserData, genericRecordSep); err != nil {
 			return err
 		}
 	}
