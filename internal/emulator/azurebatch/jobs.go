@@ -640,7 +640,7 @@ func (s *Service) jobStats(j *jobState, base string, now time.Time) *JobStatisti
 	return st
 }
 
-// POST /jobs
+// addJob serves POST /jobs.
 func (s *Service) addJob(q *request) *apiError {
 	var p JobAddParameter
 	if e := readJSON(q, &p); e != nil {
@@ -656,7 +656,7 @@ func (s *Service) addJob(q *request) *apiError {
 	return nil
 }
 
-// GET /jobs/{job}
+// getJob serves GET /jobs/{job}.
 func (s *Service) getJob(q *request, jobID string) *apiError {
 	sel, e := parseSelect(q)
 	if e != nil {

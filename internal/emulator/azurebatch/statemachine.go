@@ -216,7 +216,7 @@ func (s *Service) advanceTask(j *jobState, t *taskState, now time.Time, visiting
 			if ready.After(now) {
 				return
 			}
-			s.startAttempt(j, t, ready)
+			s.startAttempt(t, ready)
 		case StateRunning:
 			end, how := t.attemptEnd()
 			if end.After(now) {
@@ -229,7 +229,7 @@ func (s *Service) advanceTask(j *jobState, t *taskState, now time.Time, visiting
 	}
 }
 
-func (s *Service) startAttempt(j *jobState, t *taskState, at time.Time) {
+func (s *Service) startAttempt(t *taskState, at time.Time) {
 	if t.attempts > 0 {
 		t.retryCount++
 		t.lastRetryTime = at

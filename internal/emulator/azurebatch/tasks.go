@@ -203,7 +203,7 @@ func decodeJSON(body []byte, v any) *apiError {
 	return nil
 }
 
-// POST /jobs/{job}/tasks
+// addTask serves POST /jobs/{job}/tasks.
 func (s *Service) addTask(q *request, jobID string) *apiError {
 	var p TaskAddParameter
 	if e := readJSON(q, &p); e != nil {
@@ -320,7 +320,7 @@ func (s *Service) addTaskCollection(q *request, jobID string) *apiError {
 	})
 }
 
-// GET /jobs/{job}/tasks/{task}
+// getTask serves GET /jobs/{job}/tasks/{task}.
 func (s *Service) getTask(q *request, jobID, taskID string) *apiError {
 	sel, e := parseSelect(q)
 	if e != nil {
@@ -375,7 +375,7 @@ func (s *Service) writeTask(q *request, jobID, taskID string, change func(*jobSt
 	})
 }
 
-// DELETE /jobs/{job}/tasks/{task}
+// deleteTask serves DELETE /jobs/{job}/tasks/{task}.
 func (s *Service) deleteTask(q *request, jobID, taskID string) *apiError {
 	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
 		delete(j.tasks, strings.ToLower(t.id()))
@@ -385,7 +385,7 @@ func (s *Service) deleteTask(q *request, jobID, taskID string) *apiError {
 	})
 }
 
-// POST /jobs/{job}/tasks/{task}/terminate
+// terminateTask serves POST /jobs/{job}/tasks/{task}/terminate.
 func (s *Service) terminateTask(q *request, jobID, taskID string) *apiError {
 	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
 		if t.state == StateCompleted {
@@ -397,7 +397,7 @@ func (s *Service) terminateTask(q *request, jobID, taskID string) *apiError {
 	})
 }
 
-// POST /jobs/{job}/tasks/{task}/reactivate
+// reactivateTask serves POST /jobs/{job}/tasks/{task}/reactivate.
 func (s *Service) reactivateTask(q *request, jobID, taskID string) *apiError {
 	return s.writeTask(q, jobID, taskID, func(j *jobState, t *taskState) *apiError {
 		if t.state != StateCompleted {
@@ -442,7 +442,7 @@ func (s *Service) listSubtasks(q *request, jobID, taskID string) *apiError {
 // $skiptoken set (opaque: it names the last task returned), absolute, and
 // keeps api-version, $filter, $select and maxresults.
 func (s *Service) listTasks(q *request, jobID string) *apiError {
-	max := 1000
+	pageSize := 1000
 	if v, ok := q.queryValue("maxresults"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -451,7 +451,7 @@ func (s *Service) listTasks(q *request, jobID string) *apiError {
 		if n < 1 || n > 1000 {
 			return newError(http.StatusBadRequest, codeOutOfRangeQueryParameterValue, "QueryParameterName", "maxresults", "QueryParameterValue", v, "Reason", "The value must be between 1 and 1000.")
 		}
-		max = n
+		pageSize = n
 	}
 	var filter filterExpr
 	if v, ok := q.queryValue("$filter"); ok && strings.TrimSpace(v) != "" {
@@ -491,7 +491,7 @@ func (s *Service) listTasks(q *request, jobID string) *apiError {
 			if filter != nil && !filter.eval(toMap(rendered)) {
 				continue
 			}
-			if len(page) == max {
+			if len(page) == pageSize {
 				more = true
 				break
 			}

@@ -199,11 +199,11 @@ func (s *Service) sendRequests(c *call) *apiError {
 	if err := checkContentType(c.r, "Send Requests", "application/octet-stream"); err != nil {
 		return err
 	}
-	commit, err := parseBool(c, "commit", false, false)
+	commit, err := parseBool(c, "commit", false)
 	if err != nil {
 		return err
 	}
-	generic, err := parseBool(c, "genericservice", false, false)
+	generic, err := parseBool(c, "genericservice", false)
 	if err != nil {
 		return err
 	}
@@ -348,11 +348,11 @@ func (s *Service) getResponses(c *call) *apiError {
 	action, _ := c.q("action")
 	action = strings.TrimSpace(action)
 	clientData, _ := c.q("clientdata")
-	reset, err := parseBool(c, "reset", false, false)
+	reset, err := parseBool(c, "reset", false)
 	if err != nil {
 		return err
 	}
-	generic, err := parseBool(c, "genericservice", false, false)
+	generic, err := parseBool(c, "genericservice", false)
 	if err != nil {
 		return err
 	}

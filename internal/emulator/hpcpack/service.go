@@ -192,7 +192,7 @@ func (s *Service) WriteFault(w http.ResponseWriter, r *http.Request, status int)
 	writeFault(w, r, injectedFault(status))
 }
 
-// operation kinds
+// opKind is one of the head node's operations.
 type opKind int
 
 const (
@@ -454,14 +454,14 @@ func (s *Service) route(r *http.Request) (opKind, string, string, *apiError) {
 	return 0, "", "", notFound(path)
 }
 
-// parseBool reads a .NET bool query value (True/False, any case).
-func parseBool(c *call, name string, def bool, required bool) (bool, *apiError) {
+// parseBool reads a .NET bool query value (True/False, any case); absent or empty, it is false.
+func parseBool(c *call, name string, required bool) (bool, *apiError) {
 	v, ok := c.q(name)
 	if !ok {
 		if required {
 			return false, argError("The query parameter %s is required (true or false).", name)
 		}
-		return def, nil
+		return false, nil
 	}
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "true":
@@ -472,7 +472,7 @@ func parseBool(c *call, name string, def bool, required bool) (bool, *apiError) 
 		if required {
 			return false, argError("The query parameter %s is required (true or false).", name)
 		}
-		return def, nil
+		return false, nil
 	}
 	return false, argError("The query parameter %s must be true or false, got '%s'.", name, v)
 }

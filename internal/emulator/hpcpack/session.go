@@ -71,7 +71,7 @@ func (s *Service) createSession(c *call) *apiError {
 	if err := checkContentType(c.r, "Create Session", "application/xml", "application/json"); err != nil {
 		return err
 	}
-	durable, err := parseBool(c, "durable", false, true)
+	durable, err := parseBool(c, "durable", true)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (s *Service) createSession(c *call) *apiError {
 // is InvalidAttachDurableSession, durable=true on an interactive one
 // InvalidAttachInteractiveSession (all 400 [I]).
 func (s *Service) attachSession(c *call) *apiError {
-	durable, err := parseBool(c, "durable", false, true)
+	durable, err := parseBool(c, "durable", true)
 	if err != nil {
 		return err
 	}

@@ -93,7 +93,7 @@ func TestCreateSessionXML(t *testing.T) {
 
 func TestCreateSessionXMLRejections(t *testing.T) {
 	e := newEnv(t)
-	min := func(over ...string) string {
+	minimal := func(over ...string) string {
 		m := map[string]string{"MaxMessageSize": "65536", "Password": testPass, "Runtime": "-1", "ServiceName": "EchoService", "Username": testUser}
 		for i := 0; i+1 < len(over); i += 2 {
 			if over[i+1] == "-" {
@@ -119,25 +119,25 @@ func TestCreateSessionXMLRejections(t *testing.T) {
 		{"out of order", startInfoXML("Password", testPass, "MaxMessageSize", "65536", "Runtime", "-1", "ServiceName", "EchoService", "Username", testUser), 400, CodeArgumentError, "MaxMessageSize"},
 		{"username first", startInfoXML("Username", testUser, "MaxMessageSize", "65536", "Password", testPass, "Runtime", "-1", "ServiceName", "EchoService"), 400, CodeArgumentError, "MaxMessageSize"},
 		{"duplicate", startInfoXML("MaxMessageSize", "1", "MaxMessageSize", "2", "Password", testPass, "Runtime", "-1", "ServiceName", "EchoService", "Username", testUser), 400, CodeArgumentError, "more than once"},
-		{"missing ServiceName", min("ServiceName", "-"), 400, CodeArgumentError, "ServiceName"},
-		{"missing Username", min("Username", "-"), 400, CodeArgumentError, "Username"},
-		{"missing Password", min("Password", "-"), 400, CodeArgumentError, "Password"},
-		{"missing MaxMessageSize", min("MaxMessageSize", "-"), 400, CodeArgumentError, "MaxMessageSize"},
-		{"missing Runtime", min("Runtime", "-"), 400, CodeArgumentError, "Runtime"},
-		{"unknown member", strings.Replace(min(), "<Password>", "<Bogus>1</Bogus><Password>", 1), 400, CodeArgumentError, "Bogus"},
-		{"not an int", min("MaxMessageSize", "big"), 400, CodeArgumentError, "MaxMessageSize"},
-		{"long username", min("Username", strings.Repeat("u", 81)), 400, CodeArgumentError, "80"},
-		{"long password", min("Password", strings.Repeat("p", 128)), 400, CodeArgumentError, "127"},
-		{"wrong root ns", strings.Replace(min(), "http://hpc.microsoft.com/", "http://hpc.microsoft.com", 1), 400, CodeArgumentError, "WebSessionStartInfo"},
+		{"missing ServiceName", minimal("ServiceName", "-"), 400, CodeArgumentError, "ServiceName"},
+		{"missing Username", minimal("Username", "-"), 400, CodeArgumentError, "Username"},
+		{"missing Password", minimal("Password", "-"), 400, CodeArgumentError, "Password"},
+		{"missing MaxMessageSize", minimal("MaxMessageSize", "-"), 400, CodeArgumentError, "MaxMessageSize"},
+		{"missing Runtime", minimal("Runtime", "-"), 400, CodeArgumentError, "Runtime"},
+		{"unknown member", strings.Replace(minimal(), "<Password>", "<Bogus>1</Bogus><Password>", 1), 400, CodeArgumentError, "Bogus"},
+		{"not an int", minimal("MaxMessageSize", "big"), 400, CodeArgumentError, "MaxMessageSize"},
+		{"long username", minimal("Username", strings.Repeat("u", 81)), 400, CodeArgumentError, "80"},
+		{"long password", minimal("Password", strings.Repeat("p", 128)), 400, CodeArgumentError, "127"},
+		{"wrong root ns", strings.Replace(minimal(), "http://hpc.microsoft.com/", "http://hpc.microsoft.com", 1), 400, CodeArgumentError, "WebSessionStartInfo"},
 		{"malformed", "<WebSessionStartInfo", 400, CodeArgumentError, ""},
-		{"bad env", min("Environments", "<Item/>"), 400, CodeArgumentError, "Environments"},
-		{"bad version", min("ServiceVersion", `<_Major xmlns="http://schemas.datacontract.org/2004/07/System">1</_Major>`), 400, CodeArgumentError, "_Minor"},
-		{"version order", min("ServiceVersion", `<_Minor xmlns="http://schemas.datacontract.org/2004/07/System">1</_Minor><_Major xmlns="http://schemas.datacontract.org/2004/07/System">1</_Major>`), 400, CodeArgumentError, "order"},
-		{"priority range", min("Priority", "9"), 400, CodeArgumentError, "Priority"},
-		{"unknown service", min("ServiceName", "NoSuchService"), 400, CodeServiceNotFound, "NoSuchService"},
-		{"unknown version", min("ServiceName", "VersionedService", "ServiceVersion", `<a:_Major xmlns:a="http://schemas.datacontract.org/2004/07/System">3</a:_Major><a:_Minor xmlns:a="http://schemas.datacontract.org/2004/07/System">0</a:_Minor>`), 400, CodeServiceVersionNotFound, "3.0"},
-		{"run-as password", min("Password", "wrong"), 403, CodeAuthenticationFailure, ""},
-		{"run-as user", min("Username", `CONTOSO\mallory`), 403, CodeAuthenticationFailure, ""},
+		{"bad env", minimal("Environments", "<Item/>"), 400, CodeArgumentError, "Environments"},
+		{"bad version", minimal("ServiceVersion", `<_Major xmlns="http://schemas.datacontract.org/2004/07/System">1</_Major>`), 400, CodeArgumentError, "_Minor"},
+		{"version order", minimal("ServiceVersion", `<_Minor xmlns="http://schemas.datacontract.org/2004/07/System">1</_Minor><_Major xmlns="http://schemas.datacontract.org/2004/07/System">1</_Major>`), 400, CodeArgumentError, "order"},
+		{"priority range", minimal("Priority", "9"), 400, CodeArgumentError, "Priority"},
+		{"unknown service", minimal("ServiceName", "NoSuchService"), 400, CodeServiceNotFound, "NoSuchService"},
+		{"unknown version", minimal("ServiceName", "VersionedService", "ServiceVersion", `<a:_Major xmlns:a="http://schemas.datacontract.org/2004/07/System">3</a:_Major><a:_Minor xmlns:a="http://schemas.datacontract.org/2004/07/System">0</a:_Minor>`), 400, CodeServiceVersionNotFound, "3.0"},
+		{"run-as password", minimal("Password", "wrong"), 403, CodeAuthenticationFailure, ""},
+		{"run-as user", minimal("Username", `CONTOSO\mallory`), 403, CodeAuthenticationFailure, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -152,14 +152,14 @@ func TestCreateSessionXMLRejections(t *testing.T) {
 		})
 	}
 	// a registered version matches (2.1.3 against the registered 2.1.3)
-	ok := min("ServiceName", "VersionedService", "ServiceVersion", `<a:_Build xmlns:a="http://schemas.datacontract.org/2004/07/System">3</a:_Build><a:_Major xmlns:a="http://schemas.datacontract.org/2004/07/System">2</a:_Major><a:_Minor xmlns:a="http://schemas.datacontract.org/2004/07/System">1</a:_Minor>`)
+	ok := minimal("ServiceName", "VersionedService", "ServiceVersion", `<a:_Build xmlns:a="http://schemas.datacontract.org/2004/07/System">3</a:_Build><a:_Major xmlns:a="http://schemas.datacontract.org/2004/07/System">2</a:_Major><a:_Minor xmlns:a="http://schemas.datacontract.org/2004/07/System">1</a:_Minor>`)
 	expectStatus(t, e.create(ok, "application/xml", "?durable=false"), 201)
 	// Content-Type and durable
-	expectFault(t, e.create(min(), "text/plain", "?durable=false"), 415, CodeArgumentError)
-	expectFault(t, e.create(min(), "", "?durable=false"), 415, CodeArgumentError)
-	expectFault(t, e.create(min(), "application/xml; charset=utf-16", "?durable=false"), 415, CodeArgumentError)
-	expectFault(t, e.create(min(), "application/xml", ""), 400, CodeArgumentError)
-	expectFault(t, e.create(min(), "application/xml", "?durable=maybe"), 400, CodeArgumentError)
+	expectFault(t, e.create(minimal(), "text/plain", "?durable=false"), 415, CodeArgumentError)
+	expectFault(t, e.create(minimal(), "", "?durable=false"), 415, CodeArgumentError)
+	expectFault(t, e.create(minimal(), "application/xml; charset=utf-16", "?durable=false"), 415, CodeArgumentError)
+	expectFault(t, e.create(minimal(), "application/xml", ""), 400, CodeArgumentError)
+	expectFault(t, e.create(minimal(), "application/xml", "?durable=maybe"), 400, CodeArgumentError)
 	if e.svc.SessionCount() != 1 {
 		t.Errorf("sessions created by rejected requests: %d", e.svc.SessionCount())
 	}

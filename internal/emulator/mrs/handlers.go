@@ -51,16 +51,16 @@ func (s *Service) checkWrite(r *http.Request, clusterID string) *apiError {
 // submitLocked stores a validated submission. s.mu must be held.
 func (s *Service) submitLocked(c *cluster, sub JobSubmission, sentType string) (*job, *apiError) {
 	now := s.clockNow()
-	if max := s.cfg.MaxRunningJobs; max > 0 {
+	if limit := s.cfg.MaxRunningJobs; limit > 0 {
 		n := 0
 		for _, j := range c.order {
 			if !j.statusAt(now).terminal() {
 				n++
 			}
 		}
-		if n >= max {
+		if n >= limit {
 			return nil, newError(http.StatusInternalServerError, CodeTooManyRunningJobs,
-				fmt.Sprintf("The number of running jobs per cluster cannot exceed %d.", max))
+				fmt.Sprintf("The number of running jobs per cluster cannot exceed %d.", limit))
 		}
 	}
 	oc, run := planOutcome(sub, s.cfg.RunTime)

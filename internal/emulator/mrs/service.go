@@ -235,7 +235,7 @@ func (s *Service) WriteFault(w http.ResponseWriter, r *http.Request, status int)
 	writeError(w, injectedError(status, id))
 }
 
-// operations
+// opKind is one of the service's operations.
 type opKind int
 
 const (
