@@ -109,7 +109,11 @@ func NewRoundTripper(opts Options) (*RoundTripper, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
+		def, ok := http.DefaultTransport.(*http.Transport)
+		if !ok {
+			return nil, errors.New("transport: http.DefaultTransport is not an *http.Transport")
+		}
+		t := def.Clone()
 		t.TLSClientConfig = tlsConfig
 		t.MaxIdleConnsPerHost = 32
 		base = t

@@ -37,7 +37,7 @@ func TestRetriesServerBusyHonouringRetryAfterAndResigning(t *testing.T) {
 
 	var n atomic.Int32
 	client, err := NewClient(Options{Retry: fastRetry, Signer: SignerFunc(func(r *http.Request) error {
-		r.Header.Set("Authorization", "Test sig-"+string(rune('0'+n.Add(1))))
+		r.Header.Set("Authorization", "Test sig-"+string('0'+n.Add(1)))
 		return nil
 	})})
 	if err != nil {

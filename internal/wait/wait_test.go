@@ -168,20 +168,20 @@ func (e *expiring) Err() error {
 func (e *expiring) expire() { e.once.Do(func() { close(e.done) }) }
 
 // pollInBackground runs Poll on a fake clock and advances the clock through its waits; it
-// returns Poll's error and the intervals it waited.
-func pollInBackground(t *testing.T, ctx context.Context, opts PollOptions, check func(ctx context.Context) (bool, string, error)) (error, []time.Duration) {
+// returns the intervals it waited and Poll's error.
+func pollInBackground(t *testing.T, ctx context.Context, opts PollOptions, check func(ctx context.Context) (bool, string, error)) ([]time.Duration, error) {
 	t.Helper()
 	f := NewFake(time.Now())
 	opts.Clock = f
 	var err error
 	waited := f.Drive(func() { err = Poll(ctx, opts, "thing", "queued", check) })
-	return err, waited
+	return waited, err
 }
 
 func TestPollWaitsFirstAndGrowsItsInterval(t *testing.T) {
 	var statuses []string
 	calls := 0
-	err, waited := pollInBackground(t, context.Background(), PollOptions{
+	waited, err := pollInBackground(t, context.Background(), PollOptions{
 		Initial: time.Second, Max: 5 * time.Second, Factor: 2,
 		OnStatus: func(s string) { statuses = append(statuses, s) },
 	}, func(context.Context) (bool, string, error) {
@@ -208,7 +208,7 @@ func TestPollWaitsFirstAndGrowsItsInterval(t *testing.T) {
 func TestPollEndsAtTheDeadlineWithTheLastStatus(t *testing.T) {
 	ctx := newExpiring()
 	calls := 0
-	err, _ := pollInBackground(t, ctx, PollOptions{Initial: 5 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 2}, func(context.Context) (bool, string, error) {
+	_, err := pollInBackground(t, ctx, PollOptions{Initial: 5 * time.Millisecond, Max: 10 * time.Millisecond, Factor: 2}, func(context.Context) (bool, string, error) {
 		calls++
 		if calls == 3 {
 			ctx.expire() // the resource's timeout passes during the third check
@@ -231,7 +231,7 @@ func TestPollInterruptedKeepsTheLastStatusAndCheckErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errBroken := errors.New("broken")
 	calls := 0
-	err, _ := pollInBackground(t, ctx, PollOptions{Initial: time.Second, Max: time.Second, Factor: 1}, func(context.Context) (bool, string, error) {
+	_, err := pollInBackground(t, ctx, PollOptions{Initial: time.Second, Max: time.Second, Factor: 1}, func(context.Context) (bool, string, error) {
 		calls++
 		if calls == 2 {
 			cancel() // Ctrl-C while the second check is under way: its error is the interrupt's
@@ -243,7 +243,7 @@ func TestPollInterruptedKeepsTheLastStatusAndCheckErrors(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 
-	err, _ = pollInBackground(t, context.Background(), PollOptions{}, func(context.Context) (bool, string, error) {
+	_, err = pollInBackground(t, context.Background(), PollOptions{}, func(context.Context) (bool, string, error) {
 		return false, "", errBroken
 	})
 	if err != errBroken {
@@ -253,7 +253,7 @@ func TestPollInterruptedKeepsTheLastStatusAndCheckErrors(t *testing.T) {
 
 func TestPollTakesDefaultIntervals(t *testing.T) {
 	calls := 0
-	_, waited := pollInBackground(t, context.Background(), PollOptions{}, func(context.Context) (bool, string, error) {
+	waited, _ := pollInBackground(t, context.Background(), PollOptions{}, func(context.Context) (bool, string, error) {
 		calls++
 		return calls == 3, "s", nil
 	})
