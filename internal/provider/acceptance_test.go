@@ -214,9 +214,9 @@ func startMRSEmulator(t *testing.T, cfg emumrs.Config) *emulator.Emulator {
 	return e
 }
 
-func mrsProviderConfig(e *emulator.Emulator, sk string) string {
+func mrsProviderConfig(e *emulator.Emulator) string {
 	return providerConfig("mrs", map[string]string{
-		"endpoint": e.MRSURL(), "project_id": mrsProject, "access_key": mrsAK, "secret_key": sk, "ca_certificate_file": e.CAFile(),
+		"endpoint": e.MRSURL(), "project_id": mrsProject, "access_key": mrsAK, "secret_key": mrsSK, "ca_certificate_file": e.CAFile(),
 	})
 }
 

@@ -36,12 +36,9 @@ type taskSetMemberModel struct {
 	ETag     types.String `tfsdk:"etag"`
 }
 
-// taskSetStatusAttributes are the member attributes the service sets, and taskSetListSelect
-// what List Tasks is asked for to refresh them (and the constraints).
-var (
-	taskSetStatusAttributes = []string{"state", "exit_code", "result", "etag"}
-	taskSetListSelect       = []string{"id", "eTag", "state", "executionInfo", "constraints"}
-)
+// taskSetListSelect is what List Tasks is asked for to refresh the member attributes the
+// service sets (state, exit_code, result, etag) and the constraints.
+var taskSetListSelect = []string{"id", "eTag", "state", "executionInfo", "constraints"}
 
 // pending reports a task whose Add Task Collection had no definite answer: it is recorded so
 // that refresh and destroy find it, without status until it has been seen.

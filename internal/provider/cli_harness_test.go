@@ -202,13 +202,13 @@ type interruptResult struct {
 	cancelled     int32 // ApplyResourceChange calls that returned with their context cancelled
 }
 
-// applyAndInterrupt starts `terraform apply -auto-approve -parallelism=N`, waits until ready()
+// applyAndInterrupt starts `terraform apply -auto-approve -parallelism=10`, waits until ready()
 // holds (polling the emulator, not sleeping a fixed time), sends SIGINT to the terraform
 // process alone and waits for it to exit. It fails the test when the apply ends before ready()
-// holds or when the CLI does not exit within exitBound of the signal; it logs the timings.
-func (h *cliHarness) applyAndInterrupt(parallelism int, what string, ready func() bool, exitBound time.Duration) interruptResult {
+// holds or when the CLI does not exit within interruptExitBound of the signal; it logs the timings.
+func (h *cliHarness) applyAndInterrupt(what string, ready func() bool) interruptResult {
 	h.t.Helper()
-	args := []string{"apply", "-auto-approve", "-input=false", "-no-color", fmt.Sprintf("-parallelism=%d", parallelism)}
+	args := []string{"apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=10"}
 	stopsBefore, cancelledBefore := h.stopCalls.Load(), h.appliesAfterStop.Load()
 	cmd, out, stop := h.start(args...)
 	defer stop()
@@ -234,11 +234,11 @@ func (h *cliHarness) applyAndInterrupt(parallelism int, what string, ready func(
 	select {
 	case res.exitErr = <-exited:
 		res.signalToExit = time.Since(signalled)
-	case <-time.After(exitBound):
+	case <-time.After(interruptExitBound):
 		_ = cmd.Process.Kill()
 		res.exitErr = <-exited
 		h.record(args, out.String(), res.exitErr, time.Since(began))
-		h.t.Fatalf("terraform had not exited %s after SIGINT (sent once %s): killed it", exitBound, what)
+		h.t.Fatalf("terraform had not exited %s after SIGINT (sent once %s): killed it", interruptExitBound, what)
 	}
 	res.output = out.String()
 	if res.exitErr == nil {

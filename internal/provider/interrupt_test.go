@@ -53,9 +53,9 @@ resource "batchops_azure_batch_task" "t" {
 `, n, job))
 
 	addTask := `^/jobs/` + job + `/tasks$`
-	h.applyAndInterrupt(10, fmt.Sprintf("%d Add Task requests", after), func() bool {
+	h.applyAndInterrupt(fmt.Sprintf("%d Add Task requests", after), func() bool {
 		return len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, addTask)) >= after
-	}, interruptExitBound)
+	})
 
 	var inState []string
 	for _, i := range instancesOf(h.state(), "batchops_azure_batch_task") {
@@ -88,9 +88,9 @@ resource "batchops_azure_batch_task_set" "test" {
 `, job))
 
 	collection := `^/jobs/` + job + `/addtaskcollection$`
-	h.applyAndInterrupt(10, "an Add Task Collection request", func() bool {
+	h.applyAndInterrupt("an Add Task Collection request", func() bool {
 		return len(e.RequestsMatching(emulator.ServiceAzureBatch, http.MethodPost, collection)) >= 1
-	}, interruptExitBound)
+	})
 	e.SetFaults(emulator.ServiceAzureBatch, emulator.Faults{}) // the latency was for the interrupt only
 
 	var inState []string
@@ -117,7 +117,7 @@ func TestAccInterrupt_mrsJobSet(t *testing.T) {
 	)
 	e := startMRSEmulator(t, emumrs.Config{})
 	e.SetFaults(emulator.ServiceMRS, emulator.Faults{Latency: interruptLatency})
-	h := newCLIHarness(t, mrsProviderConfig(e, mrsSK)+fmt.Sprintf(`
+	h := newCLIHarness(t, mrsProviderConfig(e)+fmt.Sprintf(`
 resource "batchops_mrs_job_set" "test" {
   cluster_id = %q
   jobs = { for i in range(%d) : format("job-%%03d", i) => {
@@ -128,9 +128,9 @@ resource "batchops_mrs_job_set" "test" {
 `, mrsCluster, n))
 
 	submit := jobsBasePath + `$`
-	h.applyAndInterrupt(10, fmt.Sprintf("%d job submits", after), func() bool {
+	h.applyAndInterrupt(fmt.Sprintf("%d job submits", after), func() bool {
 		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, submit)) >= after
-	}, interruptExitBound)
+	})
 
 	var inState []string
 	for _, i := range instancesOf(h.state(), "batchops_mrs_job_set") {
@@ -172,9 +172,9 @@ resource "batchops_hpc_soa_batch" "test" {
 `, blocks))
 
 	send := `(?i)/batch/big$`
-	h.applyAndInterrupt(10, "the first Send Requests", func() bool {
+	h.applyAndInterrupt("the first Send Requests", func() bool {
 		return len(e.RequestsMatching(emulator.ServiceHPCPack, http.MethodPost, send)) >= 1
-	}, interruptExitBound)
+	})
 
 	var inState []string
 	for _, i := range instancesOf(h.state(), "batchops_hpc_soa_session") {
@@ -248,7 +248,7 @@ func TestAccInterrupt_mrsJobSetWait(t *testing.T) {
 	t.Parallel()
 	const n = 20
 	e := startMRSEmulator(t, emumrs.Config{})
-	h := newCLIHarness(t, mrsProviderConfig(e, mrsSK)+fmt.Sprintf(`
+	h := newCLIHarness(t, mrsProviderConfig(e)+fmt.Sprintf(`
 resource "batchops_mrs_job_set" "test" {
   cluster_id = %q
   jobs = { for i in range(%d) : format("long-%%02d", i) => {
@@ -263,9 +263,9 @@ resource "batchops_mrs_job_set" "test" {
 	reads := func() int {
 		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodGet, jobsBasePath+`(/[^/]+)?$`))
 	}
-	res := h.applyAndInterrupt(10, "the wait's first poll", func() bool {
+	res := h.applyAndInterrupt("the wait's first poll", func() bool {
 		return len(e.RequestsMatching(emulator.ServiceMRS, http.MethodPost, jobsBasePath+`$`)) == n && reads() >= 2
-	}, interruptExitBound)
+	})
 	if res.signalToExit > 15*time.Second {
 		t.Errorf("terraform took %s to exit after SIGINT: the wait was not abandoned at once", res.signalToExit)
 	}

@@ -239,7 +239,7 @@ func TestAccAzureBatchTaskSet_250Tasks(t *testing.T) {
 			ResourceName:     taskSetAddr,
 			ImportState:      true,
 			ImportStateId:    testJob + "/frame-001,frame-002",
-			ImportStateCheck: checkImportedTasks(t, "frame-001", "frame-002"),
+			ImportStateCheck: checkImportedTasks("frame-001", "frame-002"),
 			ConfigVariables:  vars,
 			Config:           cfg,
 		},
@@ -247,7 +247,7 @@ func TestAccAzureBatchTaskSet_250Tasks(t *testing.T) {
 }
 
 // checkImportedTasks checks that an import holds exactly the tasks ids, read whole.
-func checkImportedTasks(t *testing.T, ids ...string) resource.ImportStateCheckFunc {
+func checkImportedTasks(ids ...string) resource.ImportStateCheckFunc {
 	return func(states []*terraform.InstanceState) error {
 		if len(states) != 1 {
 			return fmt.Errorf("%d imported states", len(states))

@@ -37,7 +37,7 @@ func jobSetConfig(e *emulator.Emulator, extra string, jobs map[string]string) st
 	for _, name := range names {
 		fmt.Fprintf(&b, "    %s = { %s }\n", name, jobs[name])
 	}
-	return mrsProviderConfig(e, mrsSK) + fmt.Sprintf(`
+	return mrsProviderConfig(e) + fmt.Sprintf(`
 resource "batchops_mrs_job_set" "test" {
   cluster_id = %q
   jobs = {
@@ -325,7 +325,7 @@ func TestAccMRSJobSet_traceLogHasNoSecretKey(t *testing.T) {
 // Refreshing a set of 1,000 jobs reads them through the job list, not one GET each.
 func TestAccMRSJobSet_thousandJobsRefreshInFewRequests(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	config := mrsProviderConfig(e, mrsSK) + fmt.Sprintf(`
+	config := mrsProviderConfig(e) + fmt.Sprintf(`
 resource "batchops_mrs_job_set" "test" {
   cluster_id = %q
   jobs       = { for i in range(1000) : "job-${i}" => { type = "MapReduce", arguments = ["obs://b/p.jar", tostring(i)] } }
@@ -356,7 +356,7 @@ resource "batchops_mrs_job_set" "test" {
 // is empty.
 func TestAccMRSJobSet_argumentsKnownOnlyAfterApply(t *testing.T) {
 	e := startMRSEmulator(t, emumrs.Config{})
-	config := mrsProviderConfig(e, mrsSK) + fmt.Sprintf(`
+	config := mrsProviderConfig(e) + fmt.Sprintf(`
 resource "terraform_data" "in" {
   input = {
     cluster = %q
