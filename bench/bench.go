@@ -251,7 +251,7 @@ func (cfg *Config) fill() error {
 	}
 	for _, n := range cfg.Ns {
 		if n < 1 {
-			return fmt.Errorf("N must be at least 1, got %d", n)
+			return fmt.Errorf("every N must be at least 1, got %d", n)
 		}
 	}
 	if len(cfg.Parallelism) == 0 {

@@ -197,14 +197,14 @@ func none(int, string) Counts { return Counts{} }
 // aboveMinimum describes where a record's requests exceed the scenario's minimum ("" when
 // they do not).
 func (s Scenario) aboveMinimum(rec *Record) string {
-	min := s.Minimum(rec.N, rec.Phase)
+	minimum := s.Minimum(rec.N, rec.Phase)
 	got := Counts{}
 	for _, r := range rec.Routes {
 		got.add(r.Kind, r.Count)
 	}
 	var parts []string
-	check := func(kind string, got, min int) {
-		if got <= min {
+	check := func(kind string, got, minimum int) {
+		if got <= minimum {
 			return
 		}
 		var routes []string
@@ -213,11 +213,11 @@ func (s Scenario) aboveMinimum(rec *Record) string {
 				routes = append(routes, fmt.Sprintf("%s %s ×%d", r.Method, r.Route, r.Count))
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%d %ss > minimum %d (%s)", got, kind, min, strings.Join(routes, ", ")))
+		parts = append(parts, fmt.Sprintf("%d %ss > minimum %d (%s)", got, kind, minimum, strings.Join(routes, ", ")))
 	}
-	check("read", got.Reads, min.Reads)
-	check("write", got.Writes, min.Writes)
-	check("delete", got.Deletes, min.Deletes)
+	check("read", got.Reads, minimum.Reads)
+	check("write", got.Writes, minimum.Writes)
+	check("delete", got.Deletes, minimum.Deletes)
 	return strings.Join(parts, "; ")
 }
 

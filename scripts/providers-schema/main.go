@@ -271,7 +271,9 @@ func typeJSON(t tftypes.Type) json.RawMessage {
 	if t == nil {
 		return nil
 	}
-	b, err := t.MarshalJSON()
+	// MarshalJSON is marked as not for third-party callers, but terraform-plugin-go has no
+	// other encoder of a type in the form `terraform providers schema -json` prints.
+	b, err := t.MarshalJSON() //nolint:staticcheck // SA1019: no public alternative (above)
 	if err != nil {
 		panic(fmt.Sprintf("marshal type %s: %v", t, err))
 	}
