@@ -22,7 +22,11 @@ locals {
   # "part-00" => [0, 1, ..., 1999], "part-01" => [2000, ..., 3999], ...
   chunks = {
     for c in range(ceil(var.frames / var.chunk_size)) :
-    format("part-%02d", c) => range(c * var.chunk_size, min((c + 1) * var.chunk_size, var.frames))
+    # range() makes at most 1024 values, so each chunk is joined from blocks of up to 1000.
+    format("part-%02d", c) => flatten([
+      for b in range(c * var.chunk_size, min((c + 1) * var.chunk_size, var.frames), 1000) :
+      range(b, min(b + 1000, (c + 1) * var.chunk_size, var.frames))
+    ])
   }
 }
 
