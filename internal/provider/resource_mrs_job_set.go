@@ -232,6 +232,9 @@ func (r *mrsJobSetResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if !mrsProjectKnown(ctx, client, &resp.Diagnostics) {
+		return
+	}
 	op := jobSetOperation{client: client, plan: &plan, jobs: jobSet{}, pending: map[string]time.Time{},
 		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
 		timeoutName: "timeouts.create", timeout: timeout, creating: true}
@@ -435,6 +438,9 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if !mrsProjectKnown(ctx, client, &resp.Diagnostics) {
+		return
+	}
 	op := jobSetOperation{client: client, plan: &plan, jobs: jobs, pending: pending,
 		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
 		timeoutName: "timeouts.update", timeout: timeout}
