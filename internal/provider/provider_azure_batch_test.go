@@ -370,4 +370,21 @@ func TestAccAzureBatchEntra_traceLogHasNoSecrets(t *testing.T) {
 	t.Setenv("ARM_CLIENT_SECRET", wrong)
 	log = traceLog(t, nil, resource.TestStep{Config: config, ExpectError: regexp.MustCompile(`AADSTS7000215`)})
 	checkLogHidesSecret(t, log, []string{"AADSTS7000215"}, "wrong client secret", wrong, regexp.MustCompile(`client_secret=[^*&\s]`))
+
+	// OIDC: neither the federated token nor the access tokens it was exchanged for.
+	t.Setenv("ARM_CLIENT_SECRET", "")
+	t.Setenv("ARM_USE_OIDC", "true")
+	federated := e.Entra().FederatedToken(entraSubject, time.Hour)
+	t.Setenv("ARM_OIDC_TOKEN", federated)
+	log = traceLog(t, checkTasksDeleted(e), resource.TestStep{Config: config})
+	checkLogHidesSecret(t, log, []string{"HTTP request", "Bearer ***", "/oauth2/v2.0/token"}, "federated token", federated,
+		regexp.MustCompile(`client_assertion=[^*&\s]`))
+	if grants := e.Entra().Grants(); grants[len(grants)-1].Credential != "federated_token" {
+		t.Errorf("the last token was issued for %s, want the federated token", grants[len(grants)-1].Credential)
+	}
+	for _, g := range e.Entra().Grants() {
+		if strings.Contains(log, g.Token) {
+			t.Error("the trace log contains an access token the authority issued")
+		}
+	}
 }
