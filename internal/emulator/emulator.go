@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/entra"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
@@ -73,6 +74,7 @@ const (
 	ServiceAzureBatch = "azurebatch"
 	ServiceHPCPack    = "hpcpack"
 	ServiceMRS        = "mrs"
+	ServiceEntra      = "entra"
 )
 
 // Config configures Start.
@@ -83,6 +85,7 @@ type Config struct {
 	AzureBatch       azurebatch.Config // the Azure Batch service
 	HPCPack          hpcpack.Config    // the HPC Pack SOA web service
 	MRS              mrs.Config        // the Huawei Cloud MRS V2 job API
+	Entra            entra.Config      // the Microsoft Entra ID authority whose tokens the Azure Batch account accepts
 	Faults           map[string]Faults // keyed by service name ("azurebatch", "hpcpack", "mrs")
 	RequestLogWriter io.Writer         // optional: every recorded request is also written here as one text line (writes serialised)
 }
@@ -100,6 +103,7 @@ type Emulator struct {
 	azure    *azurebatch.Service
 	hpc      *hpcpack.Service
 	mrs      *mrs.Service
+	entra    *entra.Service
 	admin    *http.Server
 	adminURL string
 
@@ -165,7 +169,20 @@ func Start(cfg Config) (*Emulator, error) {
 		e.faultState(name).set(f)
 	}
 
-	e.azure, err = azurebatch.New(cfg.AzureBatch, clock.Now)
+	// Tokens expire in real time, as the clients that hold them see it.
+	e.entra, err = entra.New(cfg.Entra, nil)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	azureCfg := cfg.AzureBatch
+	if azureCfg.Tokens == nil {
+		azureCfg.Tokens = func(token string) (string, bool) {
+			g, ok := e.entra.Lookup(token)
+			return g.Audience, ok
+		}
+	}
+	e.azure, err = azurebatch.New(azureCfg, clock.Now)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("emulator: %w", err)
@@ -181,7 +198,7 @@ func Start(cfg Config) (*Emulator, error) {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	// One line per service:
-	for _, svc := range []Service{e.azure, e.hpc, e.mrs} {
+	for _, svc := range []Service{e.azure, e.hpc, e.mrs, e.entra} {
 		if err := e.mount(svc); err != nil {
 			_ = e.Close()
 			return nil, err
@@ -292,6 +309,13 @@ func (e *Emulator) MRSURL() string { return e.URL(ServiceMRS) }
 
 // MRS returns the MRS job service, for direct inspection.
 func (e *Emulator) MRS() *mrs.Service { return e.mrs }
+
+// EntraURL returns the Microsoft Entra ID authority host, e.g. "https://127.0.0.1:PORT": what
+// azidentity takes as its authority host (cloud.Configuration.ActiveDirectoryAuthorityHost).
+func (e *Emulator) EntraURL() string { return e.URL(ServiceEntra) }
+
+// Entra returns the Microsoft Entra ID authority, for federated tokens and the issued grants.
+func (e *Emulator) Entra() *entra.Service { return e.entra }
 
 // CAFile returns the path of a PEM file holding the emulator's CA
 // certificate. The file lives in a temporary directory that Close removes.

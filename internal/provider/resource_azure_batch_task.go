@@ -362,5 +362,6 @@ func describeTaskError(err error, jobID, taskID string) string {
 // azureAuthAdvice explains an authentication failure of the Batch service.
 func azureAuthAdvice(err error) string {
 	return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
-		"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
+		"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or, with Microsoft Entra ID, the identity's role on the account and " +
+		"azure_batch.environment (ARM_ENVIRONMENT), whose Batch resource the token is for.\n\nOriginal Error: " + err.Error()
 }

@@ -40,6 +40,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/entra"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
@@ -206,6 +207,8 @@ func run(args []string, stdout io.Writer) error {
 	if *jobs != "" {
 		fmt.Fprintf(stdout, "  Azure Batch jobs:     %s\n", *jobs)
 	}
+	fmt.Fprintf(stdout, "  Entra ID authority:   %s (authority_host; tenant %s, client %s, secret %s; the account accepts its tokens for the public cloud's Batch scope)\n",
+		emu.EntraURL(), entra.DefaultTenantID, entra.DefaultClientID, entra.DefaultSecret)
 	fmt.Fprintf(stdout, "  HPC Pack endpoint:    %s (operations under %s)\n", emu.HPCPackURL(), emu.HPCPack().PathPrefix())
 	if c := emu.HPCPack().ClusterName(); c != "" {
 		fmt.Fprintf(stdout, "  HPC Pack cluster:     %s\n", c)
