@@ -106,6 +106,10 @@ type Emulator struct {
 	entra    *entra.Service
 	admin    *http.Server
 	adminURL string
+	// hpcBroker serves the HPC Pack broker node (hpcpack.Config.BrokerNode), if any;
+	// hpcBrokerLn is its listener until it is mounted.
+	hpcBroker   *mounted
+	hpcBrokerLn net.Listener
 
 	mu       sync.Mutex
 	seq      int64
@@ -139,7 +143,7 @@ func Start(cfg Config) (*Emulator, error) {
 	if clock == nil {
 		clock = NewClock()
 	}
-	ca, err := newCertAuthority(host)
+	ca, err := newCertAuthority(host, brokerHost(cfg.HPCPack.BrokerNode))
 	if err != nil {
 		return nil, fmt.Errorf("emulator: generate certificates: %w", err)
 	}
@@ -212,7 +216,7 @@ func Start(cfg Config) (*Emulator, error) {
 }
 
 func (e *Emulator) mount(svc Service) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(e.host, "0"))
+	ln, err := e.listen(svc)
 	if err != nil {
 		return fmt.Errorf("emulator: listen for %s: %w", svc.Name(), err)
 	}
@@ -220,6 +224,17 @@ func (e *Emulator) mount(svc Service) error {
 	if ip := net.ParseIP(urlHost); ip != nil && ip.IsUnspecified() {
 		urlHost = "127.0.0.1"
 	}
+	m := e.serve(svc, ln, urlHost)
+	if s, ok := svc.(baseURLSetter); ok {
+		s.SetBaseURL(m.url)
+	}
+	e.mounted = append(e.mounted, m)
+	e.byName[svc.Name()] = m
+	return e.mountBroker(svc)
+}
+
+// serve starts serving svc on ln; urlHost names the listener's host in its URL.
+func (e *Emulator) serve(svc Service, ln net.Listener, urlHost string) *mounted {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	m := &mounted{svc: svc, ln: ln, url: "https://" + net.JoinHostPort(urlHost, port)}
 	m.server = &http.Server{
@@ -229,17 +244,12 @@ func (e *Emulator) mount(svc Service) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
-	if s, ok := svc.(baseURLSetter); ok {
-		s.SetBaseURL(m.url)
-	}
-	e.mounted = append(e.mounted, m)
-	e.byName[svc.Name()] = m
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		_ = m.server.ServeTLS(ln, "", "")
 	}()
-	return nil
+	return m
 }
 
 // Close stops all listeners and removes the temporary directory holding the
@@ -252,6 +262,11 @@ func (e *Emulator) Close() error {
 		servers := []*http.Server{}
 		for _, m := range e.mounted {
 			servers = append(servers, m.server)
+		}
+		if e.hpcBroker != nil {
+			servers = append(servers, e.hpcBroker.server)
+		} else if e.hpcBrokerLn != nil {
+			_ = e.hpcBrokerLn.Close()
 		}
 		if e.admin != nil {
 			servers = append(servers, e.admin)
@@ -446,7 +461,7 @@ func (e *Emulator) wrap(svc Service) http.Handler {
 
 		path, query := splitRequestURI(r)
 		rec := Request{
-			Seq: seq, Time: e.clock.Now(), Service: name, Method: r.Method,
+			Seq: seq, Time: e.clock.Now(), Service: name, Host: r.Host, Method: r.Method,
 			Path: path, Query: query, Header: redactHeader(r.Header),
 		}
 		if r.Body != nil && r.Body != http.NoBody {

@@ -220,9 +220,10 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 				},
 			},
 			"broker_node": schema.StringAttribute{
-				MarkdownDescription: "Broker node serving the session.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Broker node serving the session, as the web service reports it. With `hpc_pack.batch_endpoint = \"broker_node\"` " +
+					"the session's batch operations go to this node.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"is_durable": schema.BoolAttribute{
 				MarkdownDescription: "Whether the service reports the session as durable.",
@@ -329,7 +330,7 @@ func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadReque
 	var err error
 	if state.Durable.IsNull() {
 		// Imported: the session's kind is not known yet.
-		info, err = attachEitherKind(ctx, svc.client, id)
+		info, err = svc.client.AttachSessionAnyKind(ctx, id)
 	} else {
 		info, err = svc.client.AttachSession(ctx, id, state.Durable.ValueBool())
 	}
@@ -361,16 +362,6 @@ func sessionID(v types.String, diags *diag.Diagnostics) (int, bool) {
 		return 0, false
 	}
 	return id, true
-}
-
-// attachEitherKind attaches to a session whose durability is unknown (after an import): Attach
-// needs the right durable flag, and says so when it is wrong.
-func attachEitherKind(ctx context.Context, client *hpcsoa.Client, id int) (*hpcsoa.SessionInfo, error) {
-	info, err := client.AttachSession(ctx, id, false)
-	if hpcsoa.HasCode(err, hpcsoa.CodeInvalidAttachDurableSession) || hpcsoa.HasCode(err, hpcsoa.CodeInvalidAttachInteractiveSession) {
-		return client.AttachSession(ctx, id, true)
-	}
-	return info, err
 }
 
 // Update only runs when nothing needs the service: timeouts changed, or an imported session
