@@ -563,7 +563,7 @@ func TestAccMRSJobSet_importByIdentity(t *testing.T) {
 // The import ID "cluster_id" adopts every job of the cluster, as import by identity does, on
 // every CLI; two jobs of one name cannot both be adopted, and the error says what to do.
 func TestAccMRSJobSet_importEveryJobOfTheCluster(t *testing.T) {
-	e := startMRSEmulator(t, emumrs.Config{})
+	e := startMRSEmulator(t, emumrs.Config{Clusters: []string{mrsCluster, "empty-cluster"}})
 	// Waiting, so that the jobs' states hold still for ImportStateVerify.
 	config := jobSetConfig(e, "wait_for_completion = true", map[string]string{
 		"a": `type = "HiveSql", arguments = ["SELECT 1"]`,
@@ -593,6 +593,13 @@ func TestAccMRSJobSet_importEveryJobOfTheCluster(t *testing.T) {
 			ImportState:   true,
 			ImportStateId: mrsCluster,
 			ExpectError:   errorText(`Two of the imported jobs are named "a"; a job set is keyed by job name. Import the jobs by their ids instead: ` + mrsCluster + `/job_id,job_id,...`),
+		},
+		resource.TestStep{
+			Config:        config,
+			ResourceName:  jobSetAddr,
+			ImportState:   true,
+			ImportStateId: "empty-cluster",
+			ExpectError:   errorText(`Cluster empty-cluster has no jobs.`),
 		},
 	)
 }
