@@ -30,6 +30,7 @@ var (
 	_ resource.Resource                = (*hpcSOASessionResource)(nil)
 	_ resource.ResourceWithConfigure   = (*hpcSOASessionResource)(nil)
 	_ resource.ResourceWithImportState = (*hpcSOASessionResource)(nil)
+	_ resource.ResourceWithIdentity    = (*hpcSOASessionResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*hpcSOASessionResource)(nil)
 )
 
@@ -240,7 +241,17 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
+// sessionIdentity is the session's identity: its id, the import ID.
+var sessionIdentity = identityFields{
+	{name: "session_id", state: path.Root("id"), description: "Id of the session (a number)."},
+}
+
+func (r *hpcSOASessionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = sessionIdentity.schema()
+}
+
 func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer sessionIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	var plan, config hpcSOASessionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	// Write-only values are only in the configuration.
@@ -315,6 +326,7 @@ func setSessionInfo(m *hpcSOASessionModel, info *hpcsoa.SessionInfo) {
 }
 
 func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer sessionIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[hpcSOASessionModel](ctx, req.State.Get, timeouts.Value.Read, sessionReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	svc := hpcPack(r.data, &resp.Diagnostics)
@@ -367,6 +379,7 @@ func sessionID(v types.String, diags *diag.Diagnostics) (int, bool) {
 // Update only runs when nothing needs the service: timeouts changed, or an imported session
 // adopts its configured arguments.
 func (r *hpcSOASessionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer sessionIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	updateWithoutService(ctx, req, resp, func(plan, state *hpcSOASessionModel) {
 		plan.ID, plan.BrokerNode, plan.IsDurable, plan.ServiceOperationTimeout = state.ID, state.BrokerNode, state.IsDurable, state.ServiceOperationTimeout
 	})
@@ -396,11 +409,15 @@ func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteR
 }
 
 func (r *hpcSOASessionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if hpcsoa.CheckSessionID(req.ID) != nil {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected the numeric session id, got %q.", req.ID))
+	id, ok := sessionIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	if hpcsoa.CheckSessionID(id) != nil {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected the numeric session id, got %q.", id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`true`))...)
 }
 
