@@ -1,5 +1,13 @@
-# Every setting can come from the environment instead (shown beside it); configure only the
-# services you use.
+terraform {
+  required_providers {
+    batchops = {
+      source = "batchops/batchops"
+    }
+  }
+}
+
+# Configure only the services you use. The credentials and endpoints can come from environment
+# variables instead (named beside each setting), which keeps them out of the configuration.
 provider "batchops" {
   azure_batch = {
     endpoint     = "https://myacct.westeurope.batch.azure.com" # AZURE_BATCH_ENDPOINT

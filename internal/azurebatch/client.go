@@ -22,7 +22,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/batch/azbatch"
 
 	"github.com/batchops/terraform-provider-batchops/internal/transport"
@@ -36,22 +35,26 @@ const APIVersion = "2024-07-01.20.0"
 type Config struct {
 	Endpoint    string // https://{account}.{region}.batch.azure.com, or the host name alone
 	AccountName string
-	// AccountKey (base64) selects Shared Key; empty selects Microsoft Entra ID through the Azure
-	// SDK's default credential chain (environment, workload identity, managed identity, Azure
-	// CLI, Azure Developer CLI).
+	// AccountKey (base64) selects Shared Key; empty selects Microsoft Entra ID with the
+	// credential Entra chooses (see ChooseCredential), for the Cloud's Batch scope.
 	AccountKey string
+	// Cloud is the Azure cloud of the account ("public", the default, "usgovernment" or
+	// "china"): with Microsoft Entra ID it chooses the authority and the token scope, and the
+	// endpoint must be one of its accounts.
+	Cloud string
+	Entra EntraConfig
 
 	CACertificateFile  string
 	InsecureSkipVerify bool
 	UserAgent          string
 	Retry              transport.RetryPolicy
 
-	// credential, when set, replaces the default credential chain: tests reach the emulator with
-	// a fixed Entra ID token through it. Unexported so that callers need no Azure SDK types.
+	// credential, when set, replaces the Entra settings: tests reach the emulator with a fixed
+	// Entra ID token through it. Unexported so that callers need no Azure SDK types.
 	credential azcore.TokenCredential
 }
 
-// EntraIDSetupError is a Microsoft Entra ID credential chain that could not be built (no
+// EntraIDSetupError is a Microsoft Entra ID credential that could not be chosen or built (no
 // account key was given).
 type EntraIDSetupError struct{ Err error }
 
@@ -94,7 +97,14 @@ const MaxDisplayNameLength = 1024
 type Client struct {
 	sdk   *azbatch.Client
 	retry transport.RetryPolicy
+	// credential is how requests are authenticated: "Shared Key" or a Microsoft Entra ID
+	// credential kind (Credential*).
+	credential string
 }
+
+// Credential says how the client authenticates: "Shared Key", or the Microsoft Entra ID
+// credential kind (CredentialClientSecret, ...).
+func (c *Client) Credential() string { return c.credential }
 
 // New validates cfg and builds a client.
 func New(cfg Config) (*Client, error) {
@@ -109,7 +119,11 @@ func New(cfg Config) (*Client, error) {
 		InsecureSkipVerify: cfg.InsecureSkipVerify,
 		Retry:              cfg.Retry,
 	}
-	var credential azcore.TokenCredential
+	cloud, err := CloudNamed(cfg.Cloud)
+	if err != nil {
+		return nil, err
+	}
+	kind := "Shared Key"
 	if cfg.AccountKey != "" {
 		if cfg.AccountName == "" {
 			return nil, errors.New("account_name is required with account_key")
@@ -120,16 +134,28 @@ func New(cfg Config) (*Client, error) {
 		}
 		opts.Signer = signer
 		opts.Secrets = []string{cfg.AccountKey}
-	} else if credential = cfg.credential; credential == nil {
-		cred, err := azidentity.NewDefaultAzureCredential(nil)
-		if err != nil {
-			return nil, &EntraIDSetupError{Err: err}
+	} else {
+		// The token goes wherever the endpoint points: it must be an account of the cloud.
+		if err := cloud.CheckEndpoint(endpoint); err != nil {
+			return nil, err
 		}
-		credential = cred
+		opts.Secrets = cfg.Entra.secrets()
 	}
 	httpClient, err := transport.NewClient(opts)
 	if err != nil {
 		return nil, err
+	}
+	var credential azcore.TokenCredential
+	switch {
+	case cfg.AccountKey != "":
+	case cfg.credential != nil:
+		credential, kind = cfg.credential, "static token"
+	default:
+		cred, err := newEntraCredential(cloud, cfg.Entra, httpClient)
+		if err != nil {
+			return nil, &EntraIDSetupError{Err: err}
+		}
+		credential, kind = cred, cred.kind
 	}
 	sdk, err := azbatch.NewClient(endpoint, credential, &azbatch.ClientOptions{
 		ClientOptions: azcore.ClientOptions{
@@ -143,7 +169,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{sdk: sdk, retry: cfg.Retry}, nil
+	return &Client{sdk: sdk, retry: cfg.Retry, credential: kind}, nil
 }
 
 // AddTask adds a task to a job. It reports adopted when the task already existed as asked

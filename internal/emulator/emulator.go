@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/entra"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
@@ -73,6 +74,7 @@ const (
 	ServiceAzureBatch = "azurebatch"
 	ServiceHPCPack    = "hpcpack"
 	ServiceMRS        = "mrs"
+	ServiceEntra      = "entra"
 )
 
 // Config configures Start.
@@ -83,6 +85,7 @@ type Config struct {
 	AzureBatch       azurebatch.Config // the Azure Batch service
 	HPCPack          hpcpack.Config    // the HPC Pack SOA web service
 	MRS              mrs.Config        // the Huawei Cloud MRS V2 job API
+	Entra            entra.Config      // the Microsoft Entra ID authority whose tokens the Azure Batch account accepts
 	Faults           map[string]Faults // keyed by service name ("azurebatch", "hpcpack", "mrs")
 	RequestLogWriter io.Writer         // optional: every recorded request is also written here as one text line (writes serialised)
 }
@@ -100,8 +103,13 @@ type Emulator struct {
 	azure    *azurebatch.Service
 	hpc      *hpcpack.Service
 	mrs      *mrs.Service
+	entra    *entra.Service
 	admin    *http.Server
 	adminURL string
+	// hpcBroker serves the HPC Pack broker node (hpcpack.Config.BrokerNode), if any;
+	// hpcBrokerLn is its listener until it is mounted.
+	hpcBroker   *mounted
+	hpcBrokerLn net.Listener
 
 	mu       sync.Mutex
 	seq      int64
@@ -135,7 +143,7 @@ func Start(cfg Config) (*Emulator, error) {
 	if clock == nil {
 		clock = NewClock()
 	}
-	ca, err := newCertAuthority(host)
+	ca, err := newCertAuthority(host, brokerHost(cfg.HPCPack.BrokerNode))
 	if err != nil {
 		return nil, fmt.Errorf("emulator: generate certificates: %w", err)
 	}
@@ -165,7 +173,20 @@ func Start(cfg Config) (*Emulator, error) {
 		e.faultState(name).set(f)
 	}
 
-	e.azure, err = azurebatch.New(cfg.AzureBatch, clock.Now)
+	// Tokens expire in real time, as the clients that hold them see it.
+	e.entra, err = entra.New(cfg.Entra, nil)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	azureCfg := cfg.AzureBatch
+	if azureCfg.Tokens == nil {
+		azureCfg.Tokens = func(token string) (string, bool) {
+			g, ok := e.entra.Lookup(token)
+			return g.Audience, ok
+		}
+	}
+	e.azure, err = azurebatch.New(azureCfg, clock.Now)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("emulator: %w", err)
@@ -181,7 +202,7 @@ func Start(cfg Config) (*Emulator, error) {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	// One line per service:
-	for _, svc := range []Service{e.azure, e.hpc, e.mrs} {
+	for _, svc := range []Service{e.azure, e.hpc, e.mrs, e.entra} {
 		if err := e.mount(svc); err != nil {
 			_ = e.Close()
 			return nil, err
@@ -195,7 +216,7 @@ func Start(cfg Config) (*Emulator, error) {
 }
 
 func (e *Emulator) mount(svc Service) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(e.host, "0"))
+	ln, err := e.listen(svc)
 	if err != nil {
 		return fmt.Errorf("emulator: listen for %s: %w", svc.Name(), err)
 	}
@@ -203,6 +224,17 @@ func (e *Emulator) mount(svc Service) error {
 	if ip := net.ParseIP(urlHost); ip != nil && ip.IsUnspecified() {
 		urlHost = "127.0.0.1"
 	}
+	m := e.serve(svc, ln, urlHost)
+	if s, ok := svc.(baseURLSetter); ok {
+		s.SetBaseURL(m.url)
+	}
+	e.mounted = append(e.mounted, m)
+	e.byName[svc.Name()] = m
+	return e.mountBroker(svc)
+}
+
+// serve starts serving svc on ln; urlHost names the listener's host in its URL.
+func (e *Emulator) serve(svc Service, ln net.Listener, urlHost string) *mounted {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	m := &mounted{svc: svc, ln: ln, url: "https://" + net.JoinHostPort(urlHost, port)}
 	m.server = &http.Server{
@@ -212,17 +244,12 @@ func (e *Emulator) mount(svc Service) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
-	if s, ok := svc.(baseURLSetter); ok {
-		s.SetBaseURL(m.url)
-	}
-	e.mounted = append(e.mounted, m)
-	e.byName[svc.Name()] = m
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		_ = m.server.ServeTLS(ln, "", "")
 	}()
-	return nil
+	return m
 }
 
 // Close stops all listeners and removes the temporary directory holding the
@@ -235,6 +262,11 @@ func (e *Emulator) Close() error {
 		servers := []*http.Server{}
 		for _, m := range e.mounted {
 			servers = append(servers, m.server)
+		}
+		if e.hpcBroker != nil {
+			servers = append(servers, e.hpcBroker.server)
+		} else if e.hpcBrokerLn != nil {
+			_ = e.hpcBrokerLn.Close()
 		}
 		if e.admin != nil {
 			servers = append(servers, e.admin)
@@ -292,6 +324,13 @@ func (e *Emulator) MRSURL() string { return e.URL(ServiceMRS) }
 
 // MRS returns the MRS job service, for direct inspection.
 func (e *Emulator) MRS() *mrs.Service { return e.mrs }
+
+// EntraURL returns the Microsoft Entra ID authority host, e.g. "https://127.0.0.1:PORT": what
+// azidentity takes as its authority host (cloud.Configuration.ActiveDirectoryAuthorityHost).
+func (e *Emulator) EntraURL() string { return e.URL(ServiceEntra) }
+
+// Entra returns the Microsoft Entra ID authority, for federated tokens and the issued grants.
+func (e *Emulator) Entra() *entra.Service { return e.entra }
 
 // CAFile returns the path of a PEM file holding the emulator's CA
 // certificate. The file lives in a temporary directory that Close removes.
@@ -422,7 +461,7 @@ func (e *Emulator) wrap(svc Service) http.Handler {
 
 		path, query := splitRequestURI(r)
 		rec := Request{
-			Seq: seq, Time: e.clock.Now(), Service: name, Method: r.Method,
+			Seq: seq, Time: e.clock.Now(), Service: name, Host: r.Host, Method: r.Method,
 			Path: path, Query: query, Header: redactHeader(r.Header),
 		}
 		if r.Body != nil && r.Body != http.NoBody {

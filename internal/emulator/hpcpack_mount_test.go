@@ -44,7 +44,7 @@ func TestHPCPackMountedWithLogAndFaults(t *testing.T) {
 	if u := h.emu.HPCPackURL(); !strings.HasPrefix(u, "https://127.0.0.1:") || u == h.emu.AzureBatchURL() || h.emu.HPCPack().BaseURL() != u {
 		t.Fatalf("HPCPackURL = %s", u)
 	}
-	if got := strings.Join(h.emu.Services(), ","); got != "azurebatch,hpcpack,mrs" {
+	if got := strings.Join(h.emu.Services(), ","); got != "azurebatch,hpcpack,mrs,entra" {
 		t.Errorf("services %s", got)
 	}
 	startInfo := `<WebSessionStartInfo xmlns="http://hpc.microsoft.com/"><MaxMessageSize>65536</MaxMessageSize><Password>` + hpcPass +

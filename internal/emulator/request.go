@@ -18,6 +18,7 @@ type Request struct {
 	Seq     int64       // 1-based, in arrival order over all services
 	Time    time.Time   // emulator clock at arrival
 	Service string      // service name, e.g. "azurebatch"
+	Host    string      // the Host the client called, e.g. "127.0.0.1:PORT" (tells an HPC Pack head node from its broker)
 	Method  string      // HTTP method
 	Path    string      // escaped path as received
 	Query   string      // raw query as received
@@ -64,6 +65,7 @@ type requestJSON struct {
 	Seq        int64       `json:"seq"`
 	Time       time.Time   `json:"time"`
 	Service    string      `json:"service"`
+	Host       string      `json:"host,omitempty"`
 	Method     string      `json:"method"`
 	Path       string      `json:"path"`
 	Query      string      `json:"query,omitempty"`
@@ -77,7 +79,7 @@ type requestJSON struct {
 // MarshalJSON writes the request with lower-case field names; the body is a
 // string when it is valid UTF-8 ("body") and base64 otherwise ("bodyBase64").
 func (r Request) MarshalJSON() ([]byte, error) {
-	j := requestJSON{Seq: r.Seq, Time: r.Time, Service: r.Service, Method: r.Method, Path: r.Path,
+	j := requestJSON{Seq: r.Seq, Time: r.Time, Service: r.Service, Host: r.Host, Method: r.Method, Path: r.Path,
 		Query: r.Query, Header: r.Header, Status: r.Status, Fault: r.Fault}
 	if len(r.Body) > 0 {
 		if utf8.Valid(r.Body) {
@@ -96,7 +98,7 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*r = Request{Seq: j.Seq, Time: j.Time, Service: j.Service, Method: j.Method, Path: j.Path,
+	*r = Request{Seq: j.Seq, Time: j.Time, Service: j.Service, Host: j.Host, Method: j.Method, Path: j.Path,
 		Query: j.Query, Header: j.Header, Status: j.Status, Fault: j.Fault, Body: j.BodyBase64}
 	if j.Body != nil {
 		r.Body = []byte(*j.Body)

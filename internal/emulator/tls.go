@@ -22,9 +22,9 @@ type certAuthority struct {
 }
 
 // newCertAuthority generates an ECDSA P-256 CA and a server certificate for
-// 127.0.0.1, ::1, localhost and the extra host (an IP or DNS name), both valid
-// for a day (from an hour ago, to tolerate clock skew).
-func newCertAuthority(extraHost string) (*certAuthority, error) {
+// 127.0.0.1, ::1, localhost and the extra hosts (IPs or DNS names; "" is
+// skipped), both valid for a day (from an hour ago, to tolerate clock skew).
+func newCertAuthority(extraHosts ...string) (*certAuthority, error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -53,7 +53,10 @@ func newCertAuthority(extraHost string) (*certAuthority, error) {
 	srvTmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	srvTmpl.DNSNames = []string{"localhost"}
 	srvTmpl.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")}
-	if extraHost != "" && extraHost != "localhost" {
+	for _, extraHost := range extraHosts {
+		if extraHost == "" || extraHost == "localhost" {
+			continue
+		}
 		if ip := net.ParseIP(extraHost); ip != nil {
 			if !ip.IsUnspecified() && !ip.Equal(net.ParseIP("127.0.0.1")) && !ip.Equal(net.ParseIP("::1")) {
 				srvTmpl.IPAddresses = append(srvTmpl.IPAddresses, ip)

@@ -190,6 +190,10 @@ func (c *Client) sendRequests(ctx context.Context, sessionID int, batch string, 
 	if generic {
 		query += "&genericservice=true"
 	}
+	base, err := c.batchBase(ctx, op, sessionID)
+	if err != nil {
+		return err
+	}
 	write := func(w *bufWriter) error { return writeXMLBatch(w, requests) }
 	if generic {
 		write = func(w *bufWriter) error { return writeGenericBatch(w, requests) }
@@ -197,6 +201,7 @@ func (c *Client) sendRequests(ctx context.Context, sessionID int, batch string, 
 	resp, err := c.do(ctx, call{
 		op:          op,
 		method:      http.MethodPost,
+		base:        base,
 		path:        p,
 		query:       query,
 		body:        func() io.ReadCloser { return newStreamBody(ctx, write) },
@@ -230,7 +235,11 @@ func (c *Client) batchPost(ctx context.Context, op string, sessionID int, batch,
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	resp, err := c.do(ctx, call{op: op, method: http.MethodPost, path: p + suffix, idempotent: true})
+	base, err := c.batchBase(ctx, op, sessionID)
+	if err != nil {
+		return err
+	}
+	resp, err := c.do(ctx, call{op: op, method: http.MethodPost, base: base, path: p + suffix, idempotent: true})
 	if err != nil {
 		return err
 	}
@@ -285,9 +294,13 @@ func (c *Client) BatchStatus(ctx context.Context, sessionID int, batch string) (
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", op, err)
 	}
+	base, err := c.batchBase(ctx, op, sessionID)
+	if err != nil {
+		return 0, err
+	}
 	var st BatchStatus
 	err = transport.Repeat(ctx, c.retry, IsMalformed, func() error {
-		resp, err := c.do(ctx, call{op: op, method: http.MethodGet, path: p + "/Status"})
+		resp, err := c.do(ctx, call{op: op, method: http.MethodGet, base: base, path: p + "/Status"})
 		if err != nil {
 			return err
 		}

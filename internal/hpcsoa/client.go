@@ -34,6 +34,10 @@ type Config struct {
 	// ResponseFormat is "xml" (default, like the HPC Pack runtime's own client) or "json": the
 	// Accept header sent. Answers are parsed by their Content-Type either way.
 	ResponseFormat string
+	// BatchEndpoint chooses where batch operations (send, commit, status, responses, purge)
+	// go: BatchEndpointHeadNode (default, "") or BatchEndpointBrokerNode, the BrokerNode the
+	// session reports (see broker.go). Session operations always go to Endpoint.
+	BatchEndpoint string
 
 	CACertificateFile  string
 	InsecureSkipVerify bool
@@ -47,10 +51,12 @@ type Client struct {
 	http       *http.Client
 	base       string // scheme://host[:port][/prefix]/WindowsHPC[/cluster], escaped
 	apiVersion string
-	accept     string
-	username   string
-	redact     transport.Redactor
-	retry      transport.RetryPolicy
+	// brokers routes batch operations to the sessions' broker nodes; nil sends them to base.
+	brokers  *brokerRoutes
+	accept   string
+	username string
+	redact   transport.Redactor
+	retry    transport.RetryPolicy
 }
 
 // New validates cfg and builds a client. Errors name the offending setting.
@@ -82,12 +88,21 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Password == "" {
 		return nil, errors.New("password is required")
 	}
-	base := u.Scheme + "://" + u.Host + prefix + "/WindowsHPC"
+	tail := "/WindowsHPC"
 	if cfg.ClusterName != "" {
 		if strings.TrimSpace(cfg.ClusterName) != cfg.ClusterName || hasControl(cfg.ClusterName) || strings.ContainsAny(cfg.ClusterName, "/\\") {
 			return nil, fmt.Errorf("cluster_name %q is not a valid cluster name", cfg.ClusterName)
 		}
-		base += "/" + url.PathEscape(cfg.ClusterName)
+		tail += "/" + url.PathEscape(cfg.ClusterName)
+	}
+	base := u.Scheme + "://" + u.Host + prefix + tail
+	var brokers *brokerRoutes
+	switch cfg.BatchEndpoint {
+	case "", BatchEndpointHeadNode:
+	case BatchEndpointBrokerNode:
+		brokers = newBrokerRoutes(u, tail)
+	default:
+		return nil, fmt.Errorf("batch_endpoint %q must be %s or %s", cfg.BatchEndpoint, BatchEndpointHeadNode, BatchEndpointBrokerNode)
 	}
 	apiVersion := cfg.APIVersion
 	if apiVersion == "" {
@@ -132,6 +147,7 @@ func New(cfg Config) (*Client, error) {
 		apiVersion: apiVersion,
 		accept:     accept,
 		username:   username,
+		brokers:    brokers,
 		redact:     transport.NewRedactor(secrets...),
 		retry:      cfg.Retry,
 	}, nil
@@ -143,8 +159,10 @@ func hasControl(s string) bool { return strings.ContainsFunc(s, unicode.IsContro
 type call struct {
 	op     string // names the operation in errors: "create session"
 	method string
-	path   string // escaped, relative to the base, starting with "/"
-	query  string // encoded, without "?"
+	// base replaces the head node's base URL (a broker node's, see broker.go); "" = head node.
+	base  string
+	path  string // escaped, relative to the base, starting with "/"
+	query string // encoded, without "?"
 	// body, when set, produces the request body (it is called again for each retry);
 	// bodyLen is its length, or -1 to stream it chunked. A POST without body sends
 	// Content-Length: 0.
@@ -161,7 +179,11 @@ type call struct {
 // do sends the call and returns the 2xx answer; anything else becomes a *Fault. The caller
 // closes the body.
 func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
-	target := c.base + cl.path
+	base := c.base
+	if cl.base != "" {
+		base = cl.base
+	}
+	target := base + cl.path
 	if cl.query != "" {
 		target += "?" + cl.query
 	}
@@ -194,6 +216,9 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// Transport errors carry the URL, never the credentials (they are in a header).
+		if cl.base != "" {
+			return nil, fmt.Errorf("%s: %w; %s", cl.op, err, brokerHint(req.URL.Host))
+		}
 		return nil, fmt.Errorf("%s: %w", cl.op, err)
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -211,8 +236,14 @@ func (c *Client) do(ctx context.Context, cl call) (*http.Response, error) {
 		if cl.authHint != "" {
 			f.hint += cl.authHint
 		}
+		if cl.base != "" {
+			f.hint += "; " + brokerHint(req.URL.Host)
+		}
 	case f.Code == 0 && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed):
 		f.hint = fmt.Sprintf("the web service does not serve %s %s: check hpc_pack.endpoint and hpc_pack.cluster_name (set it for clusters before HPC Pack 2016; leave it empty for HPC Pack 2016 and later)", cl.method, req.URL.Path)
+		if cl.base != "" {
+			f.hint += "; " + brokerHint(req.URL.Host)
+		}
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		f.hint = fmt.Sprintf("the web service redirected to %q: set hpc_pack.endpoint to the address it expects", resp.Header.Get("Location"))
 	}

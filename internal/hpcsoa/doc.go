@@ -17,10 +17,12 @@
 //   - Config.ClusterName selects the pre-2016 form /WindowsHPC/{cluster}/...; empty selects the HPC
 //     Pack 2016 form. There is no automatic detection (Get Clusters, fallback on 404): a bare 404 or
 //     405 answer says to check cluster_name [I].
-//   - Every call goes to Config.Endpoint, the head node. The runtime client sends batch operations
-//     to WebSessionInfo.BrokerNode instead; off Azure the two may differ, and this client does not
-//     follow BrokerNode [I]. The Endpoint may carry a path prefix (a reverse proxy) but not
-//     /WindowsHPC itself.
+//   - Session operations (Create, Attach, Close, Get Job List) go to Config.Endpoint, the head
+//     node. The Endpoint may carry a path prefix (a reverse proxy) but not /WindowsHPC itself.
+//   - Batch operations (Send, Commit, Status, Response, Purge) go to the head node too by default
+//     (Config.BatchEndpoint head_node: the docs only ever name head_node_name). With broker_node
+//     they go to WebSessionInfo.BrokerNode, as the runtime client does (spec §1.9), with the same
+//     credentials and TLS settings. See "Broker node" below.
 //   - Booleans in queries are written the .NET way, True/False (durable, commit, reset), as the
 //     runtime client does; genericservice=true is written lower case as in the docs [I]. Query
 //     values escape spaces as %20, not '+'.
@@ -31,6 +33,23 @@
 //     matching the Accept format [I: the docs list Content-Type without a value].
 //   - Redirects are not followed (they would drop or leak the Authorization header): a 3xx is an
 //     error naming the Location.
+//
+// # Broker node
+//
+//   - BrokerNode is taken as a bare host name, as the docs show it: the head node endpoint's
+//     scheme and port are kept, its path prefix is not (it belongs to whatever fronts the head
+//     node) [I]. A value carrying a port (host:port) or a scheme (https://host[:port]) is used as
+//     given, the way the runtime client puts the value verbatim into https://{BrokerNode}/...
+//     The cluster segment stays cluster_name: the runtime client asks the broker for the
+//     cluster's name (Get Clusters), which is the same cluster's name; no call is spent on it.
+//   - A session's broker comes from the last WebSessionInfo the client saw for it (CreateSession
+//     and AttachSession answers, so the session resource's own calls serve the batches of the
+//     same run); otherwise from one Attach, interactive first and durable when the service says
+//     the session is durable (AttachSessionAnyKind: one call, two for a durable session). The
+//     answer is kept for later operations; CloseSession forgets it.
+//   - An empty or unusable BrokerNode fails the batch operation with a message saying so and
+//     naming batch_endpoint = head_node; transport failures, 404s and auth failures of calls sent
+//     to a broker say the call went to the broker node.
 //
 // # Authentication
 //

@@ -89,7 +89,11 @@ func (c *Client) GetResponses(ctx context.Context, sessionID int, batch string, 
 	if opts.Generic {
 		query += "&genericservice=true"
 	}
-	resp, err := c.do(ctx, call{op: op, method: http.MethodPost, path: p + "/Response", query: query, idempotent: opts.Reset})
+	base, err := c.batchBase(ctx, op, sessionID)
+	if err != nil {
+		return EndOfResponses{}, err
+	}
+	resp, err := c.do(ctx, call{op: op, method: http.MethodPost, base: base, path: p + "/Response", query: query, idempotent: opts.Reset})
 	if err != nil {
 		return EndOfResponses{}, err
 	}

@@ -151,6 +151,7 @@ func (c *Client) CreateSession(ctx context.Context, s SessionStartInfo) (*Sessio
 		return c.resolveCreate(ctx, s, err)
 	}
 	info.ServiceJobName = s.ServiceJobName
+	c.brokers.learn(info)
 	return info, nil
 }
 
@@ -218,6 +219,7 @@ func (c *Client) AttachSession(ctx context.Context, id int, durable bool) (*Sess
 	if err != nil {
 		return nil, err
 	}
+	c.brokers.learn(info)
 	return info, nil
 }
 
@@ -233,6 +235,9 @@ func (c *Client) CloseSession(ctx context.Context, id int) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	resp, err := c.do(ctx, call{op: op, method: http.MethodPost, path: p + "/Close", idempotent: true})
+	if err == nil || IsSessionGone(err) {
+		c.brokers.forget(id)
+	}
 	if err != nil {
 		return err
 	}

@@ -30,9 +30,15 @@ type Config struct {
 	// value without a scheme gets https://, as the SDK does. It must not carry a path: the SDK
 	// replaces the URL path with the API path.
 	Endpoint string
-	// ProjectID is the IAM project id (letters and digits, 1-64). It is required: with it the
-	// SDK never calls IAM to look it up.
+	// ProjectID is the IAM project id (letters and digits, 1-64). When empty, the client looks
+	// it up through IAM on first use: the project named Region (see Client.ProjectID).
 	ProjectID string
+	// Region is the region whose project is looked up when ProjectID is empty (a region's IAM
+	// project bears the region's name, e.g. cn-north-4); it is then required, else unused.
+	Region string
+	// IAMEndpoint is where that look-up goes; empty: DefaultIAMEndpoint(Region). Same form as
+	// Endpoint (scheme, host and port only).
+	IAMEndpoint string
 	// AccessKey and SecretKey are the AK/SK pair that signs every request (SDK-HMAC-SHA256).
 	AccessKey, SecretKey string
 	// SecurityToken, set with temporary AK/SK, is sent as X-Security-Token.
@@ -57,16 +63,37 @@ const defaultUserAgent = "terraform-provider-batchops"
 // It is safe for concurrent use.
 type Client struct {
 	endpoint  string
-	projectID string
 	userAgent string
-	cred      *basic.Credentials
-	rt        http.RoundTripper
+	keys      keys
 	retry     transport.RetryPolicy
 	clock     wait.Clock
 	// now dates the signatures (X-Sdk-Date) and the submit look-up window: the clock's, but
 	// tests replace it alone to make every attempt's date differ.
 	now    func() time.Time
 	redact transport.Redactor
+
+	// region and iamEndpoint serve the project look-up (Config.ProjectID empty).
+	region, iamEndpoint string
+	// lookupLock (capacity 1) guards proj and lookupErr: the project is looked up at most once
+	// per client (see ProjectID), and every operation waits for it.
+	lookupLock chan struct{}
+	proj       *project
+	lookupErr  error
+}
+
+// keys are the credentials and TLS settings every round tripper of the client is built from.
+type keys struct {
+	ak, sk, securityToken string
+	caFile                string
+	insecure              bool
+}
+
+// project is the client's project and what carries it: the SDK credentials (which fill the
+// {project_id} of the API paths) and the round tripper whose signer sends X-Project-Id.
+type project struct {
+	id   string
+	cred *basic.Credentials
+	rt   http.RoundTripper
 }
 
 // The service's id and name rules, each with the words that state it. The Check functions
@@ -126,16 +153,30 @@ func checkRule(re *regexp.Regexp, rule, s string) error {
 	return errors.New(rule)
 }
 
-// New validates cfg and builds a client. Errors name the setting at fault.
+// New validates cfg and builds a client. Errors name the setting at fault. It makes no
+// request: a project id left to look up is looked up by the first operation.
 func New(cfg Config) (*Client, error) {
-	endpoint, err := normaliseEndpoint(cfg.Endpoint)
+	endpoint, err := normaliseEndpoint("endpoint", cfg.Endpoint)
 	if err != nil {
 		return nil, err
 	}
+	region := strings.TrimSpace(cfg.Region)
+	var iamEndpoint string
 	if cfg.ProjectID == "" {
-		return nil, errors.New("project_id is required (the MRS API paths carry it; it is not looked up through IAM)")
-	}
-	if err := CheckProjectID(cfg.ProjectID); err != nil {
+		if region == "" {
+			return nil, errors.New("project_id is not set, and no region is set to look it up from through IAM: set one of them")
+		}
+		if !regionPattern.MatchString(region) {
+			return nil, fmt.Errorf("region %q is not a region name such as cn-north-4 (letters, digits and hyphens)", region)
+		}
+		raw := cfg.IAMEndpoint
+		if strings.TrimSpace(raw) == "" {
+			raw = DefaultIAMEndpoint(region)
+		}
+		if iamEndpoint, err = normaliseEndpoint("iam_endpoint", raw); err != nil {
+			return nil, err
+		}
+	} else if err := CheckProjectID(cfg.ProjectID); err != nil {
 		return nil, fmt.Errorf("project_id %q is not valid: it %w", cfg.ProjectID, err)
 	}
 	if cfg.AccessKey == "" {
@@ -149,9 +190,39 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("access_key must not contain commas or white space")
 	}
 
-	builder := basic.NewCredentialsBuilder().WithAk(cfg.AccessKey).WithSk(cfg.SecretKey).WithProjectId(cfg.ProjectID)
-	if cfg.SecurityToken != "" {
-		builder = builder.WithSecurityToken(cfg.SecurityToken)
+	c := &Client{
+		endpoint:    endpoint,
+		userAgent:   cfg.UserAgent,
+		keys:        keys{ak: cfg.AccessKey, sk: cfg.SecretKey, securityToken: cfg.SecurityToken, caFile: cfg.CACertificateFile, insecure: cfg.InsecureSkipVerify},
+		retry:       cfg.Retry.OrDefault(),
+		clock:       wait.OrReal(cfg.Retry.Clock),
+		region:      region,
+		iamEndpoint: iamEndpoint,
+		lookupLock:  make(chan struct{}, 1),
+	}
+	c.now = c.clock.Now
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	c.redact = transport.NewRedactor(cfg.SecretKey, cfg.SecurityToken)
+	if cfg.ProjectID != "" {
+		if c.proj, err = c.newProject(cfg.ProjectID); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	// Report a bad CA file now rather than at the first operation.
+	if _, err := transport.TLSConfig(cfg.CACertificateFile, cfg.InsecureSkipVerify); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newProject builds the credentials and the round tripper of the project id.
+func (c *Client) newProject(id string) (*project, error) {
+	builder := basic.NewCredentialsBuilder().WithAk(c.keys.ak).WithSk(c.keys.sk).WithProjectId(id)
+	if c.keys.securityToken != "" {
+		builder = builder.WithSecurityToken(c.keys.securityToken)
 	}
 	// SafeBuild, not Build: it reports an empty AK/SK instead of panicking, and with both set
 	// it never falls back to the ECS metadata credential accessor.
@@ -159,42 +230,33 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building MRS credentials: %w", err)
 	}
-
-	c := &Client{
-		endpoint:  endpoint,
-		projectID: cfg.ProjectID,
-		userAgent: cfg.UserAgent,
-		cred:      cred,
-		retry:     cfg.Retry.OrDefault(),
-		clock:     wait.OrReal(cfg.Retry.Clock),
-	}
-	c.now = c.clock.Now
-	if c.userAgent == "" {
-		c.userAgent = defaultUserAgent
-	}
-	secrets := []string{cfg.SecretKey, cfg.SecurityToken}
-	c.redact = transport.NewRedactor(secrets...)
-	rt, err := transport.NewRoundTripper(transport.Options{
-		Service:            "mrs",
-		UserAgent:          c.userAgent,
-		CACertificateFile:  cfg.CACertificateFile,
-		InsecureSkipVerify: cfg.InsecureSkipVerify,
-		Signer: &sdkSigner{
-			ak: cfg.AccessKey, sk: cfg.SecretKey, projectID: cfg.ProjectID, securityToken: cfg.SecurityToken,
-			now: func() time.Time { return c.now() },
-		},
-		Secrets: secrets,
-		Retry:   c.retry,
-	})
+	rt, err := c.roundTripper("mrs", id)
 	if err != nil {
 		return nil, err
 	}
-	c.rt = rt
-	return c, nil
+	return &project{id: id, cred: cred, rt: rt}, nil
 }
 
-// normaliseEndpoint checks the endpoint and returns it as scheme://host[:port].
-func normaliseEndpoint(raw string) (string, error) {
+// roundTripper returns the shared transport for one service, signing every attempt with the
+// client's keys; projectID "" sends no X-Project-Id (the IAM look-up, as the SDK's).
+func (c *Client) roundTripper(service, projectID string) (http.RoundTripper, error) {
+	return transport.NewRoundTripper(transport.Options{
+		Service:            service,
+		UserAgent:          c.userAgent,
+		CACertificateFile:  c.keys.caFile,
+		InsecureSkipVerify: c.keys.insecure,
+		Signer: &sdkSigner{
+			ak: c.keys.ak, sk: c.keys.sk, projectID: projectID, securityToken: c.keys.securityToken,
+			now: func() time.Time { return c.now() },
+		},
+		Secrets: []string{c.keys.sk, c.keys.securityToken},
+		Retry:   c.retry,
+	})
+}
+
+// normaliseEndpoint checks the endpoint setting named name and returns it as
+// scheme://host[:port].
+func normaliseEndpoint(name, raw string) (string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		return "", errors.New("endpoint is required (for example https://mrs.cn-north-4.myhuaweicloud.com)")
@@ -204,10 +266,10 @@ func normaliseEndpoint(raw string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("endpoint %q is not an http(s) URL such as https://mrs.cn-north-4.myhuaweicloud.com", raw)
+		return "", fmt.Errorf("%s %q is not an http(s) URL such as https://%s.cn-north-4.myhuaweicloud.com", name, raw, strings.TrimSuffix(name, "_endpoint"))
 	}
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("endpoint %q must be only scheme, host and port: the MRS SDK replaces any path with the API path", raw)
+		return "", fmt.Errorf("%s %q must be only scheme, host and port: the API paths replace any path", name, raw)
 	}
 	return u.Scheme + "://" + u.Host, nil
 }
@@ -264,6 +326,10 @@ func DefaultEndpoint(region string) string {
 // request_id and does not know MRS's camelCase errorCode/errorMsg, and the submit response
 // model lacks the top-level error_code/error_msg.
 func (c *Client) api(ctx context.Context) (*mrsv2.MrsClient, *exchange, error) {
+	p, err := c.project(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	ex := &exchange{}
 	httpConfig := config.DefaultHttpConfig().
 		// One layer of retries: the transport's. The SDK itself only retries through its
@@ -273,10 +339,10 @@ func (c *Client) api(ctx context.Context) (*mrsv2.MrsClient, *exchange, error) {
 		// deadline bounds each operation.
 		WithTimeout(0).
 		WithUserAgent(c.userAgent).
-		WithHttpRoundTripper(&boundRoundTripper{ctx: ctx, next: c.rt, ex: ex})
+		WithHttpRoundTripper(&boundRoundTripper{ctx: ctx, next: p.rt, ex: ex})
 	hc, err := mrsv2.MrsClientBuilder().
 		WithEndpoints([]string{c.endpoint}).
-		WithCredential(c.cred).
+		WithCredential(p.cred).
 		WithHttpConfig(httpConfig).
 		SafeBuild()
 	if err != nil {

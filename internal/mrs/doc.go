@@ -12,10 +12,11 @@
 // # SDK wiring
 //
 //   - The SDK client is built with WithEndpoints (no WithRegion) and basic AK/SK credentials
-//     carrying the project id, so it never calls IAM; credentials are built with SafeBuild, so
-//     an empty key is an error and the ECS metadata accessor is never used. DefaultEndpoint takes
-//     the region endpoints from the SDK's services/mrs/v2/region variables, not from its lookup
-//     function, which also reads the environment and ~/.huaweicloud/regions.yaml.
+//     carrying the project id, so the SDK itself never calls IAM (see "Project look-up");
+//     credentials are built with SafeBuild, so an empty key is an error and the ECS metadata
+//     accessor is never used. DefaultEndpoint takes the region endpoints from the SDK's
+//     services/mrs/v2/region variables, not from its lookup function, which also reads the
+//     environment and ~/.huaweicloud/regions.yaml.
 //   - The SDK's user agent is always set (Config.UserAgent or "terraform-provider-batchops"):
 //     with none, the SDK writes a generated id into ~/.huaweicloud/application_id.
 //   - The SDK's operations take no context.Context. Each call therefore builds a thin SDK client
@@ -36,6 +37,28 @@
 //   - Path parameters are not escaped by the SDK, so cluster ids and job ids are checked
 //     (1-64 of letters, digits, '_' and '-') before any request; the endpoint must have no path
 //     (the SDK replaces it), and a schemeless endpoint gets https:// as in the SDK.
+//
+// # Project look-up
+//
+// With no project id configured, the first operation of a client looks it up from the region,
+// as the SDK (auth.BasicCredentials.ProcessAuthParams) and the huaweicloud provider do: IAM
+// "query projects", GET {iam}/v3/projects?name={region}, signed by the same SDK-HMAC-SHA256
+// signer as every MRS call (same keys, X-Security-Token with temporary credentials, no
+// X-Project-Id), through the same transport (TLS settings, retries, masked logging; "iam" in
+// log lines). {iam} is Config.IAMEndpoint, else DefaultIAMEndpoint: the region's IAM endpoint
+// for the regions of the SDK's table, else https://iam.myhuaweicloud.com, as in the SDK. The
+// one project whose name equals the region is taken; none or several, or an IAM error, is a
+// *ProjectLookupError whose text names the region and says to set mrs.project_id.
+//
+// Why not the SDK's look-up (WithRegion and no project id): it keeps the id in a process-wide
+// cache keyed by AK and region only, so a second client with the same key (another provider
+// configuration, another IAM endpoint) would silently reuse the first one's project and never
+// ask IAM; it takes no context; and it reads HUAWEICLOUD_SDK_IAM_ENDPOINT from the
+// environment. Here the result lives in the client: at most one look-up per client, made
+// lazily so that clients that are never used (a configuration without MRS resources) never
+// call IAM. A failed look-up is kept and not repeated by the same client (repeated signature
+// failures lock an AK), except one cut short by its caller's context. A look-up failure is
+// never an ambiguous failure: nothing was sent to MRS.
 //
 // # Submit [I]
 //

@@ -257,6 +257,9 @@ func ambiguousSubmitFailure(err error) bool {
 	if errors.As(err, &malformed) {
 		return true // a success status, but no readable job id
 	}
+	if isProjectLookupFailure(err) {
+		return false // nothing was sent to MRS
+	}
 	e, ok := asError(err)
 	if !ok {
 		return true // the connection failed, possibly after the request was sent
@@ -617,7 +620,7 @@ func (c *Client) repeatAfterAmbiguous(ctx context.Context, call func() error) er
 // ambiguousFailure reports a failure that says nothing about whether the service acted.
 func ambiguousFailure(err error) bool {
 	var malformed *malformedError
-	if errors.As(err, &malformed) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.As(err, &malformed) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || isProjectLookupFailure(err) {
 		return false
 	}
 	e, ok := asError(err)

@@ -27,7 +27,8 @@ import (
 // X-Sdk-Date and Authorization. Like the SDK, it signs every header the request carries except
 // Content-Type and names with '_': in practice User-Agent, X-Project-Id, X-Sdk-Date and, with
 // temporary credentials, X-Security-Token. X-Project-Id and X-Security-Token are (re)set here
-// exactly as auth.BasicCredentials does, so they are always present and signed. The clock is
+// exactly as auth.BasicCredentials does, so they are always present and signed (X-Project-Id
+// only once there is a project: not on the IAM look-up of the project itself). The clock is
 // injected by writing X-Sdk-Date before signing: the SDK signer takes the date from that
 // header when present (else time.Now()).
 type sdkSigner struct {
@@ -37,7 +38,11 @@ type sdkSigner struct {
 
 func (s *sdkSigner) Sign(r *http.Request) error {
 	r.Header.Del("Authorization")
-	r.Header.Set("X-Project-Id", s.projectID)
+	if s.projectID != "" {
+		r.Header.Set("X-Project-Id", s.projectID)
+	} else {
+		r.Header.Del("X-Project-Id") // the IAM project look-up: the SDK sends none either
+	}
 	if s.securityToken != "" {
 		r.Header.Set("X-Security-Token", s.securityToken)
 	}

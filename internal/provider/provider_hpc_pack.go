@@ -22,6 +22,7 @@ type hpcPackProviderModel struct {
 	Password       types.String `tfsdk:"password"`
 	APIVersion     types.String `tfsdk:"api_version"`
 	ResponseFormat types.String `tfsdk:"response_format"`
+	BatchEndpoint  types.String `tfsdk:"batch_endpoint"`
 	tlsSettingsModel
 }
 
@@ -70,6 +71,16 @@ func hpcPackProviderSchema() schema.SingleNestedAttribute {
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf("xml", "json")},
 			},
+			"batch_endpoint": schema.StringAttribute{
+				MarkdownDescription: "Where batch operations (send, commit, status, responses, purge) go: `" + hpcsoa.BatchEndpointHeadNode +
+					"` (default), or `" + hpcsoa.BatchEndpointBrokerNode + "`, the broker node each session reports (its `broker_node`), " +
+					"as the HPC Pack runtime's own client does; choose it when the head node does not serve batches. " +
+					"The broker gets the same credentials and CA; a bare broker host name keeps the `endpoint`'s scheme and port. " +
+					"Session operations (create, attach, close) always go to `endpoint`. " +
+					"Defaults to the `HPC_PACK_BATCH_ENDPOINT` environment variable.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(hpcsoa.BatchEndpointHeadNode, hpcsoa.BatchEndpointBrokerNode)},
+			},
 		}),
 	}
 }
@@ -94,6 +105,12 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 	if password == "" {
 		return nil, fmt.Errorf("hpc_pack.password is not set: set it or export HPC_PACK_PASSWORD")
 	}
+	// The schema checks a configured value at plan time; the variable is checked here.
+	batchEndpoint := stringOrEnv(m.BatchEndpoint, "HPC_PACK_BATCH_ENDPOINT")
+	if batchEndpoint != "" && batchEndpoint != hpcsoa.BatchEndpointHeadNode && batchEndpoint != hpcsoa.BatchEndpointBrokerNode {
+		return nil, fmt.Errorf("hpc_pack.batch_endpoint %q (from HPC_PACK_BATCH_ENDPOINT) must be %s or %s",
+			batchEndpoint, hpcsoa.BatchEndpointHeadNode, hpcsoa.BatchEndpointBrokerNode)
+	}
 	client, err := hpcsoa.New(hpcsoa.Config{
 		Endpoint:           endpoint,
 		ClusterName:        m.ClusterName.ValueString(),
@@ -101,6 +118,7 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 		Password:           password,
 		APIVersion:         m.APIVersion.ValueString(),
 		ResponseFormat:     m.ResponseFormat.ValueString(),
+		BatchEndpoint:      batchEndpoint,
 		CACertificateFile:  m.CACertificateFile.ValueString(),
 		InsecureSkipVerify: m.InsecureSkipVerify.ValueBool(),
 		UserAgent:          p.userAgent(),
@@ -109,7 +127,8 @@ func (p *batchopsProvider) configureHPCPack(ctx context.Context, m *hpcPackProvi
 	if err != nil {
 		return nil, fmt.Errorf("hpc_pack: %w", err)
 	}
-	tflog.Debug(ctx, "configured HPC Pack", map[string]any{"endpoint": endpoint, "cluster_name": m.ClusterName.ValueString(), "username": username})
+	tflog.Debug(ctx, "configured HPC Pack", map[string]any{"endpoint": endpoint, "cluster_name": m.ClusterName.ValueString(), "username": username,
+		"batch_endpoint": batchEndpoint})
 	return &hpcPackService{client: client, username: username, password: password}, nil
 }
 

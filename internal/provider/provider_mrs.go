@@ -17,6 +17,7 @@ type mrsProviderModel struct {
 	Region        types.String `tfsdk:"region"`
 	Endpoint      types.String `tfsdk:"endpoint"`
 	ProjectID     types.String `tfsdk:"project_id"`
+	IAMEndpoint   types.String `tfsdk:"iam_endpoint"`
 	AccessKey     types.String `tfsdk:"access_key"`
 	SecretKey     types.String `tfsdk:"secret_key"`
 	SecurityToken types.String `tfsdk:"security_token"`
@@ -37,9 +38,21 @@ func mrsProviderSchema() schema.SingleNestedAttribute {
 				Optional:            true,
 			},
 			"project_id": schema.StringAttribute{
-				MarkdownDescription: "Project id (letters and digits). Defaults to the `HW_PROJECT_ID` environment variable.",
-				Optional:            true,
-				Validators:          []validator.String{ruleValidator(mrs.ProjectIDRule, mrs.CheckProjectID)},
+				MarkdownDescription: "Project id (letters and digits). Defaults to the `HW_PROJECT_ID` environment variable. " +
+					"When neither is set, the provider looks up the project named after `region` through IAM " +
+					"(`GET /v3/projects?name={region}`, signed with the same keys), as the huaweicloud provider does: " +
+					"once per provider run, on the first use of an MRS resource or data source, so configurations " +
+					"that use no MRS resource make no IAM call. The keys then need permission to list IAM projects.",
+				Optional:   true,
+				Validators: []validator.String{ruleValidator(mrs.ProjectIDRule, mrs.CheckProjectID)},
+			},
+			"iam_endpoint": schema.StringAttribute{
+				MarkdownDescription: "IAM endpoint URL for the project look-up (only used when `project_id` is not set). " +
+					"Defaults to the `HW_IAM_ENDPOINT` environment variable, else `https://iam.{region}.myhuaweicloud.com` " +
+					"for the regions the Huawei Cloud SDK lists and `https://iam.myhuaweicloud.com` for the others. " +
+					"Set it with `endpoint` when MRS is reached through another address (a private endpoint, the emulator); " +
+					"`ca_certificate_file` and `insecure_skip_verify` apply to it too.",
+				Optional: true,
 			},
 			"access_key": schema.StringAttribute{
 				MarkdownDescription: "Access key (AK). Defaults to the `HW_ACCESS_KEY` environment variable.",
@@ -77,19 +90,30 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 	if endpoint == "" {
 		return nil, fmt.Errorf("mrs.region is not set (and no mrs.endpoint): set one in the provider's mrs block or export HW_REGION_NAME")
 	}
+	if projectID == "" && region == "" {
+		return nil, fmt.Errorf("mrs.project_id is not set, and mrs.region is not set either to look it up from: " +
+			"set mrs.project_id or export HW_PROJECT_ID, or set mrs.region or export HW_REGION_NAME")
+	}
 	for _, s := range []struct{ name, env, value string }{
-		{"project_id", "HW_PROJECT_ID", projectID}, {"access_key", "HW_ACCESS_KEY", accessKey}, {"secret_key", "HW_SECRET_KEY", secretKey},
+		{"access_key", "HW_ACCESS_KEY", accessKey}, {"secret_key", "HW_SECRET_KEY", secretKey},
 	} {
 		if s.value == "" {
 			return nil, fmt.Errorf("mrs.%s is not set: set it or export %s", s.name, s.env)
 		}
 	}
-	if err := mrs.CheckProjectID(projectID); err != nil {
-		return nil, fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q %w", projectID, err)
+	if projectID != "" {
+		if err := mrs.CheckProjectID(projectID); err != nil {
+			return nil, fmt.Errorf("mrs.project_id (or HW_PROJECT_ID) %q %w", projectID, err)
+		}
 	}
+	// Without a project id, the client looks it up through IAM on its first use, not here:
+	// Terraform configures the provider for every command, and a configuration that uses no
+	// MRS resource must make no IAM call (nor wait for one), whatever HW_* variables are set.
 	client, err := mrs.New(mrs.Config{
 		Endpoint:           endpoint,
 		ProjectID:          projectID,
+		Region:             region,
+		IAMEndpoint:        stringOrEnv(m.IAMEndpoint, "HW_IAM_ENDPOINT"),
 		AccessKey:          accessKey,
 		SecretKey:          secretKey,
 		SecurityToken:      stringOrEnv(m.SecurityToken, "HW_SECURITY_TOKEN"),
@@ -101,11 +125,25 @@ func (p *batchopsProvider) configureMRS(ctx context.Context, m *mrsProviderModel
 	if err != nil {
 		return nil, fmt.Errorf("mrs: %w", err)
 	}
-	tflog.Debug(ctx, "configured MRS", map[string]any{"endpoint": endpoint, "project_id": projectID})
+	if projectID == "" {
+		projectID = "(looked up through IAM on first use)"
+	}
+	tflog.Debug(ctx, "configured MRS", map[string]any{"endpoint": endpoint, "region": region, "project_id": projectID})
 	return client, nil
 }
 
 // mrsClient returns the MRS client, or reports how to configure it.
 func mrsClient(data *providerData, diags *diag.Diagnostics) *mrs.Client {
 	return clientOf(data, func(d *providerData) *service[*mrs.Client] { return &d.mrs }, diags)
+}
+
+// mrsProjectKnown makes the client look its project up now when mrs.project_id is not set,
+// before jobs are submitted: a failed look-up is then one error about the provider's settings,
+// not the same error once per job with advice about jobs kept in state.
+func mrsProjectKnown(ctx context.Context, client *mrs.Client, diags *diag.Diagnostics) bool {
+	if _, err := client.ProjectID(ctx); err != nil {
+		diags.AddError("Error looking up the MRS project", err.Error())
+		return false
+	}
+	return true
 }

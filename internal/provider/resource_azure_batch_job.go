@@ -34,6 +34,7 @@ var (
 	_ resource.Resource                = (*azureBatchJobResource)(nil)
 	_ resource.ResourceWithConfigure   = (*azureBatchJobResource)(nil)
 	_ resource.ResourceWithImportState = (*azureBatchJobResource)(nil)
+	_ resource.ResourceWithIdentity    = (*azureBatchJobResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*azureBatchJobResource)(nil)
 )
 
@@ -245,6 +246,15 @@ func replaceOnTerminateJobUndone() planmodifier.String {
 	}, desc, desc)
 }
 
+// jobIdentity is the job's identity: its id, the import ID.
+var jobIdentity = identityFields{
+	{name: "job_id", state: path.Root("job_id"), description: "Id of the job."},
+}
+
+func (r *azureBatchJobResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = jobIdentity.schema()
+}
+
 func (r *azureBatchJobResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
@@ -262,6 +272,7 @@ func (r *azureBatchJobResource) ModifyPlan(_ context.Context, req resource.Modif
 }
 
 func (r *azureBatchJobResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer jobIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	plan, ctx, cancel := begin[azureBatchJobResourceModel](ctx, req.Plan.Get, timeouts.Value.Create, jobCreateTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := r.client(&resp.Diagnostics)
@@ -320,6 +331,7 @@ func (r *azureBatchJobResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *azureBatchJobResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer jobIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[azureBatchJobResourceModel](ctx, req.State.Get, timeouts.Value.Read, jobReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := r.client(&resp.Diagnostics)
@@ -344,6 +356,7 @@ func (r *azureBatchJobResource) Read(ctx context.Context, req resource.ReadReque
 }
 
 func (r *azureBatchJobResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer jobIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	var plan, state azureBatchJobResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -419,11 +432,15 @@ func (r *azureBatchJobResource) Delete(ctx context.Context, req resource.DeleteR
 }
 
 func (r *azureBatchJobResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if azurebatch.CheckID(req.ID) != nil {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected a job ID, which %s; got %q.", azurebatch.IDRule, req.ID))
+	id, ok := jobIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("job_id"), req, resp)
+	if azurebatch.CheckID(id) != nil {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected a job ID, which %s; got %q.", azurebatch.IDRule, id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("job_id"), id)...)
 }
 
 // expandJob builds the Add Job body from the planned model, known as it is at apply. Unknown

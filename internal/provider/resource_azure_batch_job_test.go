@@ -622,3 +622,31 @@ func TestAccAzureBatchJob_lostAnswers(t *testing.T) {
 		t.Fatalf("want a lost Delete Job and a repeat answered 409 JobBeingDeleted, got %v", deletes)
 	}
 }
+
+// Terraform and OpenTofu 1.12+ name the job by its identity, the job id, and import it from
+// an `import` block holding that identity.
+func TestAccAzureBatchJob_importByIdentity(t *testing.T) {
+	e := startEmulator(t)
+	job := func(priority int) string {
+		return jobConfig(e, fmt.Sprintf(`
+  job_id   = "by-identity"
+  pool_id  = "pool-1"
+  priority = %d`, priority))
+	}
+	identity := map[string]string{"job_id": "by-identity"}
+	runIdentityTest(t, checkJobsDeleted(e),
+		resource.TestStep{
+			Config:            job(0),
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(jobAddr, identity)},
+		},
+		importByIdentityStep(jobAddr, false),
+		resource.TestStep{
+			// An update in place keeps the identity.
+			Config: job(10),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(jobAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(jobAddr, identity)},
+		},
+	)
+}

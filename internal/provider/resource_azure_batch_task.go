@@ -26,6 +26,7 @@ var (
 	_ resource.ResourceWithConfigure   = (*azureBatchTaskResource)(nil)
 	_ resource.ResourceWithImportState = (*azureBatchTaskResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*azureBatchTaskResource)(nil)
+	_ resource.ResourceWithIdentity    = (*azureBatchTaskResource)(nil)
 )
 
 const (
@@ -74,6 +75,16 @@ func (r *azureBatchTaskResource) Schema(ctx context.Context, _ resource.SchemaRe
 	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
+// taskIdentity is the task's identity: the job and task ids, the parts of its import ID.
+var taskIdentity = identityFields{
+	{name: "job_id", state: path.Root("job_id"), description: "Id of the job the task belongs to."},
+	{name: "task_id", state: path.Root("task_id"), description: "Id of the task within the job."},
+}
+
+func (r *azureBatchTaskResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = taskIdentity.schema()
+}
+
 func (r *azureBatchTaskResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
@@ -91,6 +102,7 @@ func (r *azureBatchTaskResource) ModifyPlan(_ context.Context, req resource.Modi
 }
 
 func (r *azureBatchTaskResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer taskIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	plan, ctx, cancel := begin[azureBatchTaskResourceModel](ctx, req.Plan.Get, timeouts.Value.Create, taskCreateTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := r.client(&resp.Diagnostics)
@@ -212,6 +224,7 @@ func taskFailureText(jobID, taskID string, info *azurebatch.TaskExecutionInfo) s
 }
 
 func (r *azureBatchTaskResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer taskIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[azureBatchTaskResourceModel](ctx, req.State.Get, timeouts.Value.Read, taskReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := r.client(&resp.Diagnostics)
@@ -234,6 +247,7 @@ func (r *azureBatchTaskResource) Read(ctx context.Context, req resource.ReadRequ
 }
 
 func (r *azureBatchTaskResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer taskIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	var plan, state azureBatchTaskResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -303,13 +317,17 @@ func (r *azureBatchTaskResource) Delete(ctx context.Context, req resource.Delete
 }
 
 func (r *azureBatchTaskResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	jobID, taskID, ok := strings.Cut(req.ID, "/")
-	if !ok || azurebatch.CheckID(jobID) != nil || azurebatch.CheckID(taskID) != nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected \"job_id/task_id\" where each %s; got %q.", azurebatch.IDRule, req.ID))
+	id, ok := taskIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	jobID, taskID, ok := strings.Cut(id, "/")
+	if !ok || azurebatch.CheckID(jobID) != nil || azurebatch.CheckID(taskID) != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected \"job_id/task_id\" where each %s; got %q.", azurebatch.IDRule, id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("job_id"), jobID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("task_id"), taskID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), false)...)
@@ -362,5 +380,6 @@ func describeTaskError(err error, jobID, taskID string) string {
 // azureAuthAdvice explains an authentication failure of the Batch service.
 func azureAuthAdvice(err error) string {
 	return "The Batch service rejected the credentials. Check azure_batch.account_name and azure_batch.account_key " +
-		"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or the Microsoft Entra ID identity's role on the account.\n\nOriginal Error: " + err.Error()
+		"(AZURE_BATCH_ACCOUNT / AZURE_BATCH_ACCESS_KEY), or, with Microsoft Entra ID, the identity's role on the account and " +
+		"azure_batch.environment (ARM_ENVIRONMENT), whose Batch resource the token is for.\n\nOriginal Error: " + err.Error()
 }

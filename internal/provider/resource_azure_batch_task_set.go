@@ -31,6 +31,7 @@ var (
 	_ resource.Resource                = (*azureBatchTaskSetResource)(nil)
 	_ resource.ResourceWithConfigure   = (*azureBatchTaskSetResource)(nil)
 	_ resource.ResourceWithImportState = (*azureBatchTaskSetResource)(nil)
+	_ resource.ResourceWithIdentity    = (*azureBatchTaskSetResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*azureBatchTaskSetResource)(nil)
 )
 
@@ -115,6 +116,15 @@ func (r *azureBatchTaskSetResource) Schema(ctx context.Context, _ resource.Schem
 		},
 	}
 	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
+}
+
+// taskSetIdentity is the task set's identity: its job. Tasks come and go as the configuration changes, the job stays; importing by identity adopts every task of the job, as the import ID "job_id" does.
+var taskSetIdentity = identityFields{
+	{name: "job_id", state: path.Root("job_id"), description: "Id of the job whose tasks the set manages. Importing by identity adopts every task of the job."},
+}
+
+func (r *azureBatchTaskSetResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = taskSetIdentity.schema()
 }
 
 func (r *azureBatchTaskSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -391,6 +401,7 @@ func (op *taskSetOperation) waitCompleted(ctx context.Context, ids []string) err
 }
 
 func (r *azureBatchTaskSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer taskSetIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	plan, ctx, cancel := begin[azureBatchTaskSetModel](ctx, req.Plan.Get, timeouts.Value.Create, taskSetCreateTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := azureBatchClient(r.data, &resp.Diagnostics)
@@ -407,6 +418,7 @@ func (r *azureBatchTaskSetResource) Create(ctx context.Context, req resource.Cre
 }
 
 func (r *azureBatchTaskSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer taskSetIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[azureBatchTaskSetModel](ctx, req.State.Get, timeouts.Value.Read, taskSetReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := azureBatchClient(r.data, &resp.Diagnostics)
@@ -496,6 +508,7 @@ func (r *azureBatchTaskSetResource) readImported(ctx context.Context, client *az
 }
 
 func (r *azureBatchTaskSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer taskSetIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	var plan, state azureBatchTaskSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -608,7 +621,11 @@ func (r *azureBatchTaskSetResource) Delete(ctx context.Context, req resource.Del
 }
 
 func (r *azureBatchTaskSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	jobID, list, hasList := strings.Cut(req.ID, "/")
+	id, ok := taskSetIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	jobID, list, hasList := strings.Cut(id, "/")
 	var ids []string
 	valid := azurebatch.CheckID(jobID) == nil && (!hasList || list != "")
 	if hasList {
@@ -619,7 +636,7 @@ func (r *azureBatchTaskSetResource) ImportState(ctx context.Context, req resourc
 	}
 	if !valid {
 		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected \"job_id\" (every task of the job) or "+
-			"\"job_id/task_id,task_id,...\", where each id %s; got %q.", azurebatch.IDRule, req.ID))
+			"\"job_id/task_id,task_id,...\", where each id %s; got %q.", azurebatch.IDRule, id))
 		return
 	}
 	raw, _ := json.Marshal(ids)

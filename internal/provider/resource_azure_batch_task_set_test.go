@@ -506,3 +506,29 @@ func TestAccAzureBatchTaskSet_importErrors(t *testing.T) {
 		importStep(testJob+"/a,missing", "Task missing does not exist in job "+testJob),
 	)
 }
+
+// The task set's identity is its job, which stays while tasks are added, changed and removed;
+// importing by identity adopts every task of the job, as the import ID "job_id" does.
+func TestAccAzureBatchTaskSet_importByIdentity(t *testing.T) {
+	e := startEmulator(t)
+	identity := map[string]string{"job_id": testJob}
+	runIdentityTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:            taskSetConfig(e, `  tasks = { a = { command_line = "echo a" }, b = { command_line = "echo b" } }`),
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(taskSetAddr, identity)},
+		},
+		resource.TestStep{
+			// b replaced, c added: other task ids, the same identity.
+			Config: taskSetConfig(e, `  tasks = { a = { command_line = "echo a" }, b = { command_line = "echo b2" }, c = { command_line = "echo c" } }`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskSetAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				expectIdentity(taskSetAddr, identity),
+				statecheck.ExpectKnownValue(taskSetAddr, setTask("b", "command_line"), knownvalue.StringExact("echo b2")),
+			},
+		},
+		// The configuration names every task of job-1, so adopting them all plans nothing more.
+		importByIdentityStep(taskSetAddr, false),
+	)
+}

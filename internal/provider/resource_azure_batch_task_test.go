@@ -675,3 +675,33 @@ func TestAccAzureBatchTask_endpointWithoutSchemeFromEnvironment(t *testing.T) {
 		t.Fatalf("want 1 Add Task through AZURE_BATCH_ENDPOINT without scheme, got %d", n)
 	}
 }
+
+// Terraform and OpenTofu 1.12+ name the task by its identity, job and task id, and import it
+// from an `import` block holding that identity instead of "job_id/task_id".
+func TestAccAzureBatchTask_importByIdentity(t *testing.T) {
+	e := startEmulator(t)
+	config := taskConfig(e, `
+  task_id      = "by-identity"
+  command_line = "echo hi"
+`)
+	identity := map[string]string{"job_id": testJob, "task_id": "by-identity"}
+	runIdentityTest(t, checkTasksDeleted(e),
+		resource.TestStep{
+			Config:            config,
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(taskAddr, identity)},
+		},
+		importByIdentityStep(taskAddr, false),
+		resource.TestStep{
+			// The constraints change in place: the identity stays.
+			Config: taskConfig(e, `
+  task_id      = "by-identity"
+  command_line = "echo hi"
+  constraints  = { max_task_retry_count = 2 }
+`),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(taskAddr, plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(taskAddr, identity)},
+		},
+	)
+}

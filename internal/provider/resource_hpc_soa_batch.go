@@ -32,6 +32,7 @@ var (
 	_ resource.Resource                   = (*hpcSOABatchResource)(nil)
 	_ resource.ResourceWithConfigure      = (*hpcSOABatchResource)(nil)
 	_ resource.ResourceWithImportState    = (*hpcSOABatchResource)(nil)
+	_ resource.ResourceWithIdentity       = (*hpcSOABatchResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*hpcSOABatchResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*hpcSOABatchResource)(nil)
 )
@@ -217,7 +218,18 @@ func (r *hpcSOABatchResource) ValidateConfig(ctx context.Context, req resource.V
 	}
 }
 
+// batchIdentity is the batch's identity: its session and name, the parts of its import ID.
+var batchIdentity = identityFields{
+	{name: "session_id", state: path.Root("session_id"), description: "Id of the session the batch belongs to."},
+	{name: "batch_name", state: path.Root("name"), description: "Name of the batch within the session."},
+}
+
+func (r *hpcSOABatchResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = batchIdentity.schema()
+}
+
 func (r *hpcSOABatchResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer batchIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	plan, ctx, cancel := begin[hpcSOABatchModel](ctx, req.Plan.Get, timeouts.Value.Create, batchCreateTimeout, &resp.Diagnostics)
 	defer cancel()
 	svc := hpcPack(r.data, &resp.Diagnostics)
@@ -284,6 +296,7 @@ func setBatchStatus(m *hpcSOABatchModel, s hpcsoa.BatchStatus) {
 }
 
 func (r *hpcSOABatchResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer batchIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[hpcSOABatchModel](ctx, req.State.Get, timeouts.Value.Read, batchReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	svc := hpcPack(r.data, &resp.Diagnostics)
@@ -322,6 +335,7 @@ func (r *hpcSOABatchResource) Read(ctx context.Context, req resource.ReadRequest
 // Update only runs when nothing needs the service: waits, timeouts, or an imported batch
 // adopting its configured requests.
 func (r *hpcSOABatchResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer batchIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	updateWithoutService(ctx, req, resp, func(plan, state *hpcSOABatchModel) {
 		plan.ID, plan.Status, plan.StatusCode = state.ID, state.Status, state.StatusCode
 		plan.RequestCount, plan.MessageIDs = state.RequestCount, state.MessageIDs
@@ -348,13 +362,17 @@ func (r *hpcSOABatchResource) Delete(ctx context.Context, req resource.DeleteReq
 }
 
 func (r *hpcSOABatchResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	sessionID, name, ok := strings.Cut(req.ID, "/")
-	if !ok || hpcsoa.CheckSessionID(sessionID) != nil || hpcsoa.ValidBatchName(name) != nil {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("Expected \"session_id/batch_name\" with a numeric session id and a batch name of 1 to 128 letters, digits, _, -, { and }; got %q.", req.ID))
+	id, ok := batchIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	sessionID, name, ok := strings.Cut(id, "/")
+	if !ok || hpcsoa.CheckSessionID(sessionID) != nil || hpcsoa.ValidBatchName(name) != nil {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected \"session_id/batch_name\" with a numeric session id and a batch name of 1 to 128 letters, digits, _, -, { and }; got %q.", id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("session_id"), sessionID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), false)...)

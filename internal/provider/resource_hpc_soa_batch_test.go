@@ -481,3 +481,32 @@ data "batchops_hpc_soa_batch_responses" "test" {
 		t.Errorf("want one Create Session carrying the node groups and environment, got %d", len(sessions))
 	}
 }
+
+// Terraform and OpenTofu 1.12+ name the batch by its identity, session id and batch name, and
+// import it from an `import` block holding that identity. Nothing lists a batch's requests:
+// the next apply adopts them in place, as after an import by ID.
+func TestAccHPCSOABatch_importByIdentity(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	runIdentityTest(t, checkSOADestroyed(e),
+		resource.TestStep{
+			Config: sessionAndBatchConfig(e, "", "", 2),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectIdentity(batchAddr, map[string]knownvalue.Check{
+					"session_id": knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`)),
+					"batch_name": knownvalue.StringExact("batch-1"),
+				}),
+				statecheck.ExpectIdentityValueMatchesStateAtPath(batchAddr, tfjsonpath.New("session_id"), tfjsonpath.New("session_id")),
+			},
+		},
+		resource.TestStep{
+			ResourceName:       batchAddr,
+			ImportState:        true,
+			ImportStateKind:    resource.ImportBlockWithResourceIdentity,
+			ExpectNonEmptyPlan: true,
+			ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(batchAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(batchAddr, tfjsonpath.New("name"), knownvalue.StringExact("batch-1")),
+			}},
+		},
+	)
+}

@@ -30,6 +30,7 @@ var (
 	_ resource.Resource                = (*hpcSOASessionResource)(nil)
 	_ resource.ResourceWithConfigure   = (*hpcSOASessionResource)(nil)
 	_ resource.ResourceWithImportState = (*hpcSOASessionResource)(nil)
+	_ resource.ResourceWithIdentity    = (*hpcSOASessionResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*hpcSOASessionResource)(nil)
 )
 
@@ -220,9 +221,10 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 				},
 			},
 			"broker_node": schema.StringAttribute{
-				MarkdownDescription: "Broker node serving the session.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "Broker node serving the session, as the web service reports it. With `hpc_pack.batch_endpoint = \"broker_node\"` " +
+					"the session's batch operations go to this node.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"is_durable": schema.BoolAttribute{
 				MarkdownDescription: "Whether the service reports the session as durable.",
@@ -239,7 +241,17 @@ func (r *hpcSOASessionResource) Schema(ctx context.Context, _ resource.SchemaReq
 	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
+// sessionIdentity is the session's identity: its id, the import ID.
+var sessionIdentity = identityFields{
+	{name: "session_id", state: path.Root("id"), description: "Id of the session (a number)."},
+}
+
+func (r *hpcSOASessionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = sessionIdentity.schema()
+}
+
 func (r *hpcSOASessionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer sessionIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	var plan, config hpcSOASessionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	// Write-only values are only in the configuration.
@@ -314,6 +326,7 @@ func setSessionInfo(m *hpcSOASessionModel, info *hpcsoa.SessionInfo) {
 }
 
 func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer sessionIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[hpcSOASessionModel](ctx, req.State.Get, timeouts.Value.Read, sessionReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	svc := hpcPack(r.data, &resp.Diagnostics)
@@ -329,7 +342,7 @@ func (r *hpcSOASessionResource) Read(ctx context.Context, req resource.ReadReque
 	var err error
 	if state.Durable.IsNull() {
 		// Imported: the session's kind is not known yet.
-		info, err = attachEitherKind(ctx, svc.client, id)
+		info, err = svc.client.AttachSessionAnyKind(ctx, id)
 	} else {
 		info, err = svc.client.AttachSession(ctx, id, state.Durable.ValueBool())
 	}
@@ -363,19 +376,10 @@ func sessionID(v types.String, diags *diag.Diagnostics) (int, bool) {
 	return id, true
 }
 
-// attachEitherKind attaches to a session whose durability is unknown (after an import): Attach
-// needs the right durable flag, and says so when it is wrong.
-func attachEitherKind(ctx context.Context, client *hpcsoa.Client, id int) (*hpcsoa.SessionInfo, error) {
-	info, err := client.AttachSession(ctx, id, false)
-	if hpcsoa.HasCode(err, hpcsoa.CodeInvalidAttachDurableSession) || hpcsoa.HasCode(err, hpcsoa.CodeInvalidAttachInteractiveSession) {
-		return client.AttachSession(ctx, id, true)
-	}
-	return info, err
-}
-
 // Update only runs when nothing needs the service: timeouts changed, or an imported session
 // adopts its configured arguments.
 func (r *hpcSOASessionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer sessionIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	updateWithoutService(ctx, req, resp, func(plan, state *hpcSOASessionModel) {
 		plan.ID, plan.BrokerNode, plan.IsDurable, plan.ServiceOperationTimeout = state.ID, state.BrokerNode, state.IsDurable, state.ServiceOperationTimeout
 	})
@@ -405,11 +409,15 @@ func (r *hpcSOASessionResource) Delete(ctx context.Context, req resource.DeleteR
 }
 
 func (r *hpcSOASessionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if hpcsoa.CheckSessionID(req.ID) != nil {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected the numeric session id, got %q.", req.ID))
+	id, ok := sessionIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	if hpcsoa.CheckSessionID(id) != nil {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected the numeric session id, got %q.", id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedKey, []byte(`true`))...)
 }
 

@@ -262,3 +262,29 @@ func TestAccHPCSOASession_planTimeValidation(t *testing.T) {
 		t.Fatalf("invalid configurations must fail before any request; got %d", n)
 	}
 }
+
+// Terraform and OpenTofu 1.12+ name the session by its identity, the session id, and import it
+// from an `import` block holding that identity. As after any import, the next apply adopts the
+// arguments Attach does not return, in place.
+func TestAccHPCSOASession_importByIdentity(t *testing.T) {
+	e := startHPCEmulator(t, hpcpack.Config{})
+	runIdentityTest(t, checkSOADestroyed(e),
+		resource.TestStep{
+			Config: sessionConfig(e, "EchoService", ""),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectIdentity(sessionAddr, map[string]knownvalue.Check{"session_id": knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]+$`))}),
+				statecheck.ExpectIdentityValueMatchesStateAtPath(sessionAddr, tfjsonpath.New("session_id"), tfjsonpath.New("id")),
+			},
+		},
+		resource.TestStep{
+			ResourceName:       sessionAddr,
+			ImportState:        true,
+			ImportStateKind:    resource.ImportBlockWithResourceIdentity,
+			ExpectNonEmptyPlan: true,
+			ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(sessionAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectKnownValue(sessionAddr, tfjsonpath.New("service_name"), knownvalue.StringExact("EchoService")),
+			}},
+		},
+	)
+}

@@ -31,6 +31,7 @@ var (
 	_ resource.Resource                = (*mrsJobSetResource)(nil)
 	_ resource.ResourceWithConfigure   = (*mrsJobSetResource)(nil)
 	_ resource.ResourceWithImportState = (*mrsJobSetResource)(nil)
+	_ resource.ResourceWithIdentity    = (*mrsJobSetResource)(nil)
 	_ resource.ResourceWithModifyPlan  = (*mrsJobSetResource)(nil)
 )
 
@@ -139,6 +140,22 @@ func (r *mrsJobSetResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	resp.Schema.Attributes = withFixedTypes(resp.Schema.Attributes) // cheap type look-ups in the framework
 }
 
+// jobSetIdentity is the job set's identity: its cluster. A set has no object of its own on the
+// service, only its jobs, and those change: an added job or a replaced one (a new job id) would
+// change an identity built from job names or ids, which must stay as it is while the resource
+// lives. The cluster does stay. Importing by identity therefore adopts every job of the cluster,
+// as the task set's identity (its job) adopts every task of the job and as the import ID
+// "cluster_id" does; "cluster_id/job_id,..." picks jobs. The plan that follows the import
+// shows which of them the configuration would delete.
+var jobSetIdentity = identityFields{
+	{name: "cluster_id", state: path.Root("cluster_id"), description: "Id of the MRS cluster. Importing by identity adopts every job of the cluster " +
+		"(their names must differ); the plan then shows which of them the configuration would delete."},
+}
+
+func (r *mrsJobSetResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = jobSetIdentity.schema()
+}
+
 func (r *mrsJobSetResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.data = configureData(req.ProviderData, &resp.Diagnostics)
 }
@@ -217,6 +234,7 @@ func jobSpec(name string, j mrsJobModel) mrs.JobSpec {
 }
 
 func (r *mrsJobSetResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer jobSetIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State)
 	var plan mrsJobSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -232,6 +250,9 @@ func (r *mrsJobSetResource) Create(ctx context.Context, req resource.CreateReque
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if !mrsProjectKnown(ctx, client, &resp.Diagnostics) {
+		return
+	}
 	op := jobSetOperation{client: client, plan: &plan, jobs: jobSet{}, pending: map[string]time.Time{},
 		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
 		timeoutName: "timeouts.create", timeout: timeout, creating: true}
@@ -335,6 +356,7 @@ func (r *mrsJobSetResource) waitTerminal(ctx context.Context, client *mrs.Client
 }
 
 func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer jobSetIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	state, ctx, cancel := begin[mrsJobSetModel](ctx, req.State.Get, timeouts.Value.Read, jobSetReadTimeout, &resp.Diagnostics)
 	defer cancel()
 	client := mrsClient(r.data, &resp.Diagnostics)
@@ -370,17 +392,34 @@ func (r *mrsJobSetResource) Read(ctx context.Context, req resource.ReadRequest, 
 	resp.Diagnostics.Append(setPendingSubmits(ctx, resp.Private, pending)...)
 }
 
-// readImported builds the set from the job ids given to import, reading each job's type,
-// arguments and properties back from the service's string forms.
+// readImported builds the set from the job ids given to import, or from every job of the cluster
+// when none were given, reading each job's type, arguments and properties back from the
+// service's string forms.
 func (r *mrsJobSetResource) readImported(ctx context.Context, client *mrs.Client, state *mrsJobSetModel, req resource.ReadRequest, resp *resource.ReadResponse) {
 	raw, diags := req.Private.GetKey(ctx, importIDsKey)
 	resp.Diagnostics.Append(diags...)
 	var ids []string
-	if err := json.Unmarshal(raw, &ids); err != nil || len(ids) == 0 {
+	if err := json.Unmarshal(raw, &ids); err != nil || ids == nil {
 		resp.Diagnostics.AddError("Missing job ids", "The imported job set has no job ids. This is a bug in the provider; please report it.")
 		return
 	}
-	found, err := client.Jobs(ctx, state.ClusterID.ValueString(), ids)
+	cluster := state.ClusterID.ValueString()
+	var found map[string]mrs.Job
+	var err error
+	if len(ids) > 0 {
+		found, err = client.Jobs(ctx, cluster, ids)
+	} else {
+		found = map[string]mrs.Job{}
+		err = client.ListJobs(ctx, cluster, mrs.ListFilter{SortBy: "asc"}, func(job mrs.Job) error {
+			found[job.ID] = job
+			ids = append(ids, job.ID)
+			return nil
+		})
+		if err == nil && len(ids) == 0 {
+			resp.Diagnostics.AddError("No MRS jobs to import", fmt.Sprintf("Cluster %s has no jobs.", cluster))
+			return
+		}
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error reading MRS jobs", describeMRSError(err))
 		return
@@ -393,7 +432,8 @@ func (r *mrsJobSetResource) readImported(ctx context.Context, client *mrs.Client
 			return
 		}
 		if _, dup := jobs[job.Name]; dup {
-			resp.Diagnostics.AddError("Duplicate job name", fmt.Sprintf("Two of the imported jobs are named %q; a job set is keyed by job name.", job.Name))
+			resp.Diagnostics.AddError("Duplicate job name", fmt.Sprintf("Two of the imported jobs are named %q; a job set is keyed by job name. "+
+				"Import the jobs by their ids instead: %s/job_id,job_id,...", job.Name, cluster))
 			return
 		}
 		m := mrsJobModel{Type: types.StringValue(job.Type), Arguments: types.ListNull(types.StringType), Properties: types.MapNull(types.StringType),
@@ -417,6 +457,7 @@ func (r *mrsJobSetResource) readImported(ctx context.Context, client *mrs.Client
 }
 
 func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer jobSetIdentity.set(ctx, resp.Identity, &resp.Diagnostics, &resp.State, &req.State)
 	var plan, state mrsJobSetModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -435,6 +476,9 @@ func (r *mrsJobSetResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if !mrsProjectKnown(ctx, client, &resp.Diagnostics) {
+		return
+	}
 	op := jobSetOperation{client: client, plan: &plan, jobs: jobs, pending: pending,
 		state: &resp.State, private: resp.Private, diags: &resp.Diagnostics,
 		timeoutName: "timeouts.update", timeout: timeout}
@@ -511,18 +555,25 @@ func (r *mrsJobSetResource) Delete(ctx context.Context, req resource.DeleteReque
 }
 
 func (r *mrsJobSetResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	cluster, list, ok := strings.Cut(req.ID, "/")
-	ids := strings.Split(list, ",")
-	valid := ok && mrs.CheckClusterID(cluster) == nil && list != ""
+	importID, ok := jobSetIdentity.importID(ctx, req, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	cluster, list, hasList := strings.Cut(importID, "/")
+	ids := []string{} // none: every job of the cluster
+	if hasList {
+		ids = strings.Split(list, ",")
+	}
+	valid := mrs.CheckClusterID(cluster) == nil && (!hasList || list != "")
 	for _, id := range ids {
 		valid = valid && mrs.CheckJobID(id) == nil
 	}
 	if !valid {
-		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected \"cluster_id/job_id,job_id,...\"; got %q.", req.ID))
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Expected \"cluster_id\" (every job of the cluster) or \"cluster_id/job_id,job_id,...\"; got %q.", importID))
 		return
 	}
 	raw, _ := json.Marshal(ids)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cluster_id"), cluster)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_completion"), false)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("kill_on_destroy"), true)...)

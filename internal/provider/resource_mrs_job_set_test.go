@@ -520,3 +520,86 @@ func TestAccMRSJobSet_waitTimeoutNamesRunningJobs(t *testing.T) {
 			`\s+They\s+keep\s+running\s+and\s+are\s+in\s+state\.\s+To\s+wait\s+longer,\s+raise\s+timeouts\.create\s+\(now\s+2s\)`),
 	})
 }
+
+// The job set's identity is its cluster, which stays while jobs are added and replaced (new
+// job ids); importing by identity adopts every job of the cluster.
+func TestAccMRSJobSet_importByIdentity(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{})
+	identity := map[string]string{"cluster_id": mrsCluster}
+	var firstID string
+	runIdentityTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{
+			Config: jobSetConfig(e, "", map[string]string{
+				"a": `type = "HiveSql", arguments = ["SELECT 1"]`,
+				"b": `type = "HiveSql", arguments = ["SELECT 2"]`,
+			}),
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(jobSetAddr, identity)},
+			Check: func(s *terraform.State) error {
+				firstID = s.RootModule().Resources[jobSetAddr].Primary.ID
+				return nil
+			},
+		},
+		resource.TestStep{
+			// b replaced, c added: the id changes, the identity does not.
+			Config: jobSetConfig(e, "", map[string]string{
+				"a": `type = "HiveSql", arguments = ["SELECT 1"]`,
+				"b": `type = "HiveSql", arguments = ["SELECT 22"]`,
+				"c": `type = "HiveSql", arguments = ["SELECT 3"]`,
+			}),
+			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(jobSetAddr, identity)},
+			Check: func(s *terraform.State) error {
+				if id := s.RootModule().Resources[jobSetAddr].Primary.ID; id == firstID {
+					return fmt.Errorf("the id should have changed with the jobs, still %s", id)
+				}
+				return nil
+			},
+		},
+		// The cluster holds exactly the set's jobs (b's first job was deleted), so adopting
+		// them all plans nothing more.
+		importByIdentityStep(jobSetAddr, false),
+	)
+}
+
+// The import ID "cluster_id" adopts every job of the cluster, as import by identity does, on
+// every CLI; two jobs of one name cannot both be adopted, and the error says what to do.
+func TestAccMRSJobSet_importEveryJobOfTheCluster(t *testing.T) {
+	e := startMRSEmulator(t, emumrs.Config{Clusters: []string{mrsCluster, "empty-cluster"}})
+	// Waiting, so that the jobs' states hold still for ImportStateVerify.
+	config := jobSetConfig(e, "wait_for_completion = true", map[string]string{
+		"a": `type = "HiveSql", arguments = ["SELECT 1"]`,
+		"b": `type = "SparkSubmit", arguments = ["obs://bucket/b.jar"], properties = { "spark.executor.memory" = "2g" }`,
+	})
+	runAccTest(t, checkJobSetDestroyed(e),
+		resource.TestStep{Config: config},
+		resource.TestStep{
+			ResourceName:            jobSetAddr,
+			ImportState:             true,
+			ImportStateId:           mrsCluster,
+			ImportStateVerify:       true,
+			ImportStateVerifyIgnore: []string{"wait_for_completion", "timeouts"},
+		},
+		resource.TestStep{
+			PreConfig: func() {
+				client, err := mrs.New(mrs.Config{Endpoint: e.MRSURL(), ProjectID: mrsProject, AccessKey: mrsAK, SecretKey: mrsSK, CACertificateFile: e.CAFile()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := client.Submit(context.Background(), mrsCluster, mrs.JobSpec{Name: "a", Type: "HiveSql", Arguments: []string{"SELECT 9"}}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config:        config,
+			ResourceName:  jobSetAddr,
+			ImportState:   true,
+			ImportStateId: mrsCluster,
+			ExpectError:   errorText(`Two of the imported jobs are named "a"; a job set is keyed by job name. Import the jobs by their ids instead: ` + mrsCluster + `/job_id,job_id,...`),
+		},
+		resource.TestStep{
+			Config:        config,
+			ResourceName:  jobSetAddr,
+			ImportState:   true,
+			ImportStateId: "empty-cluster",
+			ExpectError:   errorText(`Cluster empty-cluster has no jobs.`),
+		},
+	)
+}

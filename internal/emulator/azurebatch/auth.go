@@ -157,15 +157,7 @@ func (s *Service) authenticate(r *http.Request) *apiError {
 	case strings.EqualFold(scheme, "SharedKey"):
 		return s.checkSharedKey(r, cred)
 	case strings.EqualFold(scheme, "Bearer"):
-		if s.cfg.BearerToken == "" {
-			return newError(http.StatusUnauthorized, codeInvalidAuthenticationInfo,
-				"AuthenticationErrorDetail", "Microsoft Entra ID authentication is not enabled on this account.")
-		}
-		if cred == "" || subtle.ConstantTimeCompare([]byte(cred), []byte(s.cfg.BearerToken)) != 1 {
-			return newError(http.StatusUnauthorized, codeInvalidAuthenticationInfo,
-				"AuthenticationErrorDetail", "The access token is invalid.")
-		}
-		return nil
+		return s.checkBearer(cred)
 	default:
 		return newError(http.StatusUnauthorized, codeInvalidAuthenticationInfo,
 			"AuthenticationErrorDetail", "The authentication scheme is not supported; use SharedKey or Bearer.")
@@ -225,4 +217,29 @@ func (s *Service) checkSharedKey(r *http.Request, cred string) *apiError {
 	}
 	return newError(http.StatusForbidden, codeAuthenticationFailed,
 		"AuthenticationErrorDetail", "The MAC signature found in the HTTP request is not the same as any computed signature. Server used following string to sign: '"+sts+"'.")
+}
+
+// checkBearer accepts the configured static token, or a token the Entra ID authority issued
+// for this account's Batch resource (Config.Tokens, Config.Audience).
+func (s *Service) checkBearer(token string) *apiError {
+	if s.cfg.BearerToken == "" && s.cfg.Tokens == nil {
+		return newError(http.StatusUnauthorized, codeInvalidAuthenticationInfo,
+			"AuthenticationErrorDetail", "Microsoft Entra ID authentication is not enabled on this account.")
+	}
+	if token != "" && s.cfg.BearerToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.BearerToken)) == 1 {
+		return nil
+	}
+	if token != "" && s.cfg.Tokens != nil {
+		audience, ok := s.cfg.Tokens(token)
+		switch {
+		case !ok:
+		case strings.TrimRight(audience, "/") != strings.TrimRight(s.cfg.Audience, "/"):
+			return newError(http.StatusUnauthorized, codeInvalidAuthenticationInfo,
+				"AuthenticationErrorDetail", "The access token was issued for the audience '"+audience+"', but this account accepts tokens for '"+s.cfg.Audience+"' only.")
+		default:
+			return nil
+		}
+	}
+	return newError(http.StatusUnauthorized, codeInvalidAuthenticationInfo,
+		"AuthenticationErrorDetail", "The access token is invalid.")
 }

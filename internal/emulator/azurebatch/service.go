@@ -30,6 +30,8 @@ const (
 	// "batchops-emulator-demo-account-key!!").
 	DefaultKey    = "YmF0Y2hvcHMtZW11bGF0b3ItZGVtby1hY2NvdW50LWtleSEh"
 	DefaultPoolID = "batchops-pool"
+	// DefaultAudience is the public cloud's Batch resource.
+	DefaultAudience = "https://batch.core.windows.net/"
 )
 
 // maxBodyBytes is the request body limit (the service's 1 MB).
@@ -41,6 +43,15 @@ type Config struct {
 	Key         string // base64 account key; default DefaultKey
 	BearerToken string // optional: accept "Authorization: Bearer <this>" as Microsoft Entra ID auth
 	Jobs        []Job  // pre-created jobs
+
+	// Tokens, when set, looks up a Bearer token in the Entra ID authority that issued it and
+	// returns the audience (Batch resource) it was issued for; Start sets it to the emulator's
+	// authority. Only tokens issued for Audience are accepted, as a real account accepts only
+	// tokens for its own cloud's Batch resource.
+	Tokens func(token string) (audience string, ok bool)
+	// Audience is the Batch resource of the account's cloud, e.g.
+	// "https://batch.core.windows.net/" (the default) or "https://batch.chinacloudapi.cn/".
+	Audience string
 
 	// AuthNow is the real-time source for the 15-minute ocp-date window;
 	// nil means time.Now. Only tests of fixed signatures set it. The
@@ -92,6 +103,9 @@ func New(cfg Config, now func() time.Time) (*Service, error) {
 	}
 	if cfg.Key == "" {
 		cfg.Key = DefaultKey
+	}
+	if cfg.Audience == "" {
+		cfg.Audience = DefaultAudience
 	}
 	key, err := base64.StdEncoding.DecodeString(cfg.Key)
 	if err != nil {

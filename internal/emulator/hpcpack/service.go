@@ -72,6 +72,10 @@ type Config struct {
 	StatusXMLAsNumber bool
 	// SessionIDStart is the id of the first session (default 1).
 	SessionIDStart int
+	// BrokerNode, when set, is the BrokerNode every session reports (WebSessionInfo), e.g.
+	// "127.0.0.2"; emulator.Start then also serves the batch routes there (see Broker and
+	// README.md, "Broker node"). Empty: sessions report the head node's host name.
+	BrokerNode string
 }
 
 type userEntry struct {
@@ -127,6 +131,9 @@ func New(cfg Config, now func() time.Time) (*Service, error) {
 	}
 	if cfg.SessionIDStart < 0 {
 		return nil, fmt.Errorf("hpcpack: session id start must be positive, got %d", cfg.SessionIDStart)
+	}
+	if strings.ContainsFunc(cfg.BrokerNode, func(r rune) bool { return r <= ' ' || r == 0x7f }) || strings.ContainsAny(cfg.BrokerNode, "/?#@") {
+		return nil, fmt.Errorf("hpcpack: broker node %q must be a host name or host:port", cfg.BrokerNode)
 	}
 	if strings.ContainsAny(cfg.ClusterName, "/?#%") {
 		return nil, fmt.Errorf("hpcpack: cluster name %q must not contain '/', '?', '#' or '%%'", cfg.ClusterName)
@@ -249,14 +256,14 @@ func (c *call) q(name string) (string, bool) {
 
 // ServeHTTP implements the web service.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := s.handle(w, r); err != nil {
+	if err := s.handle(w, r, false); err != nil {
 		writeFault(w, r, err)
 	}
 }
 
 // handle runs the checks common to all operations (README.md, "Order of
 // checks"), then the operation.
-func (s *Service) handle(w http.ResponseWriter, r *http.Request) *apiError {
+func (s *Service) handle(w http.ResponseWriter, r *http.Request, onBroker bool) *apiError {
 	user, err := s.authenticate(r)
 	if err != nil {
 		return err
@@ -264,6 +271,11 @@ func (s *Service) handle(w http.ResponseWriter, r *http.Request) *apiError {
 	kind, sid, batch, err := s.route(r)
 	if err != nil {
 		return err
+	}
+	if onBroker && !brokerOps[kind] {
+		return newFault(http.StatusNotFound, CodeUnknownError,
+			"Endpoint not found: "+r.URL.EscapedPath()+". This is the broker node "+s.cfg.BrokerNode+
+				": it serves batch operations only; session operations and the job API go to the head node.")
 	}
 	spec := ops[kind]
 	if r.Method != spec.method {

@@ -123,7 +123,7 @@ func (s *Service) createSession(c *call) *apiError {
 	id := s.nextID
 	s.nextID++
 	sess := &session{id: id, info: info, durable: durable, owner: c.user, runAs: runAs, service: svc, version: ver,
-		brokerNode: hostName(c.r), created: c.now, batches: map[string]*batch{}}
+		brokerNode: s.brokerNode(c.r), created: c.now, batches: map[string]*batch{}}
 	s.sessions[id] = sess
 	s.mu.Unlock()
 	writeSessionInfo(c, http.StatusCreated, sess)

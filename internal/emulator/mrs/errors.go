@@ -42,6 +42,7 @@ type ErrorBody struct {
 type apiError struct {
 	status int
 	body   ErrorBody
+	raw    any // when set, written instead of body (IAM's own error shape)
 }
 
 func (e *apiError) Error() string {
@@ -97,6 +98,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.raw != nil {
+		writeJSON(w, e.status, e.raw)
+		return
+	}
 	writeJSON(w, e.status, e.body)
 }
 

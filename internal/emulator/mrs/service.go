@@ -44,6 +44,17 @@ type Config struct {
 	// SecurityToken, when set, makes AccessKey/SecretKey temporary
 	// credentials: every request must carry X-Security-Token equal to it.
 	SecurityToken string
+	// Region is the region of ProjectID: the IAM project list (GET
+	// /v3/projects) names the project after it. Default DefaultRegion.
+	Region string
+	// OtherProjects are further IAM projects of the account, listed next to
+	// ProjectID's (sub-projects such as "cn-north-4_dev", other regions, or a
+	// second project named Region to make the look-up ambiguous). The MRS
+	// routes accept only ProjectID.
+	OtherProjects []Project
+	// DenyProjectList makes GET /v3/projects answer 403: keys without the
+	// IAM permission to list projects.
+	DenyProjectList bool
 	// Clusters are the cluster ids that exist; default {DefaultClusterID}.
 	Clusters []string
 	// RunTime is a job's run time (RUNNING phase) unless an argument
@@ -114,6 +125,14 @@ func New(cfg Config, now func() time.Time) (*Service, error) {
 	}
 	if !projectIDRE.MatchString(cfg.ProjectID) {
 		return nil, fmt.Errorf("mrs: project id %q must be 1-64 letters and digits", cfg.ProjectID)
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	for _, p := range append([]Project{{ID: cfg.ProjectID, Name: cfg.Region}}, cfg.OtherProjects...) {
+		if !projectIDRE.MatchString(p.ID) || !projectNameRE.MatchString(p.Name) {
+			return nil, fmt.Errorf("mrs: IAM project %q named %q: ids are 1-64 letters and digits, names 1-64 letters, digits, '_' and '-'", p.ID, p.Name)
+		}
 	}
 	if cfg.AccessKey == "" {
 		cfg.AccessKey = DefaultAccessKey
@@ -244,6 +263,7 @@ const (
 	opDetail
 	opKill
 	opBatchDelete
+	opListProjects // IAM
 )
 
 type route struct {
@@ -266,6 +286,12 @@ func (s *Service) route(r *http.Request, requestID string) (route, *apiError) {
 			return route{}, routeNotFound(requestID)
 		}
 		segs[i] = u
+	}
+	if len(segs) == 2 && segs[0] == "v3" && segs[1] == "projects" {
+		if r.Method != http.MethodGet {
+			return route{}, routeNotFound(requestID)
+		}
+		return route{op: opListProjects}, nil
 	}
 	if len(segs) < 5 || segs[0] != "v2" || segs[2] != "clusters" || segs[4] != "job-executions" {
 		return route{}, routeNotFound(requestID)
@@ -322,6 +348,9 @@ func (s *Service) handle(w http.ResponseWriter, r *http.Request, requestID strin
 			detail = ae.Detail
 		}
 		return authError(detail, requestID)
+	}
+	if rt.op == opListProjects {
+		return s.listProjects(w, r, requestID)
 	}
 	if rt.project != s.cfg.ProjectID {
 		return newError(http.StatusUnauthorized, CodeInvalidAuth,

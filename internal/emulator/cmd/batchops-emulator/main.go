@@ -10,15 +10,17 @@
 //	               AZURE_BATCH_ACCESS_KEY, HPC_PACK_ENDPOINT, HPC_PACK_USERNAME,
 //	               HPC_PACK_PASSWORD (and HPC_PACK_CLUSTER_NAME when
 //	               -hpc-cluster-name is set), MRS_ENDPOINT, HW_REGION_NAME,
-//	               HW_PROJECT_ID, HW_ACCESS_KEY, HW_SECRET_KEY (and
+//	               HW_IAM_ENDPOINT, HW_PROJECT_ID, HW_ACCESS_KEY, HW_SECRET_KEY (and
 //	               HW_SECURITY_TOKEN when -mrs-security-token is set),
 //	               BATCHOPS_EMULATOR_CA_FILE, BATCHOPS_EMULATOR_ADMIN_URL;
 //	               written atomically and last, so a script can wait for it
 //	               to appear
 //
-// HW_REGION_NAME is a placeholder region ("emulator-1"): the emulator does
-// not use it, and clients must use the explicit MRS_ENDPOINT rather than
-// derive an endpoint from the region.
+// HW_REGION_NAME is a placeholder region ("emulator-1"): clients must use the
+// explicit MRS_ENDPOINT rather than derive an endpoint from the region. It is
+// the IAM name of the emulator's project, so a client without HW_PROJECT_ID
+// can look the project up at HW_IAM_ENDPOINT (the MRS listener serves GET
+// /v3/projects).
 //
 // It prints the addresses, CA file and credentials on start.
 package main
@@ -38,6 +40,7 @@ import (
 
 	"github.com/batchops/terraform-provider-batchops/internal/emulator"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/azurebatch"
+	"github.com/batchops/terraform-provider-batchops/internal/emulator/entra"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/hpcpack"
 	"github.com/batchops/terraform-provider-batchops/internal/emulator/mrs"
 )
@@ -155,7 +158,7 @@ func run(args []string, stdout io.Writer) error {
 			RequestTime: *hpcRequestTime,
 		},
 		MRS: mrs.Config{
-			ProjectID: *mrsProject, AccessKey: *mrsAK, SecretKey: *mrsSK, SecurityToken: *mrsToken,
+			ProjectID: *mrsProject, Region: mrsRegion, AccessKey: *mrsAK, SecretKey: *mrsSK, SecurityToken: *mrsToken,
 			Clusters: clusterList, RunTime: *mrsRunTime, MaxRunningJobs: *mrsMaxRunning,
 		},
 		Faults:           map[string]emulator.Faults{emulator.ServiceAzureBatch: faults, emulator.ServiceHPCPack: faults, emulator.ServiceMRS: faults},
@@ -179,6 +182,7 @@ func run(args []string, stdout io.Writer) error {
 		"HPC_PACK_PASSWORD":           emu.HPCPack().Password(),
 		"MRS_ENDPOINT":                emu.MRSURL(),
 		"HW_REGION_NAME":              mrsRegion,
+		"HW_IAM_ENDPOINT":             emu.MRSURL(),
 		"HW_PROJECT_ID":               emu.MRS().ProjectID(),
 		"HW_ACCESS_KEY":               emu.MRS().AccessKey(),
 		"HW_SECRET_KEY":               emu.MRS().SecretKey(),
@@ -203,6 +207,8 @@ func run(args []string, stdout io.Writer) error {
 	if *jobs != "" {
 		fmt.Fprintf(stdout, "  Azure Batch jobs:     %s\n", *jobs)
 	}
+	fmt.Fprintf(stdout, "  Entra ID authority:   %s (authority_host; tenant %s, client %s, secret %s; the account accepts its tokens for the public cloud's Batch scope)\n",
+		emu.EntraURL(), entra.DefaultTenantID, entra.DefaultClientID, entra.DefaultSecret)
 	fmt.Fprintf(stdout, "  HPC Pack endpoint:    %s (operations under %s)\n", emu.HPCPackURL(), emu.HPCPack().PathPrefix())
 	if c := emu.HPCPack().ClusterName(); c != "" {
 		fmt.Fprintf(stdout, "  HPC Pack cluster:     %s\n", c)

@@ -190,6 +190,15 @@ func TestRunWritesStateAndStopsOnSignal(t *testing.T) {
 	if st := r.status(t, req); st != http.StatusAccepted {
 		t.Errorf("MRS list: %d", st)
 	}
+	// ...and the IAM project look-up of HW_REGION_NAME, for clients without HW_PROJECT_ID
+	if env["HW_IAM_ENDPOINT"] != env["MRS_ENDPOINT"] {
+		t.Errorf("HW_IAM_ENDPOINT %q, want the MRS endpoint", env["HW_IAM_ENDPOINT"])
+	}
+	req, _ = http.NewRequest("GET", env["HW_IAM_ENDPOINT"]+"/v3/projects?name="+env["HW_REGION_NAME"], nil)
+	mrs.SignRequest(req, nil, env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"], time.Now())
+	if st := r.status(t, req); st != http.StatusOK {
+		t.Errorf("IAM project list: %d", st)
+	}
 	if !strings.Contains(out.String(), env["MRS_ENDPOINT"]) || !strings.Contains(out.String(), env["HW_SECRET_KEY"]) ||
 		!strings.Contains(out.String(), env["HW_ACCESS_KEY"]) || !strings.Contains(out.String(), env["HW_PROJECT_ID"]) {
 		t.Errorf("stdout = %s", out.String())
