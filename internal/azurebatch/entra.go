@@ -251,9 +251,10 @@ func newEntraCredential(c Cloud, e EntraConfig, httpClient *http.Client) (*scope
 			&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: custom})
 	case CredentialOIDCToken, CredentialOIDCTokenFile, CredentialGitHubOIDC:
 		assertion := func(context.Context) (string, error) { return e.OIDCToken, nil }
-		if kind == CredentialOIDCTokenFile {
+		switch kind {
+		case CredentialOIDCTokenFile:
 			assertion = func(context.Context) (string, error) { return readTokenFile(e.OIDCTokenFilePath) }
-		} else if kind == CredentialGitHubOIDC {
+		case CredentialGitHubOIDC:
 			assertion = func(ctx context.Context) (string, error) {
 				return requestGitHubToken(ctx, httpClient, e.OIDCRequestURL, e.OIDCRequestToken)
 			}

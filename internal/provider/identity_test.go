@@ -39,14 +39,13 @@ func expectIdentity(addr string, want map[string]string) statecheck.StateCheck {
 
 // importByIdentityStep imports addr again with an `import` block that names it by the identity
 // the previous steps left in state (the harness writes the block), under the previous step's
-// configuration; the harness fails the step unless the plan imports it with that identity and,
-// unless nonEmptyPlan, nothing else to do.
-func importByIdentityStep(addr string, nonEmptyPlan bool) resource.TestStep {
+// configuration; the harness fails the step unless the plan imports it with that identity and
+// nothing else to do.
+func importByIdentityStep(addr string) resource.TestStep {
 	return resource.TestStep{
-		ResourceName:       addr,
-		ImportState:        true,
-		ImportStateKind:    resource.ImportBlockWithResourceIdentity,
-		ExpectNonEmptyPlan: nonEmptyPlan,
+		ResourceName:    addr,
+		ImportState:     true,
+		ImportStateKind: resource.ImportBlockWithResourceIdentity,
 	}
 }
 

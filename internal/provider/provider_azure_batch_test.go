@@ -206,10 +206,11 @@ var entraTask = taskResource(testJob, `
 `)
 
 // checkEntraTraffic checks what the emulator saw: token requests of the client credentials
-// grant for the cloud's Batch scope, answered with tokens issued by credential for audience,
+// grant for the public cloud's Batch scope, answered with tokens issued by credential for it,
 // and only Bearer-authenticated Batch requests, every one accepted (the account accepts no
 // token but those its authority issued for its Batch resource).
-func checkEntraTraffic(e *emulator.Emulator, credential, audience string) resource.TestCheckFunc {
+func checkEntraTraffic(e *emulator.Emulator, credential string) resource.TestCheckFunc {
+	const audience = entra.BatchResourcePublic
 	return func(*terraform.State) error {
 		tokenReqs := e.RequestsMatching(emulator.ServiceEntra, http.MethodPost, `^/`+entraTenant+`/oauth2/v2\.0/token$`)
 		if len(tokenReqs) == 0 {
@@ -248,7 +249,7 @@ func TestAccAzureBatchEntra_clientSecret(t *testing.T) {
 	e := startEntraEmulator(t, "")
 	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
 		Config: entraProviderConfig(e, map[string]string{"tenant_id": entraTenant, "client_id": entraClient, "client_secret": entraSecret}) + entraTask,
-		Check:  checkEntraTraffic(e, "client_secret", entra.BatchResourcePublic),
+		Check:  checkEntraTraffic(e, "client_secret"),
 	})
 }
 
@@ -257,7 +258,7 @@ func TestAccAzureBatchEntra_oidcToken(t *testing.T) {
 	token := e.Entra().FederatedToken(entraSubject, time.Hour)
 	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
 		Config: entraProviderConfig(e, map[string]string{"tenant_id": entraTenant, "client_id": entraClient, "oidc_token": token}, "use_oidc = true") + entraTask,
-		Check:  checkEntraTraffic(e, "federated_token", entra.BatchResourcePublic),
+		Check:  checkEntraTraffic(e, "federated_token"),
 	})
 }
 
@@ -269,7 +270,7 @@ func TestAccAzureBatchEntra_oidcTokenFile(t *testing.T) {
 	}
 	runAccTest(t, checkTasksDeleted(e), resource.TestStep{
 		Config: entraProviderConfig(e, map[string]string{"tenant_id": entraTenant, "client_id": entraClient, "oidc_token_file_path": file}, "use_oidc = true") + entraTask,
-		Check:  checkEntraTraffic(e, "federated_token", entra.BatchResourcePublic),
+		Check:  checkEntraTraffic(e, "federated_token"),
 	})
 }
 
@@ -322,7 +323,7 @@ func TestAccAzureBatchEntra_armVariables(t *testing.T) {
 		CheckDestroy:             checkTasksDeleted(e),
 		Steps: []resource.TestStep{{
 			Config: providerConfig("azure_batch", map[string]string{"endpoint": e.AzureBatchURL(), "ca_certificate_file": e.CAFile()}) + entraTask,
-			Check:  checkEntraTraffic(e, "client_secret", entra.BatchResourcePublic),
+			Check:  checkEntraTraffic(e, "client_secret"),
 		}},
 	})
 

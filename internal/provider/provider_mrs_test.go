@@ -96,7 +96,7 @@ func mrsLookupProviderConfig(e *emulator.Emulator, region, sk, token string) str
 
 // lookupJobSetConfig is jobSetConfig with the project looked up instead of configured.
 func lookupJobSetConfig(e *emulator.Emulator, region, sk, token, extra string, jobs map[string]string) string {
-	return strings.Replace(jobSetConfig(e, extra, jobs), mrsProviderConfig(e, mrsSK), mrsLookupProviderConfig(e, region, sk, token), 1)
+	return strings.Replace(jobSetConfig(e, extra, jobs), mrsProviderConfig(e), mrsLookupProviderConfig(e, region, sk, token), 1)
 }
 
 // Without project_id, with temporary credentials, the job set works with the project IAM

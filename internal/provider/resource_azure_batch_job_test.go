@@ -639,7 +639,7 @@ func TestAccAzureBatchJob_importByIdentity(t *testing.T) {
 			Config:            job(0),
 			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(jobAddr, identity)},
 		},
-		importByIdentityStep(jobAddr, false),
+		importByIdentityStep(jobAddr),
 		resource.TestStep{
 			// An update in place keeps the identity.
 			Config: job(10),

@@ -529,6 +529,6 @@ func TestAccAzureBatchTaskSet_importByIdentity(t *testing.T) {
 			},
 		},
 		// The configuration names every task of job-1, so adopting them all plans nothing more.
-		importByIdentityStep(taskSetAddr, false),
+		importByIdentityStep(taskSetAddr),
 	)
 }

@@ -690,7 +690,7 @@ func TestAccAzureBatchTask_importByIdentity(t *testing.T) {
 			Config:            config,
 			ConfigStateChecks: []statecheck.StateCheck{expectIdentity(taskAddr, identity)},
 		},
-		importByIdentityStep(taskAddr, false),
+		importByIdentityStep(taskAddr),
 		resource.TestStep{
 			// The constraints change in place: the identity stays.
 			Config: taskConfig(e, `

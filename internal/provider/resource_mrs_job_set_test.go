@@ -556,7 +556,7 @@ func TestAccMRSJobSet_importByIdentity(t *testing.T) {
 		},
 		// The cluster holds exactly the set's jobs (b's first job was deleted), so adopting
 		// them all plans nothing more.
-		importByIdentityStep(jobSetAddr, false),
+		importByIdentityStep(jobSetAddr),
 	)
 }
 

@@ -27,16 +27,16 @@ type projectList struct {
 	} `json:"projects"`
 }
 
-// iamReq is a project list request signed as the Huawei SDK signs its look-up: no
+// iamReq is a project list request signed with testAK and sk as the Huawei SDK signs its look-up: no
 // X-Project-Id, signed user-agent and x-sdk-date.
-func iamReq(query, ak, sk string) *http.Request {
+func iamReq(query, sk string) *http.Request {
 	target := "https://iam.emulator.test" + IAMProjectsPath
 	if query != "" {
 		target += "?" + query
 	}
 	r := httptest.NewRequest(http.MethodGet, target, nil)
 	r.Header.Set("User-Agent", "huaweicloud-usdk-go/3.0")
-	SignRequest(r, nil, ak, sk, time.Now(), "user-agent", "x-sdk-date")
+	SignRequest(r, nil, testAK, sk, time.Now(), "user-agent", "x-sdk-date")
 	return r
 }
 
@@ -57,7 +57,7 @@ func TestIAMProjectListFiltersByExactName(t *testing.T) {
 		c.OtherProjects = []Project{{ID: "aaaabbbbccccdddd0000111122223333", Name: "cn-north-4_dev"}, {ID: "ffff0000ffff0000ffff0000ffff0000", Name: "ap-southeast-1"}}
 	})
 	e.svc.SetBaseURL("https://127.0.0.1:8443")
-	l := decodeProjects(t, e.raw(iamReq("name=cn-north-4", testAK, testSK)))
+	l := decodeProjects(t, e.raw(iamReq("name=cn-north-4", testSK)))
 	if len(l.Projects) != 1 || l.Projects[0].ID != testProject || l.Projects[0].Name != "cn-north-4" || !l.Projects[0].Enabled ||
 		l.Projects[0].DomainID != DefaultDomainID || l.Projects[0].ParentID != DefaultDomainID {
 		t.Fatalf("projects %+v", l.Projects)
@@ -67,13 +67,13 @@ func TestIAMProjectListFiltersByExactName(t *testing.T) {
 		t.Errorf("links %+v %+v", l.Links, l.Projects[0].Links)
 	}
 	// The sub-project's parent is its region's project; no filter lists them all.
-	all := decodeProjects(t, e.raw(iamReq("", testAK, testSK)))
+	all := decodeProjects(t, e.raw(iamReq("", testSK)))
 	if len(all.Projects) != 3 || all.Projects[1].Name != "cn-north-4_dev" || all.Projects[1].ParentID != testProject {
 		t.Errorf("all projects %+v", all.Projects)
 	}
 	// A name no project has, or a prefix of one, lists nothing.
 	for _, q := range []string{"name=cn-north-9", "name=cn-north"} {
-		if l := decodeProjects(t, e.raw(iamReq(q, testAK, testSK))); len(l.Projects) != 0 {
+		if l := decodeProjects(t, e.raw(iamReq(q, testSK))); len(l.Projects) != 0 {
 			t.Errorf("%s: %+v", q, l.Projects)
 		}
 	}
@@ -84,12 +84,12 @@ func TestIAMProjectListFiltersByExactName(t *testing.T) {
 
 func TestIAMProjectListChecksTheSignatureAsMRSDoes(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.SecurityToken = "tok" })
-	bad := e.raw(iamReq("name=cn-north-4", testAK, "wrong-secret"))
+	bad := e.raw(iamReq("name=cn-north-4", "wrong-secret"))
 	if body := bad.wantError(t, http.StatusUnauthorized, CodeAPIGWAuth); !strings.Contains(body.ErrorMsg, "verify aksk signature fail") || body.RequestID == "" {
 		t.Errorf("error %+v", body)
 	}
 	// Temporary credentials: the token is required here too.
-	bad = e.raw(iamReq("name=cn-north-4", testAK, testSK))
+	bad = e.raw(iamReq("name=cn-north-4", testSK))
 	if body := bad.wantError(t, http.StatusUnauthorized, CodeAPIGWAuth); !strings.Contains(body.ErrorMsg, "X-Security-Token header is required") {
 		t.Errorf("error %+v", body)
 	}
@@ -106,7 +106,7 @@ func TestIAMProjectListChecksTheSignatureAsMRSDoes(t *testing.T) {
 
 func TestIAMProjectListDeniedIsKeystone403(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.DenyProjectList = true; c.Region = "emulator-1" })
-	r := e.raw(iamReq("name=emulator-1", testAK, testSK))
+	r := e.raw(iamReq("name=emulator-1", testSK))
 	var body struct {
 		Error struct {
 			Code    int    `json:"code"`
@@ -119,7 +119,7 @@ func TestIAMProjectListDeniedIsKeystone403(t *testing.T) {
 		t.Fatalf("status %d body %s header %v", r.status, r.body, r.header)
 	}
 	// A wrong signature is still the gateway's 401, before any permission check.
-	e.raw(iamReq("name=emulator-1", testAK, "wrong")).wantError(t, http.StatusUnauthorized, CodeAPIGWAuth)
+	e.raw(iamReq("name=emulator-1", "wrong")).wantError(t, http.StatusUnauthorized, CodeAPIGWAuth)
 }
 
 func TestConfigRejectsBadIAMProjects(t *testing.T) {
