@@ -1,0 +1,6 @@
+import {
+  to = batchops_azure_batch_job.render
+  identity = {
+    job_id = "render-job"
+  }
+}
