@@ -68,6 +68,7 @@ func run(args []string, stdout io.Writer) error {
 	hpcUser := fs.String("hpc-username", hpcpack.DefaultUsername, `HPC Pack user (DOMAIN\user) accepted for HTTP Basic and as run-as account`)
 	hpcPassword := fs.String("hpc-password", hpcpack.DefaultPassword, "password of -hpc-username")
 	hpcRequestTime := fs.Duration("hpc-request-time", hpcpack.DefaultRequestTime, "time one HPC Pack SOA worker needs per request (emulator clock)")
+	hpcBroker := fs.String("hpc-broker-node", "", `HPC Pack broker node every session reports (BrokerNode), served on its own loopback address at the head node's port, e.g. "127.0.0.2", for hpc_pack.batch_endpoint = "broker_node"; empty: sessions report the head node`)
 	hpcWorkers := fs.Int("hpc-workers", hpcpack.DefaultWorkers, "HPC Pack SOA workers answering the requests of a batch in parallel")
 	mrsProject := fs.String("mrs-project-id", mrs.DefaultProjectID, "MRS project id (letters and digits) of the /v2/{project_id}/... paths")
 	mrsAK := fs.String("mrs-ak", mrs.DefaultAccessKey, "MRS access key (AK) for SDK-HMAC-SHA256 signatures")
@@ -156,6 +157,7 @@ func run(args []string, stdout io.Writer) error {
 			Users:       map[string]string{*hpcUser: *hpcPassword},
 			Workers:     *hpcWorkers,
 			RequestTime: *hpcRequestTime,
+			BrokerNode:  *hpcBroker,
 		},
 		MRS: mrs.Config{
 			ProjectID: *mrsProject, Region: mrsRegion, AccessKey: *mrsAK, SecretKey: *mrsSK, SecurityToken: *mrsToken,
@@ -212,6 +214,9 @@ func run(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  HPC Pack endpoint:    %s (operations under %s)\n", emu.HPCPackURL(), emu.HPCPack().PathPrefix())
 	if c := emu.HPCPack().ClusterName(); c != "" {
 		fmt.Fprintf(stdout, "  HPC Pack cluster:     %s\n", c)
+	}
+	if b := emu.HPCPack().BrokerNode(); b != "" {
+		fmt.Fprintf(stdout, "  HPC Pack broker node: %s (the batch operations of every session, with batch_endpoint = \"broker_node\")\n", b)
 	}
 	fmt.Fprintf(stdout, "  HPC Pack user:        %s\n", emu.HPCPack().Username())
 	fmt.Fprintf(stdout, "  HPC Pack password:    %s\n", emu.HPCPack().Password())

@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,6 +228,31 @@ func TestRunHPCPackFlags(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "HPC Pack cluster:     HEADNODE") {
 		t.Errorf("stdout = %s", out.String())
+	}
+	r.stop(t)
+}
+
+// -hpc-broker-node serves the batch operations on a second loopback address at the head
+// node's port, with a certificate the same CA signed; the head node's other routes are not there.
+func TestRunHPCPackBrokerNode(t *testing.T) {
+	r := startRun(t, "-hpc-broker-node", "127.0.0.2")
+	head, err := url.Parse(r.env["HPC_PACK_ENDPOINT"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	broker := "https://" + net.JoinHostPort("127.0.0.2", head.Port())
+	for _, c := range []struct {
+		method, path string
+		want         int
+	}{{"GET", "/WindowsHPC/Version", 200}, {"POST", "/WindowsHPC/sessions/Create", 404}} {
+		req, _ := http.NewRequest(c.method, broker+c.path, strings.NewReader("{}"))
+		req.SetBasicAuth(r.env["HPC_PACK_USERNAME"], r.env["HPC_PACK_PASSWORD"])
+		if st := r.status(t, req); st != c.want {
+			t.Errorf("broker %s %s: %d, want %d", c.method, c.path, st, c.want)
+		}
+	}
+	if !strings.Contains(r.out.String(), "HPC Pack broker node: 127.0.0.2") {
+		t.Errorf("stdout = %s", r.out.String())
 	}
 	r.stop(t)
 }
