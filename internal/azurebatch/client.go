@@ -379,7 +379,9 @@ func checkIDAndState[S ~string](kind string, id *string, wantID string, state *S
 // With an etag, the one read together with seen, the update is conditional. The ETag also
 // moves when the task changes state, so on 412 the task is read again: when its constraints
 // are still seen, the update is sent once more with the new ETag; when somebody else changed
-// them, the error is a *ConstraintsChangedError and the update is not sent again.
+// them, the error is a *ConstraintsChangedError and the update is not sent again. When they
+// already are want, an attempt whose answer was lost took effect (its repeat met the ETag it
+// had moved): the update is done.
 func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, want TaskConstraints, seen *TaskConstraints, etag string) error {
 	err := c.replaceConstraints(ctx, jobID, taskID, want, etag)
 	if !HasCode(err, "ConditionNotMet") {
@@ -388,6 +390,9 @@ func (c *Client) UpdateConstraints(ctx context.Context, jobID, taskID string, wa
 	current, getErr := c.GetTask(ctx, jobID, taskID)
 	if getErr != nil {
 		return getErr
+	}
+	if SameConstraints(current.Constraints, &want) {
+		return nil
 	}
 	if !SameConstraints(current.Constraints, seen) {
 		return &ConstraintsChangedError{Err: err}

@@ -72,6 +72,27 @@ func TestUpdateConstraintsRetriesWhenOnlyTheStateMoved(t *testing.T) {
 	}
 }
 
+// The answer of a conditional update is lost after the service applied it: the repeat meets
+// the ETag the update itself moved (412), and the read finds the constraints already as
+// wanted. That is success, not somebody else's change, and nothing is sent a third time.
+func TestUpdateConstraintsAfterALostAnswerThatTookEffect(t *testing.T) {
+	e := startFrozenEmulator(t)
+	c := newEmulatorClient(t, e)
+	task := addAndRead(t, c, "t1")
+	e.ResetRequests()
+	e.AddFaultRule(emulator.ServiceAzureBatch, emulator.FaultRule{Method: http.MethodPut, PathRegexp: `^/jobs/job/tasks/t1$`, Lost: true, Times: 1})
+
+	want := TaskConstraints{MaxWallClockTime: Ptr("PT2H"), RetentionTime: Ptr("P1D"), MaxTaskRetryCount: Ptr[int32](3)}
+	if err := c.UpdateConstraints(context.Background(), "job", "t1", want, task.Constraints, string(deref(task.ETag))); err != nil {
+		t.Fatalf("want the update done, got %T %v", err, err)
+	}
+	expectAnswers(t, e, "PUT /jobs/job/tasks/t1 0 lost, PUT /jobs/job/tasks/t1 412, GET /jobs/job/tasks/t1 200")
+	got, _ := e.AzureBatch().Task("job", "t1")
+	if c := got.Constraints; deref(c.MaxWallClockTime) != "PT2H" || deref(c.RetentionTime) != "P1D" || deref(c.MaxTaskRetryCount) != 3 {
+		t.Errorf("constraints after the update: %+v", got.Constraints)
+	}
+}
+
 // Somebody else changed the constraints since they were read: the 412 stands, as a
 // *ConstraintsChangedError, and their constraints are kept.
 func TestUpdateConstraintsRefusesWhenSomebodyElseChangedThem(t *testing.T) {
