@@ -3,6 +3,11 @@
 variable "frames" {
   type    = number
   default = 1000
+  # range() below makes at most 1024 values; the guide "Thousands of tasks" builds larger sets in blocks.
+  validation {
+    condition     = var.frames >= 1 && var.frames <= 1024
+    error_message = "frames must be 1 to 1024 here: range() makes at most 1024 values."
+  }
 }
 
 resource "batchops_azure_batch_task_set" "frames" {
