@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -183,6 +184,7 @@ func (c *Client) addCollection(ctx context.Context, jobID string, tasks []TaskSp
 	}
 
 	answered := make(map[int]bool, len(idx))
+	exists := map[int]error{} // TaskExists, by task index: adopted below, together
 	for _, r := range answer.Value {
 		i, ok := byID[strings.ToLower(valueOf(r.TaskID))]
 		if !ok || answered[i] {
@@ -196,8 +198,7 @@ func (c *Client) addCollection(ctx context.Context, jobID string, tasks []TaskSp
 		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusSuccess)):
 			results[i] = AddTaskResult{TaskID: id}
 		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusClientError)) && HasCode(taskErr, "TaskExists"):
-			adopted, err := c.adopt(ctx, jobID, tasks[i], taskErr)
-			results[i] = AddTaskResult{TaskID: id, Adopted: adopted, Err: err}
+			exists[i] = taskErr
 		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusClientError)):
 			results[i] = AddTaskResult{TaskID: id, Err: taskErr}
 		case strings.EqualFold(string(status), string(azbatch.TaskAddStatusServerError)):
@@ -212,6 +213,7 @@ func (c *Client) addCollection(ctx context.Context, jobID string, tasks []TaskSp
 			unknown = append(unknown, i)
 		}
 	}
+	c.adoptExisting(ctx, jobID, tasks, exists, results)
 	for _, i := range idx {
 		if !answered[i] {
 			results[i] = AddTaskResult{TaskID: results[i].TaskID, Err: &OutcomeUnknownError{Err: &MalformedError{
@@ -222,6 +224,48 @@ func (c *Client) addCollection(ctx context.Context, jobID string, tasks []TaskSp
 		}
 	}
 	return unknown
+}
+
+// adoptExisting resolves the tasks a collection call answered TaskExists for (exists: task index
+// to that error) as adopt does, reading them with one filtered List Tasks per maxFilteredIDs
+// tasks rather than one Get Task each: after a lost answer, that is every task of the call. A
+// task the list does not show (its id differs in case from the existing one's, which the
+// filter may not match) is read with Get Task.
+func (c *Client) adoptExisting(ctx context.Context, jobID string, tasks []TaskSpec, exists map[int]error, results []AddTaskResult) {
+	if len(exists) == 1 {
+		for i, taskErr := range exists {
+			adopted, err := c.adopt(ctx, jobID, tasks[i], taskErr)
+			results[i] = AddTaskResult{TaskID: results[i].TaskID, Adopted: adopted, Err: err}
+		}
+		return
+	}
+	order := slices.Sorted(maps.Keys(exists))
+	for chunk := range slices.Chunk(order, maxFilteredIDs) {
+		ids := make([]string, len(chunk))
+		for k, i := range chunk {
+			ids[k] = results[i].TaskID
+		}
+		listed, err := c.ListTasks(ctx, jobID, idFilter(ids), nil)
+		byID := make(map[string]*Task, len(listed))
+		for k := range listed {
+			byID[strings.ToLower(valueOf(listed[k].ID))] = &listed[k]
+		}
+		for _, i := range chunk {
+			id := results[i].TaskID
+			existing, ok := byID[strings.ToLower(id)]
+			switch {
+			case err != nil:
+				results[i] = AddTaskResult{TaskID: id, Err: err}
+			case !ok:
+				adopted, err := c.adopt(ctx, jobID, tasks[i], exists[i])
+				results[i] = AddTaskResult{TaskID: id, Adopted: adopted, Err: err}
+			case !sameTask(existing, tasks[i]):
+				results[i] = AddTaskResult{TaskID: id, Err: &TaskConflictError{JobID: jobID, TaskID: id, ExistingID: valueOf(existing.ID), Err: exists[i]}}
+			default:
+				results[i] = AddTaskResult{TaskID: id, Adopted: true}
+			}
+		}
+	}
 }
 
 // serviceError turns a task's BatchError in a collection answer into an *Error, without a
@@ -290,13 +334,18 @@ const maxFilteredIDs = 20
 func (c *Client) ListTasksByID(ctx context.Context, jobID string, taskIDs []string, selectFields []string) ([]Task, error) {
 	filter := ""
 	if len(taskIDs) > 0 && len(taskIDs) <= maxFilteredIDs {
-		terms := make([]string, len(taskIDs))
-		for i, id := range taskIDs {
-			terms[i] = fmt.Sprintf("id eq '%s'", id)
-		}
-		filter = strings.Join(terms, " or ")
+		filter = idFilter(taskIDs)
 	}
 	return c.ListTasks(ctx, jobID, filter, selectFields)
+}
+
+// idFilter is the $filter of List Tasks that names each of taskIDs.
+func idFilter(taskIDs []string) string {
+	terms := make([]string, len(taskIDs))
+	for i, id := range taskIDs {
+		terms[i] = fmt.Sprintf("id eq '%s'", id)
+	}
+	return strings.Join(terms, " or ")
 }
 
 // checkListedTask is checkTask for a task of a list, whose id is not known beforehand and
