@@ -20,10 +20,11 @@ provider "batchops" {
     password            = var.hpc_password               # HPC_PACK_PASSWORD
     ca_certificate_file = "headnode-ca.pem"              # head nodes often use self-signed certificates
     # cluster_name = "HEADNODE"                          # only for clusters before HPC Pack 2016
+    # batch_endpoint = "broker_node"                     # batches to the session's broker node
   }
   mrs = {
     region     = "cn-north-4"                       # HW_REGION_NAME; the endpoint is derived from it
-    project_id = "0123456789abcdef0123456789abcdef" # HW_PROJECT_ID
+    project_id = "0123456789abcdef0123456789abcdef" # HW_PROJECT_ID; unset: looked up from the region
     access_key = var.hw_access_key                  # HW_ACCESS_KEY
     secret_key = var.hw_secret_key                  # HW_SECRET_KEY
   }
