@@ -230,10 +230,7 @@ func entraSettings(m *azureBatchProviderModel) (azurebatch.EntraConfig, error) {
 	if set {
 		e.UseCLI = &useCLI
 	}
-	if _, err := azurebatch.ChooseCredential(e); err != nil {
-		return e, fmt.Errorf("azure_batch: %w", err)
-	}
-	return e, nil
+	return e, nil // azurebatch.New says which credential the settings choose, or what is missing
 }
 
 // boolOrEnv returns the configured value, or the environment variable's when it is null, and
