@@ -29,63 +29,60 @@ type bufWriter = bufio.Writer
 // writeXMLBatch writes the non-generic body: one SOAP 1.2 envelope per request inside
 // <HPCServer2008_WebAPI_MessageArray>. Bodies are written verbatim (checked beforehand).
 func writeXMLBatch(w *bufWriter, requests []Request) error {
-	if err := writeStrings(w, "<"+messageArrayElement+">"); err != nil {
-		return err
-	}
+	out := &stickyWriter{w: w}
+	out.str("<" + messageArrayElement + ">")
 	for i := range requests {
 		r := &requests[i]
-		if err := writeStrings(w, envelopeStart); err != nil {
-			return err
-		}
-		if err := escapeText(w, r.Action); err != nil {
-			return err
-		}
-		if err := writeStrings(w, "</a:Action><a:MessageID>"); err != nil {
-			return err
-		}
-		if err := escapeText(w, r.MessageID); err != nil {
-			return err
-		}
-		if err := writeStrings(w, "</a:MessageID>"); err != nil {
-			return err
-		}
+		out.str(envelopeStart)
+		out.text(r.Action)
+		out.str("</a:Action><a:MessageID>")
+		out.text(r.MessageID)
+		out.str("</a:MessageID>")
 		if r.UserData != "" {
-			if err := writeStrings(w, "<"+userDataHeader+` xmlns="`+nsHPC+`">`); err != nil {
-				return err
-			}
-			if err := escapeText(w, r.UserData); err != nil {
-				return err
-			}
-			if err := writeStrings(w, "</"+userDataHeader+">"); err != nil {
-				return err
-			}
+			out.str("<" + userDataHeader + ` xmlns="` + nsHPC + `">`)
+			out.text(r.UserData)
+			out.str("</" + userDataHeader + ">")
 		}
-		if err := writeStrings(w, "</s:Header><s:Body>", r.Body, "</s:Body></s:Envelope>"); err != nil {
-			return err
+		out.str("</s:Header><s:Body>", r.Body, "</s:Body></s:Envelope>")
+		if out.err != nil {
+			return out.err // the reader is gone: stop writing
 		}
 	}
-	return writeStrings(w, "</"+messageArrayElement+">")
+	out.str("</" + messageArrayElement + ">")
+	return out.err
 }
 
-// writeStrings writes ss in order. A bufio.Writer keeps its first error and returns it from
-// every later write, so the last write's error is the run's.
-func writeStrings(w *bufWriter, ss ...string) error {
-	var err error
-	for _, s := range ss {
-		_, err = w.WriteString(s)
+// stickyWriter writes to w until a write fails, and keeps that first error, so a body is
+// written piece by piece and checked once per request.
+type stickyWriter struct {
+	w   *bufWriter
+	err error
+}
+
+// str writes ss in order.
+func (s *stickyWriter) str(ss ...string) {
+	for _, x := range ss {
+		if s.err == nil {
+			_, s.err = s.w.WriteString(x)
+		}
 	}
-	return err
 }
 
-// escapeText writes s as XML character data.
-func escapeText(w io.Writer, s string) error { return xml.EscapeText(w, []byte(s)) }
+// text writes t as XML character data.
+func (s *stickyWriter) text(t string) {
+	if s.err == nil {
+		s.err = xml.EscapeText(s.w, []byte(t))
+	}
+}
 
 // writeGenericBatch writes the generic-service body: input U+FFFF userdata U+0000 per request,
 // in UTF-8.
 func writeGenericBatch(w *bufWriter, requests []Request) error {
+	out := &stickyWriter{w: w}
 	for i := range requests {
-		if err := writeStrings(w, requests[i].Body, genericFieldSep, requests[i].UserData, genericRecordSep); err != nil {
-			return err
+		out.str(requests[i].Body, genericFieldSep, requests[i].UserData, genericRecordSep)
+		if out.err != nil {
+			return out.err
 		}
 	}
 	return nil
